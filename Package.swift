@@ -1,0 +1,114 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Swift 6 language mode everywhere, plus `any` spelled out for existentials.
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "SnackBaseSwift",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "snackbase", targets: ["snackbase"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
+        .package(url: "https://github.com/vapor/sqlite-kit.git", from: "4.5.2"),
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+        .package(url: "https://github.com/vapor/postgres-kit.git", from: "2.17.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.4.0"),
+    ],
+    targets: [
+        // The rule language: lexer, parser, checker, evaluator, partial evaluator, SQL compiler.
+        .target(name: "SnackBaseRules", swiftSettings: strict),
+        // BLAKE2b + Argon2id (RFC 7693, RFC 9106), pure Swift.
+        .target(name: "Argon2", swiftSettings: strict),
+        // The vocabulary shared by every layer.
+        .target(name: "SnackBaseCore", swiftSettings: strict),
+        // The one place that decides: pure, no I/O.
+        .target(name: "SnackBaseAccess", dependencies: ["SnackBaseCore", "SnackBaseRules"], swiftSettings: strict),
+        // Tokens and passwords.
+        .target(
+            name: "SnackBaseAuth",
+            dependencies: [
+                "SnackBaseCore", "Argon2",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        // The only target that talks to a database.
+        .target(
+            name: "SnackBaseStore",
+            dependencies: [
+                "SnackBaseCore", "SnackBaseRules",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "SQLiteKit", package: "sqlite-kit"),
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "PostgresKit", package: "postgres-kit"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // The only target that imports Hummingbird.
+        .target(
+            name: "SnackBaseAPI",
+            dependencies: [
+                "SnackBaseCore", "SnackBaseAccess", "SnackBaseAuth", "SnackBaseStore", "SnackBaseRules",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "snackbase",
+            dependencies: [
+                "SnackBaseAPI", "SnackBaseStore", "SnackBaseAuth", "SnackBaseCore", "SnackBaseRules",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // Benchmarks run in release builds, outside the test suite.
+        .executableTarget(name: "Argon2Benchmark", dependencies: ["Argon2"], path: "Benchmarks/Argon2Benchmark", swiftSettings: strict),
+        .executableTarget(name: "RulesBenchmark", dependencies: ["SnackBaseRules"], path: "Benchmarks/RulesBenchmark", swiftSettings: strict),
+
+        .testTarget(name: "Argon2Tests", dependencies: ["Argon2"], swiftSettings: strict),
+        .testTarget(
+            name: "SnackBaseRulesTests",
+            dependencies: [
+                "SnackBaseRules",
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SnackBaseAPITests",
+            dependencies: [
+                "SnackBaseAPI", "SnackBaseStore", "SnackBaseAuth", "SnackBaseCore", "Argon2",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
+    ]
+)

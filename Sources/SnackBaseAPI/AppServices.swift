@@ -1,0 +1,41 @@
+import Argon2
+import Logging
+import SnackBaseAuth
+import SnackBaseCore
+import SnackBaseStore
+
+/// Everything a request handler needs, built once at start.
+public struct AppServices: Sendable {
+    public let database: any Database
+    public let tokens: TokenService
+    public let passwords: PasswordService
+    public let loginLimiter: LoginRateLimiter
+    public let identities: IdentityResolver
+    public let logger: Logger
+
+    public init(database: any Database, tokens: TokenService, passwords: PasswordService,
+                loginLimiter: LoginRateLimiter = LoginRateLimiter(), logger: Logger) {
+        self.database = database
+        self.tokens = tokens
+        self.passwords = passwords
+        self.loginLimiter = loginLimiter
+        self.identities = IdentityResolver(database: database)
+        self.logger = logger
+    }
+}
+
+/// Turns a verified token's subject into the caller as it is *now*: the user must exist in the
+/// token's account and be active, the sign-in must not be revoked, and roles are read fresh.
+public struct IdentityResolver: Sendable {
+    let database: any Database
+
+    public func principal(userID: String, accountID: AccountID, family: String) async throws -> Principal? {
+        let scope = AccountScope(accountID)
+        return try await database.read { db in
+            guard let user = try await UserRepository.find(id: userID, in: scope, on: db), user.isActive,
+                  try await TokenRepository.isFamilyActive(family, userID: userID, in: scope, on: db)
+            else { return nil }
+            return Principal(userID: user.id, email: user.email, accountID: accountID, roles: user.roles, sessionFamily: family)
+        }
+    }
+}

@@ -1,0 +1,95 @@
+import Hummingbird
+import SnackBaseCore
+import SnackBaseStore
+
+/// `/api/v1/accounts`: the superadmin's view of every tenant.
+struct AccountController {
+    let services: AppServices
+
+    func register(on group: RouterGroup<AppRequestContext>) {
+        group.get(use: list)
+        group.post(use: create)
+        group.get(":id", use: show)
+        group.patch(":id", use: update)
+        group.delete(":id", use: remove)
+    }
+
+    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
+        _ = try context.requireSuperadmin()
+        let page = try Pagination(request)
+        let (items, total) = try await services.database.read { db in
+            try await AccountRepository.list(skip: page.skip, limit: page.limit, on: db)
+        }
+        return try JSONBody.response(.ok, Page(items: items.map(AccountDTO.init), total: total, skip: page.skip, limit: page.limit))
+    }
+
+    struct CreateBody: Decodable {
+        let name: String
+        let slug: String?
+    }
+
+    @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
+        _ = try context.requireSuperadmin()
+        let body = try await JSONBody.decode(CreateBody.self, from: request)
+        let name = body.name.trimmingCharacters(in: .whitespacesAndNewlines)
+        let slug = body.slug ?? Validation.slug(fromName: name)
+        var problems: [SnackBaseError.Detail] = []
+        if name.isEmpty || name.count > 200 { problems.append(.init(field: "name", message: "must be 1 to 200 characters")) }
+        if !Validation.isValidSlug(slug) { problems.append(.init(field: "slug", message: "must be 3-32 of a-z, 0-9 and -, starting with a letter")) }
+        guard problems.isEmpty else { throw SnackBaseError.validation(problems) }
+        let now = Timestamp.now()
+        let account = try await services.database.transaction { db in
+            var id = AccountID.random()
+            while try await AccountRepository.find(id: id, on: db) != nil || id.isSystem { id = AccountID.random() }
+            let account = Account(id: id, slug: slug, name: name, createdAt: now, updatedAt: now)
+            do {
+                try await AccountRepository.insert(account, on: db)
+            } catch where isUniqueViolation(error) {
+                throw SnackBaseError.conflict("An account with this slug already exists")
+            }
+            try await RoleRepository.createDefaults(in: AccountScope(id), on: db)
+            return account
+        }
+        return try JSONBody.response(.created, AccountDTO(account))
+    }
+
+    @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
+        _ = try context.requireSuperadmin()
+        let account = try await find(context)
+        return try JSONBody.response(.ok, AccountDTO(account))
+    }
+
+    struct UpdateBody: Decodable {
+        let name: String?
+    }
+
+    @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Response {
+        _ = try context.requireSuperadmin()
+        let body = try await JSONBody.decode(UpdateBody.self, from: request)
+        var account = try await find(context)
+        if let name = body.name?.trimmingCharacters(in: .whitespacesAndNewlines) {
+            guard !name.isEmpty, name.count <= 200 else { throw SnackBaseError.validation(field: "name", "must be 1 to 200 characters") }
+            account.name = name
+            account.updatedAt = Timestamp.now()
+            let updated = account
+            try await services.database.transaction { db in try await AccountRepository.update(updated, on: db) }
+        }
+        return try JSONBody.response(.ok, AccountDTO(account))
+    }
+
+    @Sendable func remove(_ request: Request, context: AppRequestContext) async throws -> Response {
+        _ = try context.requireSuperadmin()
+        let account = try await find(context)
+        guard !account.id.isSystem else { throw SnackBaseError.forbidden("The system account cannot be deleted") }
+        try await services.database.transaction { db in try await AccountRepository.delete(account.id, on: db) }
+        return JSONBody.noContent()
+    }
+
+    private func find(_ context: AppRequestContext) async throws -> Account {
+        let raw = context.parameters.get("id") ?? ""
+        guard let id = AccountID(raw),
+              let account = try await services.database.read({ db in try await AccountRepository.find(id: id, on: db) })
+        else { throw SnackBaseError.notFound("Account") }
+        return account
+    }
+}

@@ -1,0 +1,237 @@
+import Foundation
+import Hummingbird
+import SnackBaseAuth
+import SnackBaseCore
+import SnackBaseStore
+
+/// `/api/v1/auth`: register, login, refresh, logout, me.
+struct AuthController {
+    let services: AppServices
+
+    func register(on group: RouterGroup<AppRequestContext>) {
+        group.post("register", use: registerAccount)
+        group.post("login", use: login)
+        group.post("refresh", use: refresh)
+        group.post("logout", use: logout)
+        group.get("me", use: me)
+    }
+
+    // MARK: register
+
+    struct RegisterBody: Decodable {
+        let accountName: String
+        let accountSlug: String?
+        let email: String
+        let password: String
+    }
+
+    struct RegisterAnswer: Encodable {
+        struct AccountPart: Encodable { let id, slug, name, createdAt: String }
+        struct UserPart: Encodable { let id, email: String; let roles: [String]; let isActive: Bool; let createdAt: String }
+        let account: AccountPart
+        let user: UserPart
+        let token: String
+        let refreshToken: String
+        let expiresIn: Int
+    }
+
+    @Sendable func registerAccount(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let body = try await JSONBody.decode(RegisterBody.self, from: request)
+        var problems: [SnackBaseError.Detail] = []
+        let name = body.accountName.trimmingCharacters(in: .whitespacesAndNewlines)
+        if name.isEmpty || name.count > 200 { problems.append(.init(field: "account_name", message: "must be 1 to 200 characters")) }
+        let slug = body.accountSlug ?? Validation.slug(fromName: name)
+        if !Validation.isValidSlug(slug) {
+            problems.append(.init(field: "account_slug", message: "must be 3-32 of a-z, 0-9 and -, starting with a letter"))
+        }
+        let email = Validation.normalizedEmail(body.email)
+        if !Validation.isValidEmail(email) { problems.append(.init(field: "email", message: "is not a valid e-mail address")) }
+        problems += Validation.passwordProblems(body.password).map { .init(field: "password", message: $0) }
+        guard problems.isEmpty else { throw SnackBaseError.validation(problems) }
+
+        let passwordHash = try await services.passwords.hash(body.password)
+        let now = Timestamp.now()
+        let family = SecureID.make("fam")
+        let userID = SecureID.make("usr")
+        let (account, user) = try await services.database.transaction { db in
+            var accountID = AccountID.random()
+            while try await AccountRepository.find(id: accountID, on: db) != nil || accountID.isSystem { accountID = AccountID.random() }
+            let account = Account(id: accountID, slug: slug, name: name, createdAt: now, updatedAt: now)
+            do {
+                try await AccountRepository.insert(account, on: db)
+            } catch where isUniqueViolation(error) {
+                throw SnackBaseError.conflict("An account with this slug already exists")
+            }
+            let scope = AccountScope(accountID)
+            let roles = try await RoleRepository.createDefaults(in: scope, on: db)
+            guard let admin = roles[Role.admin] else { throw SnackBaseError.internalError }
+            let user = User(id: userID, accountID: accountID, email: email, passwordHash: passwordHash, isActive: true,
+                            roles: [Role.admin], createdAt: now, updatedAt: now)
+            try await UserRepository.insert(user, roleIDs: [admin.id], in: scope, on: db)
+            return (account, user)
+        }
+        let pair = try await startSession(family: family, user: user)
+        return try JSONBody.response(.created, RegisterAnswer(
+            account: .init(id: account.id.rawValue, slug: account.slug, name: account.name, createdAt: account.createdAt),
+            user: .init(id: user.id, email: user.email, roles: user.roles, isActive: user.isActive, createdAt: user.createdAt),
+            token: pair.access, refreshToken: pair.refresh, expiresIn: pair.expiresIn
+        ))
+    }
+
+    // MARK: login
+
+    struct LoginBody: Decodable {
+        let account: String
+        let email: String
+        let password: String
+    }
+
+    struct LoginAnswer: Encodable {
+        struct AccountPart: Encodable { let id, slug, name: String }
+        struct UserPart: Encodable { let id, email: String; let roles: [String] }
+        let token: String
+        let refreshToken: String
+        let expiresIn: Int
+        let account: AccountPart
+        let user: UserPart
+    }
+
+    @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let body = try await JSONBody.decode(LoginBody.self, from: request)
+        let email = Validation.normalizedEmail(body.email)
+        let identity = body.account.lowercased() + "|" + email
+        if let wait = await services.loginLimiter.retryAfter(identity: identity, address: context.remoteAddress) {
+            throw SnackBaseError.tooManyRequests(retryAfter: wait)
+        }
+        let found = try await services.database.read { db -> (Account, User)? in
+            guard let account = try await AccountRepository.find(idOrSlug: body.account, on: db),
+                  let user = try await UserRepository.find(email: email, in: AccountScope(account.id), on: db)
+            else { return nil }
+            return (account, user)
+        }
+        // Every failure costs one hash verification and answers the same.
+        let verified: Bool
+        if let (_, user) = found {
+            verified = await services.passwords.verify(body.password, against: user.passwordHash) && user.isActive
+        } else {
+            verified = await services.passwords.verifyDecoy(body.password)
+        }
+        guard verified, let (account, user) = found else {
+            await services.loginLimiter.recordFailure(identity: identity, address: context.remoteAddress)
+            throw SnackBaseError.invalidCredentials
+        }
+        await services.loginLimiter.recordSuccess(identity: identity)
+        if services.passwords.needsRehash(user.passwordHash) {
+            var upgraded = user
+            upgraded.passwordHash = try await services.passwords.hash(body.password)
+            upgraded.updatedAt = Timestamp.now()
+            let stored = upgraded
+            try await services.database.transaction { db in
+                try await UserRepository.update(stored, in: AccountScope(account.id), on: db)
+            }
+        }
+        let pair = try await startSession(family: SecureID.make("fam"), user: user)
+        return try JSONBody.response(.ok, LoginAnswer(
+            token: pair.access, refreshToken: pair.refresh, expiresIn: pair.expiresIn,
+            account: .init(id: account.id.rawValue, slug: account.slug, name: account.name),
+            user: .init(id: user.id, email: user.email, roles: user.roles)
+        ))
+    }
+
+    /// A new sign-in: a token family with its first refresh token.
+    private func startSession(family: String, user: User) async throws -> TokenService.Pair {
+        let pair = try await services.tokens.issuePair(userID: user.id, accountID: user.accountID, family: family)
+        let scope = AccountScope(user.accountID)
+        let expiresAt = Timestamp.format(Date(timeIntervalSince1970: TimeInterval(pair.refreshClaims.expiresAt)))
+        try await services.database.transaction { db in
+            try await TokenRepository.createFamily(id: family, userID: user.id, in: scope, on: db)
+            try await TokenRepository.insertRefresh(jti: pair.refreshClaims.id, familyID: family, expiresAt: expiresAt, in: scope, on: db)
+        }
+        return pair
+    }
+
+    // MARK: refresh
+
+    struct RefreshBody: Decodable {
+        let refreshToken: String
+    }
+
+    private enum RefreshOutcome: Sendable {
+        case rotated(TokenService.Pair)
+        case refused
+    }
+
+    @Sendable func refresh(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let body = try await JSONBody.decode(RefreshBody.self, from: request)
+        let claims = try await services.tokens.verify(body.refreshToken, expecting: .refresh)
+        guard let accountID = AccountID(claims.accountID) else { throw SnackBaseError.unauthorized("Invalid token") }
+        let scope = AccountScope(accountID)
+        let next = try await services.tokens.issuePair(userID: claims.subject, accountID: accountID, family: claims.family)
+        let expiresAt = Timestamp.format(Date(timeIntervalSince1970: TimeInterval(next.refreshClaims.expiresAt)))
+        // The refusal of a reused token must commit its revocation, so the transaction returns it instead of throwing.
+        let outcome = try await services.database.transaction { db -> RefreshOutcome in
+            guard let stored = try await TokenRepository.findRefresh(jti: claims.id, in: scope, on: db),
+                  stored.userID == claims.subject, stored.familyID == claims.family, !stored.familyRevoked
+            else { return .refused }
+            guard stored.usedAt == nil, try await TokenRepository.markUsed(jti: claims.id, in: scope, on: db) else {
+                try await TokenRepository.revokeFamily(stored.familyID, reason: "refresh token reuse", in: scope, on: db)
+                return .refused
+            }
+            guard let user = try await UserRepository.find(id: claims.subject, in: scope, on: db), user.isActive else { return .refused }
+            try await TokenRepository.insertRefresh(jti: next.refreshClaims.id, familyID: stored.familyID, expiresAt: expiresAt, in: scope, on: db)
+            return .rotated(next)
+        }
+        switch outcome {
+        case .rotated(let pair):
+            return try JSONBody.response(.ok, TokenPairDTO(token: pair.access, refreshToken: pair.refresh, expiresIn: pair.expiresIn))
+        case .refused:
+            throw SnackBaseError.unauthorized("Invalid token")
+        }
+    }
+
+    // MARK: logout
+
+    struct LogoutBody: Decodable {
+        let refreshToken: String?
+    }
+
+    @Sendable func logout(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let principal = try context.requireUser()
+        let buffer = try await JSONBody.bytes(of: request)
+        var families: [String] = principal.sessionFamily.map { [$0] } ?? []
+        if buffer.readableBytes > 0 {
+            let body = try JSONBody.decode(LogoutBody.self, buffer: buffer)
+            if let token = body.refreshToken,
+               let claims = try? await services.tokens.verify(token, expecting: .refresh),
+               claims.subject == principal.userID, claims.accountID == principal.accountID.rawValue {
+                families.append(claims.family)
+            }
+        }
+        let scope = principal.scope
+        let revoked = Set(families)
+        try await services.database.transaction { db in
+            for family in revoked {
+                try await TokenRepository.revokeFamily(family, reason: "logout", in: scope, on: db)
+            }
+        }
+        return JSONBody.noContent()
+    }
+
+    // MARK: me
+
+    struct MeAnswer: Encodable {
+        let userId: String
+        let accountId: String
+        let email: String
+        let roles: [String]
+        let isSuperadmin: Bool
+    }
+
+    @Sendable func me(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let principal = try context.requireUser()
+        return try JSONBody.response(.ok, MeAnswer(
+            userId: principal.userID ?? "", accountId: principal.accountID.rawValue, email: principal.email ?? "",
+            roles: principal.roles, isSuperadmin: principal.isSuperadmin
+        ))
+    }
+}

@@ -1,0 +1,142 @@
+import Foundation
+import Hummingbird
+import SnackBaseCore
+import SnackBaseStore
+
+/// `/api/v1/users`: an account admin manages the users of the account (the superadmin, of any account).
+/// Nobody changes their own roles or deactivates themselves, grants a role of another account,
+/// or makes a superadmin through this API.
+struct UserController {
+    let services: AppServices
+
+    func register(on group: RouterGroup<AppRequestContext>) {
+        group.post(use: create)
+        group.get(use: list)
+        group.get(":id", use: show)
+        group.patch(":id", use: update)
+        group.delete(":id", use: deactivate)
+    }
+
+    /// The caller, who must administer users, and the account it acts in.
+    private func administrator(_ request: Request, _ context: AppRequestContext, bodyAccount: String? = nil) async throws -> (Principal, AccountScope) {
+        let principal = try context.requireUser()
+        guard principal.isSuperadmin || principal.hasRole(Role.admin) else {
+            throw SnackBaseError.forbidden("Only account admins can manage users")
+        }
+        var scope = try await AccountTarget.scope(for: principal, naming: AccountTarget.queryAccount(request), services: services)
+        if let bodyAccount {
+            scope = try await AccountTarget.scope(for: principal, naming: bodyAccount, services: services)
+        }
+        return (principal, scope)
+    }
+
+    struct CreateBody: Decodable {
+        let email: String
+        let password: String
+        let roles: [String]?
+        let accountId: String?
+    }
+
+    @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let body = try await JSONBody.decode(CreateBody.self, from: request)
+        let (_, scope) = try await administrator(request, context, bodyAccount: body.accountId)
+        guard !scope.accountID.isSystem else { throw SnackBaseError.forbidden("Superadmins are created with `snackbase create-superadmin`") }
+        let email = Validation.normalizedEmail(body.email)
+        var problems: [SnackBaseError.Detail] = []
+        if !Validation.isValidEmail(email) { problems.append(.init(field: "email", message: "is not a valid e-mail address")) }
+        problems += Validation.passwordProblems(body.password).map { .init(field: "password", message: $0) }
+        guard problems.isEmpty else { throw SnackBaseError.validation(problems) }
+        let roleNames = body.roles ?? []
+        let hash = try await services.passwords.hash(body.password)
+        let now = Timestamp.now()
+        let user = try await services.database.transaction { db in
+            let roleIDs = try await RoleRepository.ids(forNames: roleNames, in: scope, on: db)
+            let user = User(id: SecureID.make("usr"), accountID: scope.accountID, email: email, passwordHash: hash, isActive: true,
+                            roles: Array(Set(roleNames)).sorted(), createdAt: now, updatedAt: now)
+            do {
+                try await UserRepository.insert(user, roleIDs: roleIDs, in: scope, on: db)
+            } catch where isUniqueViolation(error) {
+                throw SnackBaseError.conflict("A user with this e-mail already exists in the account")
+            }
+            return user
+        }
+        return try JSONBody.response(.created, UserDTO(user))
+    }
+
+    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let (_, scope) = try await administrator(request, context)
+        let page = try Pagination(request)
+        let (items, total) = try await services.database.read { db in
+            try await UserRepository.list(in: scope, skip: page.skip, limit: page.limit, on: db)
+        }
+        return try JSONBody.response(.ok, Page(items: items.map(UserDTO.init), total: total, skip: page.skip, limit: page.limit))
+    }
+
+    @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let (_, scope) = try await administrator(request, context)
+        return try JSONBody.response(.ok, UserDTO(try await find(context, in: scope)))
+    }
+
+    struct UpdateBody: Decodable {
+        let email: String?
+        let roles: [String]?
+        let isActive: Bool?
+        let password: String?
+    }
+
+    @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let body = try await JSONBody.decode(UpdateBody.self, from: request)
+        let (principal, scope) = try await administrator(request, context)
+        var user = try await find(context, in: scope)
+        let isSelf = user.id == principal.userID
+        if isSelf, let roles = body.roles, Set(roles) != Set(user.roles) {
+            throw SnackBaseError.forbidden("You cannot change your own roles")
+        }
+        if isSelf, body.isActive == false { throw SnackBaseError.forbidden("You cannot deactivate yourself") }
+        var problems: [SnackBaseError.Detail] = []
+        if let email = body.email.map(Validation.normalizedEmail) {
+            if Validation.isValidEmail(email) { user.email = email } else { problems.append(.init(field: "email", message: "is not a valid e-mail address")) }
+        }
+        if let password = body.password {
+            problems += Validation.passwordProblems(password).map { .init(field: "password", message: $0) }
+        }
+        guard problems.isEmpty else { throw SnackBaseError.validation(problems) }
+        if let password = body.password { user.passwordHash = try await services.passwords.hash(password) }
+        if let isActive = body.isActive { user.isActive = isActive }
+        user.updatedAt = Timestamp.now()
+        let updated = user
+        let newRoles = body.roles
+        let stored = try await services.database.transaction { db in
+            do {
+                try await UserRepository.update(updated, in: scope, on: db)
+            } catch where isUniqueViolation(error) {
+                throw SnackBaseError.conflict("A user with this e-mail already exists in the account")
+            }
+            if let newRoles {
+                try await UserRepository.setRoles(userID: updated.id, roleIDs: try await RoleRepository.ids(forNames: newRoles, in: scope, on: db), in: scope, on: db)
+            }
+            return try await UserRepository.find(id: updated.id, in: scope, on: db) ?? updated
+        }
+        return try JSONBody.response(.ok, UserDTO(stored))
+    }
+
+    /// Deactivates (never deletes) a user; its tokens stop working on the next request.
+    @Sendable func deactivate(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let (principal, scope) = try await administrator(request, context)
+        var user = try await find(context, in: scope)
+        guard user.id != principal.userID else { throw SnackBaseError.forbidden("You cannot deactivate yourself") }
+        user.isActive = false
+        user.updatedAt = Timestamp.now()
+        let updated = user
+        try await services.database.transaction { db in try await UserRepository.update(updated, in: scope, on: db) }
+        return JSONBody.noContent()
+    }
+
+    private func find(_ context: AppRequestContext, in scope: AccountScope) async throws -> User {
+        let id = context.parameters.get("id") ?? ""
+        guard let user = try await services.database.read({ db in try await UserRepository.find(id: id, in: scope, on: db) }) else {
+            throw SnackBaseError.notFound("User")
+        }
+        return user
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import SnackBaseCore
+
+extension HTTPField.Name {
+    static let requestID = HTTPField.Name("X-Request-ID")!
+    static let account = HTTPField.Name("X-Account")!
+}
+
+/// The outermost middleware: gives every request an id (echoing a well-formed incoming
+/// `X-Request-ID`), puts it on every response, and is the one place where any thrown error
+/// becomes the contract's error JSON — so no stack trace or SQL text can reach a client.
+struct RequestIDMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        let requestID = request.headers[.requestID].flatMap(Self.validated) ?? SecureID.randomHex(bytes: 16)
+        context.requestID = requestID
+        context.logger[metadataKey: "request.id"] = .string(requestID)
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            response = ErrorResponder.response(for: error, logger: context.logger)
+        }
+        response.headers[.requestID] = requestID
+        return response
+    }
+
+    /// 1–128 characters of `A-Za-z0-9-_.`; anything else is replaced, never echoed.
+    static func validated(_ value: String) -> String? {
+        guard (1...128).contains(value.utf8.count),
+              value.utf8.allSatisfy({ (48...57).contains($0) || (65...90).contains($0) || (97...122).contains($0) || $0 == 45 || $0 == 95 || $0 == 46 })
+        else { return nil }
+        return value
+    }
+}
+
+/// Turns any error into the error JSON of the API contract.
+enum ErrorResponder {
+    struct Body: Encodable {
+        let error: String
+        let message: String
+        let details: [SnackBaseError.Detail]?
+    }
+
+    static func response(for error: any Error, logger: Logger) -> Response {
+        let failure = snackBaseError(for: error)
+        if failure.status >= 500 {
+            logger.error("request.failed", metadata: ["error.type": .string(String(describing: type(of: error)))])
+        }
+        let body = Body(error: failure.title, message: failure.message, details: failure.details.isEmpty ? nil : failure.details)
+        var response = (try? JSONBody.response(.init(code: failure.status), body))
+            ?? Response(status: .internalServerError)
+        if let retryAfter = failure.retryAfter {
+            response.headers[.retryAfter] = String(retryAfter)
+        }
+        if failure.status == 401 {
+            response.headers[.wwwAuthenticate] = "Bearer"
+        }
+        return response
+    }
+
+    static func snackBaseError(for error: any Error) -> SnackBaseError {
+        switch error {
+        case let error as SnackBaseError:
+            return error
+        case let error as HTTPError:
+            switch error.status.code {
+            case 404: return .notFound("Route")
+            case 405: return SnackBaseError(status: 405, message: "Method not allowed")
+            case 413: return SnackBaseError(status: 413, message: "Request body is too large")
+            case 400..<500: return SnackBaseError(status: error.status.code, message: "Bad request")
+            default: return .internalError
+            }
+        case let error as DecodingError:
+            return JSONBody.validationError(error)
+        default:
+            return .internalError
+        }
+    }
+}

@@ -1,0 +1,27 @@
+import Hummingbird
+import Logging
+import SnackBaseCore
+
+/// Builds the HTTP application: middleware in the order a request meets them, then one
+/// controller per resource.
+public enum SnackBaseApplication {
+    public static func router(services: AppServices) -> Router<AppRequestContext> {
+        let router = Router(context: AppRequestContext.self)
+        router.add(middleware: RequestIDMiddleware())
+        router.add(middleware: AuthenticationMiddleware(services: services))
+        HealthController(services: services).register(on: router)
+        let api = router.group("api/v1")
+        AuthController(services: services).register(on: api.group("auth"))
+        AccountController(services: services).register(on: api.group("accounts"))
+        UserController(services: services).register(on: api.group("users"))
+        return router
+    }
+
+    public static func make(services: AppServices, host: String, port: Int) -> some ApplicationProtocol {
+        Application(
+            router: router(services: services),
+            configuration: .init(address: .hostname(host, port: port), serverName: "SnackBase"),
+            logger: services.logger
+        )
+    }
+}

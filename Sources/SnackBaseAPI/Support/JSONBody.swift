@@ -1,0 +1,112 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import SnackBaseCore
+
+/// Reading request bodies and writing JSON answers, with the contract's error statuses:
+/// a body over the limit is 413, malformed JSON 400, well-formed JSON of the wrong shape 422.
+public enum JSONBody {
+    public static let maxBytes = 1 << 20
+
+    /// Decoder for the API's fixed documents: snake_case keys map to camelCase properties.
+    static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return decoder
+    }()
+
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        return encoder
+    }()
+
+    static func bytes(of request: Request) async throws -> ByteBuffer {
+        do {
+            return try await request.body.collect(upTo: maxBytes)
+        } catch {
+            throw SnackBaseError(status: 413, message: "Request body is larger than \(maxBytes) bytes")
+        }
+    }
+
+    /// Decodes the body as `T`, or throws a contract error naming what is wrong.
+    public static func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
+        try decode(T.self, buffer: try await bytes(of: request))
+    }
+
+    /// Decodes a body already read.
+    public static func decode<T: Decodable>(_ type: T.Type, buffer: ByteBuffer) throws -> T {
+        let data = Data(buffer: buffer)
+        guard (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) != nil else {
+            throw SnackBaseError.badRequest("Malformed JSON body")
+        }
+        do {
+            return try decoder.decode(T.self, from: data)
+        } catch let error as DecodingError {
+            throw validationError(error)
+        }
+    }
+
+    static func validationError(_ error: DecodingError) -> SnackBaseError {
+        func name(_ path: [any CodingKey], _ key: (any CodingKey)? = nil) -> String {
+            let keys = path + (key.map { [$0] } ?? [])
+            let text = keys.map { $0.intValue.map(String.init) ?? snakeCase($0.stringValue) }.joined(separator: ".")
+            return text.isEmpty ? "body" : text
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            return .validation(field: name(context.codingPath, key), "is required")
+        case .typeMismatch(let type, let context):
+            return .validation(field: name(context.codingPath), "must be \(describe(type))")
+        case .valueNotFound(let type, let context):
+            return .validation(field: name(context.codingPath), "must be \(describe(type)), not null")
+        case .dataCorrupted(let context):
+            return .validation(field: name(context.codingPath), "is invalid")
+        @unknown default:
+            return .validation(field: "body", "is invalid")
+        }
+    }
+
+    static func describe(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Bool.Type: "a boolean"
+        case is Int.Type, is Double.Type: "a number"
+        case is [Any].Type: "an array"
+        default: "an object"
+        }
+    }
+
+    static func snakeCase(_ text: String) -> String {
+        var out = ""
+        for character in text {
+            if character.isUppercase {
+                out.append("_")
+                out.append(contentsOf: character.lowercased())
+            } else {
+                out.append(character)
+            }
+        }
+        return out
+    }
+
+    /// A JSON answer.
+    public static func response(_ status: HTTPResponse.Status = .ok, _ value: some Encodable) throws -> Response {
+        let data = try encoder.encode(value)
+        return Response(
+            status: status,
+            headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data))
+        )
+    }
+
+    /// A JSON answer from bytes already encoded.
+    public static func response(_ status: HTTPResponse.Status = .ok, data: Data) -> Response {
+        Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    public static func noContent() -> Response {
+        Response(status: .noContent)
+    }
+}

@@ -1,0 +1,45 @@
+import Argon2
+import NIOPosix
+import SnackBaseCore
+
+/// Argon2id hashing and verification, run on a dedicated thread pool so that a login never
+/// stalls the event loops or Swift's cooperative threads (a hash takes tens of milliseconds).
+public final class PasswordService: Sendable {
+    public let hasher: PasswordHasher
+    private let pool: NIOThreadPool
+    /// A hash of a random password with the current parameters, verified against when the account
+    /// or e-mail does not exist, so that every failed login costs the same.
+    private let decoy: String
+
+    public init(parameters: Argon2Parameters, threads: Int = 2) throws {
+        hasher = PasswordHasher(parameters: parameters)
+        pool = NIOThreadPool(numberOfThreads: threads)
+        pool.start()
+        decoy = try hasher.hash(SecureID.randomHex(bytes: 16))
+    }
+
+    public func hash(_ password: String) async throws -> String {
+        let hasher = self.hasher
+        return try await pool.runIfActive { try hasher.hash(password) }
+    }
+
+    /// False for a mismatch and for a stored hash that cannot be parsed (logged by the caller).
+    public func verify(_ password: String, against encoded: String) async -> Bool {
+        let hasher = self.hasher
+        return (try? await pool.runIfActive { try hasher.verify(password, against: encoded) }) ?? false
+    }
+
+    /// Spends one verification on the decoy hash; always false.
+    public func verifyDecoy(_ password: String) async -> Bool {
+        _ = await verify(password, against: decoy)
+        return false
+    }
+
+    public func needsRehash(_ encoded: String) -> Bool {
+        hasher.needsRehash(encoded)
+    }
+
+    public func shutdown() async {
+        try? await pool.shutdownGracefully()
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import JWTKit
+import SnackBaseCore
+
+/// Issues and verifies SnackBase's JWTs: HS256 only, signed with the configured secret.
+///
+/// Verification refuses, each as a 401: a token that is not three base64url parts, a header whose
+/// `alg` is anything but `HS256`, a bad signature, a wrong `type`, a wrong issuer, and an `exp` more
+/// than 30 s in the past. Revocation and the user's state are checked by the caller, which has the database.
+public struct TokenService: Sendable {
+    public static let issuer = "snackbase"
+    public static let leeway: Int = 30
+
+    private let keys: JWTKeyCollection
+    public let accessTTL: Int
+    public let refreshTTL: Int
+
+    public init(secret: [UInt8], accessTTL: Int = 3600, refreshTTL: Int = 7 * 24 * 3600) async {
+        let keys = JWTKeyCollection()
+        await keys.add(hmac: HMACKey(key: .init(data: secret)), digestAlgorithm: .sha256)
+        self.keys = keys
+        self.accessTTL = accessTTL
+        self.refreshTTL = refreshTTL
+    }
+
+    /// A signed token pair of one sign-in (`family`).
+    public struct Pair: Sendable {
+        public let access: String
+        public let refresh: String
+        public let refreshClaims: Claims
+        public let expiresIn: Int
+    }
+
+    public func issuePair(userID: String, accountID: AccountID, family: String, now: Date = Date()) async throws -> Pair {
+        let iat = Int(now.timeIntervalSince1970)
+        let access = Claims(subject: userID, accountID: accountID.rawValue, type: .access, id: SecureID.make("jti"),
+                            issuedAt: iat, expiresAt: iat + accessTTL, issuer: Self.issuer, family: family)
+        let refresh = Claims(subject: userID, accountID: accountID.rawValue, type: .refresh, id: SecureID.make("jti"),
+                             issuedAt: iat, expiresAt: iat + refreshTTL, issuer: Self.issuer, family: family)
+        return Pair(
+            access: try await keys.sign(access),
+            refresh: try await keys.sign(refresh),
+            refreshClaims: refresh,
+            expiresIn: accessTTL
+        )
+    }
+
+    /// Signs arbitrary claims; for tests that need expired or otherwise unusual tokens.
+    public func sign(_ claims: Claims) async throws -> String {
+        try await keys.sign(claims)
+    }
+
+    /// The verified claims of `token`, or a 401.
+    public func verify(_ token: String, expecting kind: Claims.Kind, now: Date = Date()) async throws(SnackBaseError) -> Claims {
+        guard Self.headerAlgorithm(of: token) == "HS256" else { throw .unauthorized("Invalid token") }
+        let claims: Claims
+        do {
+            claims = try await keys.verify(token, as: Claims.self)
+        } catch {
+            throw .unauthorized("Invalid token")
+        }
+        guard claims.type == kind, claims.issuer == Self.issuer, AccountID(claims.accountID) != nil, !claims.subject.isEmpty else {
+            throw .unauthorized("Invalid token")
+        }
+        guard claims.expiresAt + Self.leeway >= Int(now.timeIntervalSince1970) else {
+            throw .unauthorized("Token expired")
+        }
+        return claims
+    }
+
+    /// The `alg` of a compact JWS header, read before any key is chosen, so that `none`,
+    /// `HS512` or an asymmetric algorithm can never be accepted.
+    static func headerAlgorithm(of token: String) -> String? {
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, let header = base64URLDecode(String(parts[0])),
+              let object = try? JSONSerialization.jsonObject(with: header) as? [String: Any] else { return nil }
+        if let type = object["typ"] as? String, type.uppercased() != "JWT" { return nil }
+        return object["alg"] as? String
+    }
+
+    static func base64URLDecode(_ text: String) -> Data? {
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64.append("=") }
+        return Data(base64Encoded: base64)
+    }
+}

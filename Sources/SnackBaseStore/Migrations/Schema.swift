@@ -1,0 +1,64 @@
+/// The schema, as the ordered list of its migrations. Every tenant table carries a non-null
+/// `account_id` that leads the index serving its lookups.
+enum Schema {
+    static let migrations: [Migration] = [
+        Migration(version: 1, name: "accounts, users, roles, permissions, tokens", statements: [
+            """
+            CREATE TABLE accounts (
+                id TEXT PRIMARY KEY, slug TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
+                created_at TEXT NOT NULL, updated_at TEXT NOT NULL)
+            """,
+            """
+            CREATE TABLE users (
+                id TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                email TEXT NOT NULL, password_hash TEXT NOT NULL, is_active {BOOL} NOT NULL,
+                created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+                UNIQUE (account_id, email))
+            """,
+            """
+            CREATE TABLE roles (
+                id TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                name TEXT NOT NULL, description TEXT NOT NULL,
+                created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+                UNIQUE (account_id, name))
+            """,
+            """
+            CREATE TABLE user_roles (
+                account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                role_id TEXT NOT NULL REFERENCES roles(id) ON DELETE CASCADE,
+                PRIMARY KEY (user_id, role_id))
+            """,
+            "CREATE INDEX user_roles_by_account_role ON user_roles (account_id, role_id)",
+            """
+            CREATE TABLE permissions (
+                id TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                role_id TEXT NOT NULL REFERENCES roles(id) ON DELETE CASCADE,
+                collection TEXT NOT NULL,
+                can_create {BOOL} NOT NULL, can_read {BOOL} NOT NULL, can_update {BOOL} NOT NULL, can_delete {BOOL} NOT NULL,
+                fields TEXT, excluded_fields TEXT, rules TEXT, field_rules TEXT,
+                created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+                UNIQUE (account_id, role_id, collection))
+            """,
+            """
+            CREATE TABLE token_families (
+                id TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                created_at TEXT NOT NULL, revoked_at TEXT, revoked_reason TEXT)
+            """,
+            "CREATE INDEX token_families_by_account_user ON token_families (account_id, user_id)",
+            """
+            CREATE TABLE refresh_tokens (
+                jti TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                family_id TEXT NOT NULL REFERENCES token_families(id) ON DELETE CASCADE,
+                expires_at TEXT NOT NULL, used_at TEXT, created_at TEXT NOT NULL)
+            """,
+            "CREATE INDEX refresh_tokens_by_account_family ON refresh_tokens (account_id, family_id)",
+        ]),
+    ]
+}

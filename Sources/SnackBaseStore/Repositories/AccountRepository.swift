@@ -1,0 +1,49 @@
+import SQLKit
+import SnackBaseCore
+
+/// Accounts themselves. Only the registration path and the superadmin path reach these writes.
+public enum AccountRepository {
+    public static func insert(_ account: Account, on db: any SQLDatabase) async throws {
+        try await db.raw("""
+            INSERT INTO accounts (id, slug, name, created_at, updated_at)
+            VALUES (\(bind: account.id.rawValue), \(bind: account.slug), \(bind: account.name), \(bind: account.createdAt), \(bind: account.updatedAt))
+            """).run()
+    }
+
+    public static func find(id: AccountID, on db: any SQLDatabase) async throws -> Account? {
+        try await db.raw("SELECT * FROM accounts WHERE id = \(bind: id.rawValue)").first().map(decode)
+    }
+
+    /// Finds an account by its id (`AB1001`) or its slug.
+    public static func find(idOrSlug: String, on db: any SQLDatabase) async throws -> Account? {
+        if let id = AccountID(idOrSlug) { return try await find(id: id, on: db) }
+        return try await db.raw("SELECT * FROM accounts WHERE slug = \(bind: idOrSlug)").first().map(decode)
+    }
+
+    public static func list(skip: Int, limit: Int, on db: any SQLDatabase) async throws -> (items: [Account], total: Int) {
+        let rows = try await db.raw("SELECT * FROM accounts ORDER BY created_at, id LIMIT \(bind: limit) OFFSET \(bind: skip)").all()
+        let total = try await db.raw("SELECT COUNT(*) AS n FROM accounts").first()?.decode(column: "n", as: Int.self) ?? 0
+        return (try rows.map(decode), total)
+    }
+
+    public static func update(_ account: Account, on db: any SQLDatabase) async throws {
+        try await db.raw("UPDATE accounts SET name = \(bind: account.name), updated_at = \(bind: account.updatedAt) WHERE id = \(bind: account.id.rawValue)").run()
+    }
+
+    /// Deletes the account; every tenant table cascades from it.
+    public static func delete(_ id: AccountID, on db: any SQLDatabase) async throws {
+        try await db.raw("DELETE FROM accounts WHERE id = \(bind: id.rawValue)").run()
+    }
+
+    static func decode(_ row: any SQLRow) throws -> Account {
+        let rawID = try row.decode(column: "id", as: String.self)
+        guard let id = AccountID(rawID) else { throw StoreError.configuration("malformed account id in database") }
+        return Account(
+            id: id,
+            slug: try row.decode(column: "slug", as: String.self),
+            name: try row.decode(column: "name", as: String.self),
+            createdAt: try row.decode(column: "created_at", as: String.self),
+            updatedAt: try row.decode(column: "updated_at", as: String.self)
+        )
+    }
+}

@@ -1,0 +1,83 @@
+import SQLKit
+import SnackBaseCore
+
+/// Users of one account. Every query is bound to an ``AccountScope``.
+public enum UserRepository {
+    public static func insert(_ user: User, roleIDs: [String], in scope: AccountScope, on db: any SQLDatabase) async throws {
+        precondition(user.accountID == scope.accountID, "a user is written only in its own account")
+        try await db.raw("""
+            INSERT INTO users (id, account_id, email, password_hash, is_active, created_at, updated_at)
+            VALUES (\(bind: user.id), \(bind: scope.accountID.rawValue), \(bind: user.email), \(bind: user.passwordHash),
+                    \(bind: user.isActive), \(bind: user.createdAt), \(bind: user.updatedAt))
+            """).run()
+        try await setRoles(userID: user.id, roleIDs: roleIDs, in: scope, on: db)
+    }
+
+    public static func find(id: String, in scope: AccountScope, on db: any SQLDatabase) async throws -> User? {
+        guard let row = try await db.raw("SELECT * FROM users WHERE account_id = \(bind: scope.accountID.rawValue) AND id = \(bind: id)").first() else {
+            return nil
+        }
+        return try await decode(row, in: scope, on: db)
+    }
+
+    public static func find(email: String, in scope: AccountScope, on db: any SQLDatabase) async throws -> User? {
+        guard let row = try await db.raw("SELECT * FROM users WHERE account_id = \(bind: scope.accountID.rawValue) AND email = \(bind: email)").first() else {
+            return nil
+        }
+        return try await decode(row, in: scope, on: db)
+    }
+
+    public static func list(in scope: AccountScope, skip: Int, limit: Int, on db: any SQLDatabase) async throws -> (items: [User], total: Int) {
+        let account = scope.accountID.rawValue
+        let rows = try await db.raw("SELECT * FROM users WHERE account_id = \(bind: account) ORDER BY created_at, id LIMIT \(bind: limit) OFFSET \(bind: skip)").all()
+        let total = try await db.raw("SELECT COUNT(*) AS n FROM users WHERE account_id = \(bind: account)").first()?.decode(column: "n", as: Int.self) ?? 0
+        var users: [User] = []
+        for row in rows { users.append(try await decode(row, in: scope, on: db)) }
+        return (users, total)
+    }
+
+    public static func update(_ user: User, in scope: AccountScope, on db: any SQLDatabase) async throws {
+        try await db.raw("""
+            UPDATE users SET email = \(bind: user.email), password_hash = \(bind: user.passwordHash),
+                is_active = \(bind: user.isActive), updated_at = \(bind: user.updatedAt)
+            WHERE account_id = \(bind: scope.accountID.rawValue) AND id = \(bind: user.id)
+            """).run()
+    }
+
+    /// Replaces the user's roles. Role ids must come from ``RoleRepository`` lookups in the same scope.
+    public static func setRoles(userID: String, roleIDs: [String], in scope: AccountScope, on db: any SQLDatabase) async throws {
+        let account = scope.accountID.rawValue
+        try await db.raw("DELETE FROM user_roles WHERE account_id = \(bind: account) AND user_id = \(bind: userID)").run()
+        for roleID in Set(roleIDs) {
+            try await db.raw("INSERT INTO user_roles (account_id, user_id, role_id) VALUES (\(bind: account), \(bind: userID), \(bind: roleID))").run()
+        }
+    }
+
+    /// Role names of a user, sorted.
+    public static func roleNames(userID: String, in scope: AccountScope, on db: any SQLDatabase) async throws -> [String] {
+        try await db.raw("""
+            SELECT r.name AS name FROM user_roles ur JOIN roles r ON r.id = ur.role_id AND r.account_id = ur.account_id
+            WHERE ur.account_id = \(bind: scope.accountID.rawValue) AND ur.user_id = \(bind: userID) ORDER BY r.name
+            """).all().map { try $0.decode(column: "name", as: String.self) }
+    }
+
+    /// Number of users holding a role.
+    public static func countHolding(roleID: String, in scope: AccountScope, on db: any SQLDatabase) async throws -> Int {
+        try await db.raw("SELECT COUNT(*) AS n FROM user_roles WHERE account_id = \(bind: scope.accountID.rawValue) AND role_id = \(bind: roleID)")
+            .first()?.decode(column: "n", as: Int.self) ?? 0
+    }
+
+    static func decode(_ row: any SQLRow, in scope: AccountScope, on db: any SQLDatabase) async throws -> User {
+        let id = try row.decode(column: "id", as: String.self)
+        return User(
+            id: id,
+            accountID: scope.accountID,
+            email: try row.decode(column: "email", as: String.self),
+            passwordHash: try row.decode(column: "password_hash", as: String.self),
+            isActive: try row.decode(column: "is_active", as: Bool.self),
+            roles: try await roleNames(userID: id, in: scope, on: db),
+            createdAt: try row.decode(column: "created_at", as: String.self),
+            updatedAt: try row.decode(column: "updated_at", as: String.self)
+        )
+    }
+}

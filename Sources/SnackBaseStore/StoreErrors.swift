@@ -1,0 +1,18 @@
+import PostgresNIO
+import SQLiteNIO
+
+/// True when `error` is the database refusing a duplicate value of a unique key;
+/// callers turn that into a 409 instead of checking first (which would race).
+public func isUniqueViolation(_ error: any Error) -> Bool {
+    if let error = error as? SQLiteError {
+        switch error.reason {
+        case .constraintUniqueFailed, .constraintPrimaryKeyFailed: return true
+        case .constraint: return error.message.contains("UNIQUE")
+        default: return false
+        }
+    }
+    if let error = error as? PSQLError {
+        return error.serverInfo?[.sqlState] == "23505"
+    }
+    return false
+}

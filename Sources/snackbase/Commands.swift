@@ -1,0 +1,156 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import SnackBaseAPI
+import SnackBaseAuth
+import SnackBaseCore
+import SnackBaseStore
+
+/// Options every command that opens the database shares.
+struct DatabaseOptions: ParsableArguments {
+    @Option(help: "Data folder for SQLite and the --dev secret (env SNACKBASE_DATA_DIR; default ./snackbase-data).")
+    var dataDir: String?
+
+    @Option(help: "postgres://user:pass@host:port/db or sqlite://path (env SNACKBASE_DATABASE_URL; default SQLite in the data folder).")
+    var databaseUrl: String?
+
+    func open(_ settings: Settings, logger: Logger) async throws -> (any Database, String) {
+        let dataDirectory = try settings.dataDirectory(flag: dataDir)
+        let url = settings.string("SNACKBASE_DATABASE_URL", flag: databaseUrl)
+        do {
+            let database = try await DatabaseFactory.open(url: url, dataDirectory: dataDirectory, logger: logger)
+            try await Migrator.migrate(database)
+            try await database.transaction { db in try await SystemAccount.ensure(on: db) }
+            return (database, dataDirectory)
+        } catch let error as StoreError {
+            throw SettingError(description: "SNACKBASE_DATABASE_URL: \(error)")
+        } catch {
+            throw SettingError(description: "SNACKBASE_DATABASE_URL: cannot open the database (\(String(describing: error).prefix(200)))")
+        }
+    }
+}
+
+/// Runs `body`, printing a setting error as one line and exiting 1.
+func reportingSettingErrors(_ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch let error as SettingError {
+        FileHandle.standardError.write(Data(("snackbase: " + error.description + "\n").utf8))
+        throw ExitCode(1)
+    }
+}
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Migrate if needed, then serve the API.")
+
+    @Option(help: "Address to listen on (env SNACKBASE_HOST; default 127.0.0.1).") var host: String?
+    @Option(help: "Port (env SNACKBASE_PORT; default 8090).") var port: Int?
+    @OptionGroup var database: DatabaseOptions
+    @Flag(help: "Development mode: generate a secret key in the data folder when SNACKBASE_SECRET_KEY is unset.") var dev = false
+
+    func run() async throws {
+        try await reportingSettingErrors {
+            let settings = Settings()
+            var logger = Logger(label: "snackbase")
+            logger.logLevel = try settings.logLevel()
+            let host = settings.string("SNACKBASE_HOST", flag: host) ?? "127.0.0.1"
+            let port = try settings.integer("SNACKBASE_PORT", flag: port, default: 8090, range: 1...65535)
+            let accessTTL = try settings.integer("SNACKBASE_ACCESS_TOKEN_TTL", default: 3600, range: 1...(30 * 86400))
+            let refreshTTL = try settings.integer("SNACKBASE_REFRESH_TOKEN_TTL", default: 7 * 86400, range: 1...(365 * 86400))
+            _ = try settings.integer("SNACKBASE_PERMISSION_CACHE_TTL", default: 300, range: 0...86400)
+            let argon2 = try settings.argon2()
+            // Every setting is checked before the database is opened.
+            let secret = try settings.secretKey(dev: dev, dataDirectory: try settings.dataDirectory(flag: database.dataDir))
+            let superadmin = try Self.superadminSetting(settings)
+            let (db, _) = try await database.open(settings, logger: logger)
+            let passwords = try PasswordService(parameters: argon2)
+            do {
+                try await serve(db: db, passwords: passwords, secret: secret, superadmin: superadmin, host: host, port: port,
+                                accessTTL: accessTTL, refreshTTL: refreshTTL, logger: logger)
+            } catch {
+                await passwords.shutdown()
+                await db.shutdown()
+                throw error
+            }
+            await passwords.shutdown()
+            await db.shutdown()
+        }
+    }
+
+    static func superadminSetting(_ settings: Settings) throws -> (email: String, password: String)? {
+        guard let email = settings.string("SNACKBASE_SUPERADMIN_EMAIL") else { return nil }
+        guard let password = settings.string("SNACKBASE_SUPERADMIN_PASSWORD") else {
+            throw SettingError(description: "SNACKBASE_SUPERADMIN_PASSWORD is required with SNACKBASE_SUPERADMIN_EMAIL")
+        }
+        return (email, password)
+    }
+
+    private func serve(
+        db: any Database, passwords: PasswordService, secret: [UInt8], superadmin: (email: String, password: String)?,
+        host: String, port: Int, accessTTL: Int, refreshTTL: Int, logger: Logger
+    ) async throws {
+        if let superadmin {
+            try await CreateSuperadminCommand.create(email: superadmin.email, password: superadmin.password, database: db, passwords: passwords, onlyIfAbsent: true)
+        }
+        let tokens = await TokenService(secret: secret, accessTTL: accessTTL, refreshTTL: refreshTTL)
+        let services = AppServices(database: db, tokens: tokens, passwords: passwords, logger: logger)
+        let app = SnackBaseApplication.make(services: services, host: host, port: port)
+        logger.info("server.start", metadata: ["host": .string(host), "port": .stringConvertible(port), "database": .string(db.kind.rawValue)])
+        try await app.runService()
+    }
+}
+
+struct MigrateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "migrate", abstract: "Apply schema migrations and exit.")
+    @OptionGroup var database: DatabaseOptions
+
+    func run() async throws {
+        try await reportingSettingErrors {
+            let (db, _) = try await database.open(Settings(), logger: Logger(label: "snackbase"))
+            await db.shutdown()
+            print("migrations applied")
+        }
+    }
+}
+
+struct CreateSuperadminCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "create-superadmin", abstract: "Create a superadmin, or reset its password.")
+    @Option(help: "E-mail of the superadmin.") var email: String
+    @Option(help: "Password (at least 12 characters with upper, lower, digit and special character).") var password: String
+    @OptionGroup var database: DatabaseOptions
+
+    func run() async throws {
+        try await reportingSettingErrors {
+            let settings = Settings()
+            let parameters = try settings.argon2()
+            let (db, _) = try await database.open(settings, logger: Logger(label: "snackbase"))
+            let passwords = try PasswordService(parameters: parameters)
+            let created: Bool
+            do {
+                created = try await Self.create(email: email, password: password, database: db, passwords: passwords, onlyIfAbsent: false)
+            } catch {
+                await passwords.shutdown()
+                await db.shutdown()
+                throw error
+            }
+            print(created ? "superadmin \(Validation.normalizedEmail(email)) created" : "superadmin \(Validation.normalizedEmail(email)) password reset")
+            await passwords.shutdown()
+            await db.shutdown()
+        }
+    }
+
+    /// Creates (or, unless `onlyIfAbsent`, resets) a superadmin after checking the e-mail and password policy.
+    @discardableResult
+    static func create(email: String, password: String, database: any Database, passwords: PasswordService, onlyIfAbsent: Bool) async throws -> Bool {
+        let email = Validation.normalizedEmail(email)
+        guard Validation.isValidEmail(email) else { throw SettingError(description: "superadmin e-mail is not a valid address") }
+        let problems = Validation.passwordProblems(password)
+        guard problems.isEmpty else { throw SettingError(description: "superadmin password " + problems.joined(separator: ", ")) }
+        if onlyIfAbsent, try await database.read({ db in try await SystemAccount.hasSuperadmin(email: email, on: db) }) {
+            return false
+        }
+        let hash = try await passwords.hash(password)
+        return try await database.transaction { db in try await SystemAccount.upsertSuperadmin(email: email, passwordHash: hash, on: db) }
+    }
+}

@@ -1,0 +1,129 @@
+import HTTPTypes
+import Argon2
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import SnackBaseAPI
+import SnackBaseAuth
+import SnackBaseCore
+import SnackBaseStore
+
+/// A response as tests see it: status, headers, and the body parsed on demand.
+struct TestResponse: Sendable {
+    let status: Int
+    let headers: HTTPFields
+    let data: Data
+
+    var json: [String: Any] { (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:] }
+    subscript(key: String) -> Any? { json[key] }
+    func string(_ path: String...) -> String? { value(path) as? String }
+    func int(_ path: String...) -> Int? { value(path) as? Int }
+    func array(_ path: String...) -> [Any]? { value(path) as? [Any] }
+    func bool(_ path: String...) -> Bool? { value(path) as? Bool }
+
+    private func value(_ path: [String]) -> Any? {
+        var current: Any? = json
+        for key in path { current = (current as? [String: Any])?[key] }
+        return current
+    }
+}
+
+/// A whole SnackBase app on a fresh SQLite database in a temporary folder, driven through
+/// Hummingbird's in-memory test client.
+struct TestApp: Sendable {
+    let services: AppServices
+    let client: any TestClientProtocol
+
+    static let tinyArgon2 = Argon2Parameters(memoryKiB: 64, iterations: 1, parallelism: 1)
+    static let secret = Array("test-secret-key-that-is-long-enough-0123456789".utf8)
+    static let password = "Correct-Horse-9-battery"
+
+    /// Runs `body` against a new app; the database is removed afterwards.
+    static func run(
+        argon2: Argon2Parameters = tinyArgon2,
+        limiter: LoginRateLimiter = LoginRateLimiter(),
+        _ body: @Sendable (TestApp) async throws -> Void
+    ) async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("snackbase-test-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        let database = try await SQLiteStore(path: folder + "/data.db", logger: logger)
+        try await Migrator.migrate(database)
+        try await database.transaction { db in try await SystemAccount.ensure(on: db) }
+        let passwords = try PasswordService(parameters: argon2)
+        let services = AppServices(
+            database: database, tokens: await TokenService(secret: secret), passwords: passwords,
+            loginLimiter: limiter, logger: logger
+        )
+        let app = Application(router: SnackBaseApplication.router(services: services), logger: logger)
+        do {
+            try await app.test(.router) { client in
+                try await body(TestApp(services: services, client: client))
+            }
+        } catch {
+            await passwords.shutdown()
+            await database.shutdown()
+            throw error
+        }
+        await passwords.shutdown()
+        await database.shutdown()
+    }
+
+    @discardableResult
+    func request(
+        _ method: HTTPRequest.Method, _ path: String, json: String? = nil, token: String? = nil,
+        headers extra: HTTPFields = [:]
+    ) async throws -> TestResponse {
+        var headers = extra
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        if json != nil { headers[.contentType] = "application/json" }
+        return try await client.execute(uri: path, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) }) { response in
+            TestResponse(status: Int(response.status.code), headers: response.headers, data: Data(buffer: response.body))
+        }
+    }
+
+    /// A registered account with its first (admin) user.
+    struct Tenant: Sendable {
+        let accountID: String
+        let slug: String
+        let userID: String
+        let email: String
+        let token: String
+        let refreshToken: String
+    }
+
+    func register(_ slug: String, email: String? = nil) async throws -> Tenant {
+        let email = email ?? "admin@\(slug).test"
+        let response = try await request(.post, "/api/v1/auth/register", json: """
+            {"account_name": "\(slug) Inc", "account_slug": "\(slug)", "email": "\(email)", "password": "\(Self.password)"}
+            """)
+        guard response.status == 201, let accountID = response.string("account", "id"), let userID = response.string("user", "id"),
+              let token = response.string("token"), let refresh = response.string("refresh_token")
+        else { throw TestFailure("register \(slug) answered \(response.status): \(String(decoding: response.data, as: UTF8.self))") }
+        return Tenant(accountID: accountID, slug: slug, userID: userID, email: email, token: token, refreshToken: refresh)
+    }
+
+    func login(_ account: String, _ email: String, password: String = TestApp.password) async throws -> TestResponse {
+        try await request(.post, "/api/v1/auth/login", json: #"{"account": "\#(account)", "email": "\#(email)", "password": "\#(password)"}"#)
+    }
+
+    /// A superadmin's access token.
+    func superadminToken() async throws -> String {
+        let hash = try await services.passwords.hash(Self.password)
+        try await services.database.transaction { db in
+            try await SystemAccount.upsertSuperadmin(email: "root@snackbase.test", passwordHash: hash, on: db)
+        }
+        let response = try await login("system", "root@snackbase.test")
+        guard let token = response.string("token") else { throw TestFailure("superadmin login failed: \(response.status)") }
+        return token
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
