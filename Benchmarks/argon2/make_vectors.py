@@ -90,6 +90,7 @@ def main():
         ("p=4 odd memory m=33*4+1 t=2", b"password", b"somesalt", b"", b"", 133, 2, 4, 32),
         ("p=4 m=1024 t=3", b"password", b"somesalt", b"", b"", 1024, 3, 4, 32),
         ("p=8 m=64 t=1", b"password", b"somesalt", b"", b"", 64, 1, 8, 32),
+        ("p=70, more lanes than threads", b"password", b"somesalt", b"", b"", 563, 2, 70, 32),
         ("empty password", b"", b"somesalt", b"", b"", 64, 2, 1, 32),
         ("300-byte password", pattern(300, 3), b"somesalt", b"", b"", 64, 2, 2, 32),
         ("UTF-8 password", "pässwörd 🔑".encode(), b"saltsaltsalt", b"", b"", 32, 1, 1, 32),

@@ -113,6 +113,8 @@ public struct Blake2b: Sendable {
                 Self.compress(words.baseAddress!, block: block, counterLow: counterLow, counterHigh: counterHigh, isLast: isLast)
             }
         }
+        // The buffer may hold a password or key: overwrite it before its storage is reused or freed.
+        for index in buffer.indices { buffer[index] = 0 }
         buffer.removeAll(keepingCapacity: true)
     }
 

@@ -1,116 +1,136 @@
 import Foundation
 
-/// Argon2's 1 KiB memory block, seen as 128 64-bit words behind a pointer, and its compression function G.
+/// Argon2's 1 KiB memory block, seen as 64 pairs of 64-bit words behind a pointer, and its compression function G.
 ///
 /// This is the hot loop: every block of every pass goes through `compress`. It works on raw pointers with
-/// wrapping arithmetic, so it does no bounds checks, no overflow checks and no allocation.
+/// wrapping arithmetic, so it does no bounds checks, no overflow checks and no allocation. Words are handled in
+/// pairs (`SIMD2<UInt64>`, one 128-bit register), as libargon2's SSE2 code does: BlaMka's two 32×32-bit
+/// multiplications become one `pmuludq`.
 enum Block {
+    typealias Pair = SIMD2<UInt64>
+    /// Pairs of words per block.
+    static let pairs = 64
     static let words = 128
     static let bytes = 1024
 
-    /// `next = G(previous, reference)`, or `next ^= G(previous, reference)` when `xor` (passes after the first).
+    /// One step of a segment: `state` holds the previous block; it becomes G(previous, reference), which is
+    /// stored into `next` (v1.3 passes after the first XOR it into `next`'s old contents instead), and stays in
+    /// `state` as the previous block of the following step.
     ///
-    /// G (RFC 9106 §3.5): R = X ⊕ Y, permute R's eight rows then its eight columns with BlaMka, and XOR with R.
-    /// `work` is a 128-word scratch block.
+    /// G (RFC 9106 §3.5): R = X ⊕ Y, permute R's eight rows then its eight columns with BlaMka, XOR with R.
+    /// `saved` is a 64-pair scratch block; `reference` may be `next`.
     @inline(__always)
     static func compress(
-        previous: UnsafeMutablePointer<UInt64>, reference: UnsafeMutablePointer<UInt64>,
-        into next: UnsafeMutablePointer<UInt64>, xor: Bool, work: UnsafeMutablePointer<UInt64>
+        state: UnsafeMutablePointer<Pair>, reference: UnsafeMutablePointer<Pair>,
+        into next: UnsafeMutablePointer<Pair>, xor: Bool, saved: UnsafeMutablePointer<Pair>
     ) {
         if xor {
-            for index in 0..<words {
-                let r = previous[index] ^ reference[index]
-                work[index] = r
-                next[index] ^= r
+            for index in 0..<pairs {
+                let r = state[index] ^ reference[index]
+                state[index] = r
+                saved[index] = r ^ next[index]
             }
         } else {
-            for index in 0..<words {
-                let r = previous[index] ^ reference[index]
-                work[index] = r
-                next[index] = r
+            for index in 0..<pairs {
+                let r = state[index] ^ reference[index]
+                state[index] = r
+                saved[index] = r
             }
         }
-        permute(work)
-        for index in 0..<words { next[index] ^= work[index] }
-    }
-
-    /// `next = G(0, input)`, for the address generator; `input` and `next` may be the same block.
-    static func compressFromZero(
-        _ input: UnsafeMutablePointer<UInt64>, into next: UnsafeMutablePointer<UInt64>, work: UnsafeMutablePointer<UInt64>
-    ) {
-        for index in 0..<words {
-            work[index] = input[index]
-        }
-        for index in 0..<words { next[index] = work[index] }
-        permute(work)
-        for index in 0..<words { next[index] ^= work[index] }
-    }
-
-    /// P over the rows (words 16i..16i+15), then over the columns (words 2i, 2i+1, 2i+16, 2i+17, … 2i+113).
-    @inline(__always)
-    static func permute(_ r: UnsafeMutablePointer<UInt64>) {
         for row in 0..<8 {
-            let base = r + row &* 16
-            round(base, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+            let base = state + row &* 8
+            round(&base[0], &base[1], &base[2], &base[3], &base[4], &base[5], &base[6], &base[7])
         }
         for column in 0..<8 {
-            let base = r + column &* 2
-            round(base, 0, 1, 16, 17, 32, 33, 48, 49, 64, 65, 80, 81, 96, 97, 112, 113)
+            let base = state + column
+            round(&base[0], &base[8], &base[16], &base[24], &base[32], &base[40], &base[48], &base[56])
+        }
+        for index in 0..<pairs {
+            let result = state[index] ^ saved[index]
+            state[index] = result
+            next[index] = result
         }
     }
 
-    /// The BLAKE2b round P on sixteen words at the given offsets from `base`, with BlaMka's multiplications.
+    /// The BLAKE2b round P on sixteen words v0…v15 held as eight pairs (v0, v1), (v2, v3) … (v14, v15):
+    /// G on the columns (v0, v4, v8, v12) …, then on the diagonals (v0, v5, v10, v15) …, with BlaMka.
     @inline(__always)
     static func round(
-        _ base: UnsafeMutablePointer<UInt64>,
-        _ i0: Int, _ i1: Int, _ i2: Int, _ i3: Int, _ i4: Int, _ i5: Int, _ i6: Int, _ i7: Int,
-        _ i8: Int, _ i9: Int, _ i10: Int, _ i11: Int, _ i12: Int, _ i13: Int, _ i14: Int, _ i15: Int
+        _ a0: inout Pair, _ a1: inout Pair, _ b0: inout Pair, _ b1: inout Pair,
+        _ c0: inout Pair, _ c1: inout Pair, _ d0: inout Pair, _ d1: inout Pair
     ) {
-        var v0 = base[i0], v1 = base[i1], v2 = base[i2], v3 = base[i3]
-        var v4 = base[i4], v5 = base[i5], v6 = base[i6], v7 = base[i7]
-        var v8 = base[i8], v9 = base[i9], v10 = base[i10], v11 = base[i11]
-        var v12 = base[i12], v13 = base[i13], v14 = base[i14], v15 = base[i15]
-        mix(&v0, &v4, &v8, &v12)
-        mix(&v1, &v5, &v9, &v13)
-        mix(&v2, &v6, &v10, &v14)
-        mix(&v3, &v7, &v11, &v15)
-        mix(&v0, &v5, &v10, &v15)
-        mix(&v1, &v6, &v11, &v12)
-        mix(&v2, &v7, &v8, &v13)
-        mix(&v3, &v4, &v9, &v14)
-        base[i0] = v0; base[i1] = v1; base[i2] = v2; base[i3] = v3
-        base[i4] = v4; base[i5] = v5; base[i6] = v6; base[i7] = v7
-        base[i8] = v8; base[i9] = v9; base[i10] = v10; base[i11] = v11
-        base[i12] = v12; base[i13] = v13; base[i14] = v14; base[i15] = v15
+        mix(&a0, &b0, &c0, &d0)
+        mix(&a1, &b1, &c1, &d1)
+        // Diagonalise: pair (v0, v1) with (v5, v6), (v10, v11), (v15, v12); (v2, v3) with (v7, v4), (v8, v9), (v13, v14).
+        var e0 = Pair(b0[1], b1[0]), e1 = Pair(b1[1], b0[0])
+        var h0 = Pair(d1[1], d0[0]), h1 = Pair(d0[1], d1[0])
+        mix(&a0, &e0, &c1, &h0)
+        mix(&a1, &e1, &c0, &h1)
+        b0 = Pair(e1[1], e0[0])
+        b1 = Pair(e0[1], e1[0])
+        d0 = Pair(h0[1], h1[0])
+        d1 = Pair(h1[1], h0[0])
     }
 
-    /// GB: BLAKE2b's G with each addition a + b replaced by BlaMka's a + b + 2 · lo32(a) · lo32(b).
+    /// GB on two columns at once: BLAKE2b's G with each a + b replaced by BlaMka's a + b + 2 · lo32(a) · lo32(b).
     @inline(__always)
-    static func mix(_ a: inout UInt64, _ b: inout UInt64, _ c: inout UInt64, _ d: inout UInt64) {
+    static func mix(_ a: inout Pair, _ b: inout Pair, _ c: inout Pair, _ d: inout Pair) {
         a = blamka(a, b)
-        d = rotate(d ^ a, 32)
+        d = rotate32(d ^ a)
         c = blamka(c, d)
-        b = rotate(b ^ c, 24)
+        b = rotate24(b ^ c)
         a = blamka(a, b)
-        d = rotate(d ^ a, 16)
+        d = rotate16(d ^ a)
         c = blamka(c, d)
-        b = rotate(b ^ c, 63)
+        b = rotate63(b ^ c)
     }
 
     @inline(__always)
-    static func blamka(_ x: UInt64, _ y: UInt64) -> UInt64 {
-        let product = (x & 0xFFFF_FFFF) &* (y & 0xFFFF_FFFF)
-        return x &+ y &+ (product &<< 1)
+    static func blamka(_ x: Pair, _ y: Pair) -> Pair {
+        let low = Pair(repeating: 0xFFFF_FFFF)
+        let product = (x & low) &* (y & low)
+        return x &+ y &+ (product &+ product)
     }
 
+    // Rotations right, written as the shuffles and shifts SSE2 has: LLVM turns the plain
+    // `(x >> n) | (x << (64 - n))` on a vector into a rotate and then scalarises it, four times slower.
+
+    /// Swaps the 32-bit halves of each word (`pshufd`).
     @inline(__always)
-    static func rotate(_ x: UInt64, _ count: UInt64) -> UInt64 {
-        (x &>> count) | (x &<< (64 &- count))
+    static func rotate32(_ x: Pair) -> Pair {
+        let halves = unsafeBitCast(x, to: SIMD4<UInt32>.self)
+        return unsafeBitCast(SIMD4<UInt32>(halves[1], halves[0], halves[3], halves[2]), to: Pair.self)
+    }
+
+    /// Moves each word's bytes down by three (two shifts and an OR).
+    @inline(__always)
+    static func rotate24(_ x: Pair) -> Pair {
+        let v = unsafeBitCast(x, to: SIMD16<UInt8>.self)
+        return unsafeBitCast(SIMD16<UInt8>(
+            v[3], v[4], v[5], v[6], v[7], v[0], v[1], v[2],
+            v[11], v[12], v[13], v[14], v[15], v[8], v[9], v[10]), to: Pair.self)
+    }
+
+    /// Moves each word's 16-bit quarters down by one (`pshuflw`, `pshufhw`).
+    @inline(__always)
+    static func rotate16(_ x: Pair) -> Pair {
+        let v = unsafeBitCast(x, to: SIMD16<UInt8>.self)
+        return unsafeBitCast(SIMD16<UInt8>(
+            v[2], v[3], v[4], v[5], v[6], v[7], v[0], v[1],
+            v[10], v[11], v[12], v[13], v[14], v[15], v[8], v[9]), to: Pair.self)
+    }
+
+    /// Rotation right by 63 is left by one: x + x, plus the top bit.
+    @inline(__always)
+    static func rotate63(_ x: Pair) -> Pair {
+        (x &>> 63) ^ (x &+ x)
     }
 
     /// Converts a block just written as little-endian bytes to host-order words (a no-op on x86 and ARM).
-    static func fromLittleEndian(_ block: UnsafeMutablePointer<UInt64>) {
-        for index in 0..<words { block[index] = UInt64(littleEndian: block[index]) }
+    static func fromLittleEndian(_ block: UnsafeMutablePointer<Pair>) {
+        for index in 0..<pairs {
+            block[index] = Pair(UInt64(littleEndian: block[index][0]), UInt64(littleEndian: block[index][1]))
+        }
     }
 
     /// Overwrites memory with zeros in a way the optimiser may not remove as a dead store before `free`.

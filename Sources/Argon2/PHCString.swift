@@ -39,8 +39,12 @@ public struct PHCString: Sendable, Equatable {
         guard scanner.skip("$") else { throw Argon2Error.malformedHash.detail("PHC string does not start with '$'") }
         let algorithm = scanner.take(while: { $0 != UInt8(ascii: "$") })
         guard algorithm.elementsEqual("argon2id".utf8) else {
-            let name = String(decoding: algorithm.prefix(16), as: UTF8.self)
-            throw Argon2Error.unsupportedVariant.detail("unsupported algorithm '\(name)': only argon2id is accepted")
+            // Name the algorithm only when it is a plain identifier: the message may end up in a log.
+            let isIdentifier = algorithm.count <= 16 && algorithm.allSatisfy { byte in
+                (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+            }
+            let name = isIdentifier ? " '\(String(decoding: algorithm, as: UTF8.self))'" : ""
+            throw Argon2Error.unsupportedVariant.detail("unsupported algorithm\(name): only argon2id is accepted")
         }
 
         var version = Argon2id.legacyVersion

@@ -75,6 +75,10 @@ let generatedArgon2idVectors: [Argon2idVector] = [
         secret: "", associatedData: "", memoryKiB: 64, iterations: 1, parallelism: 8,
         tag: "2d0c707eb3f07fd2d92817814cf5b4dba504e509a2af00184c8fc45be3051bf8"),
     Argon2idVector(
+        name: "p=70, more lanes than threads", password: "70617373776f7264", salt: "736f6d6573616c74",
+        secret: "", associatedData: "", memoryKiB: 563, iterations: 2, parallelism: 70,
+        tag: "98cf73dec3bf641a2475258533b3a18273763f4bd19ecc0c5c321b32acc1dae8"),
+    Argon2idVector(
         name: "empty password", password: "", salt: "736f6d6573616c74",
         secret: "", associatedData: "", memoryKiB: 64, iterations: 2, parallelism: 1,
         tag: "afa6822311a2d66fe5c27f3ccda2840f8ff25cd6e77c98f3d7bc15b8c0463a03"),
