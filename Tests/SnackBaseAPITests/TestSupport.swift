@@ -40,37 +40,44 @@ struct TestApp: Sendable {
     static let secret = Array("test-secret-key-that-is-long-enough-0123456789".utf8)
     static let password = "Correct-Horse-9-battery"
 
-    /// Runs `body` against a new app; the database is removed afterwards.
+    /// Runs `body` against a new app on each test database (SQLite always; PostgreSQL when
+    /// `SNACKBASE_TEST_POSTGRES_URL` is set); each database is new and removed afterwards.
     static func run(
         argon2: Argon2Parameters = tinyArgon2,
-        limiter: LoginRateLimiter = LoginRateLimiter(),
+        limiter: @autoclosure () -> LoginRateLimiter = LoginRateLimiter(),
         _ body: @Sendable (TestApp) async throws -> Void
     ) async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("snackbase-test-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        var logger = Logger(label: "test")
-        logger.logLevel = .warning
-        let database = try await SQLiteStore(path: folder + "/data.db", logger: logger)
+        for kind in TestDatabase.kinds {
+            try await TestDatabase.with(kind) { database in
+                do {
+                    try await run(database: database, argon2: argon2, limiter: limiter(), body)
+                } catch {
+                    throw TestFailure("[\(kind.rawValue)] \(error)")
+                }
+            }
+        }
+    }
+
+    private static func run(
+        database: any Database, argon2: Argon2Parameters, limiter: LoginRateLimiter, _ body: @Sendable (TestApp) async throws -> Void
+    ) async throws {
         try await Migrator.migrate(database)
         try await database.transaction { db in try await SystemAccount.ensure(on: db) }
         let passwords = try PasswordService(parameters: argon2)
         let services = AppServices(
             database: database, tokens: await TokenService(secret: secret), passwords: passwords,
-            loginLimiter: limiter, logger: logger
+            loginLimiter: limiter, logger: TestDatabase.logger
         )
-        let app = Application(router: SnackBaseApplication.router(services: services), logger: logger)
+        let app = Application(router: SnackBaseApplication.router(services: services), logger: TestDatabase.logger)
         do {
             try await app.test(.router) { client in
                 try await body(TestApp(services: services, client: client))
             }
         } catch {
             await passwords.shutdown()
-            await database.shutdown()
             throw error
         }
         await passwords.shutdown()
-        await database.shutdown()
     }
 
     @discardableResult
@@ -126,4 +133,47 @@ struct TestApp: Sendable {
 struct TestFailure: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// The databases tests run on, each made new for one test.
+enum TestDatabase {
+    static let logger: Logger = {
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        return logger
+    }()
+
+    static var postgresURL: String? {
+        ProcessInfo.processInfo.environment["SNACKBASE_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    static var kinds: [DatabaseKind] { postgresURL == nil ? [.sqlite] : [.sqlite, .postgres] }
+
+    /// A fresh database of `kind` for `body`: a temporary SQLite file, or a new PostgreSQL database
+    /// created through the server named by `SNACKBASE_TEST_POSTGRES_URL` and dropped afterwards.
+    static func with(_ kind: DatabaseKind, _ body: (any Database) async throws -> Void) async throws {
+        switch kind {
+        case .sqlite:
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("snackbase-test-\(UUID().uuidString)").path
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            let database = try await SQLiteStore(path: folder + "/data.db", logger: logger)
+            do { try await body(database) } catch { await database.shutdown(); throw error }
+            await database.shutdown()
+        case .postgres:
+            guard let url = postgresURL, let base = URLComponents(string: url) else { throw TestFailure("no PostgreSQL configured") }
+            let name = "snackbase_test_" + SecureID.randomHex(bytes: 6)
+            let admin = try await PostgresStore(url: url, logger: logger)
+            try await admin.execute(unsafeSQL: "CREATE DATABASE \(name)")
+            var components = base
+            components.path = "/" + name
+            let database = try await PostgresStore(url: components.string ?? url, logger: logger)
+            var failure: (any Error)?
+            do { try await body(database) } catch { failure = error }
+            await database.shutdown()
+            try? await admin.execute(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+            await admin.shutdown()
+            if let failure { throw failure }
+        }
+    }
 }

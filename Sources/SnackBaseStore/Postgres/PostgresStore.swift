@@ -50,6 +50,12 @@ public final class PostgresStore: Database {
         }
     }
 
+    /// Runs one administrative statement outside any transaction (`CREATE DATABASE`, say).
+    /// Only for fixed text written by the program: never pass a user value here.
+    public func execute(unsafeSQL statement: String) async throws {
+        try await read { db in try await db.raw(SQLQueryString(statement)).run() }
+    }
+
     public func ping() async -> Bool {
         (try? await read { db in try await db.raw("SELECT 1").run() }) != nil
     }
