@@ -166,13 +166,7 @@ struct Checker<Schema: RuleSchema> {
                 throw RuleError(message: "cannot compare \(leftType) with \(rightType)", position: position)
             }
             let collated = leftType == .text || leftType == .datetime || rightType == .text || rightType == .datetime
-            let orderOperator: OrderOperator = switch op {
-            case .less: .less
-            case .lessEqual: .lessEqual
-            case .greater: .greater
-            case .greaterEqual, .equal, .notEqual: .greaterEqual
-            }
-            return .order(orderOperator, left, right, collated: collated)
+            return .order(try OrderOperator(op, at: position), left, right, collated: collated)
         }
     }
 
@@ -211,7 +205,17 @@ struct Checker<Schema: RuleSchema> {
         if let element, leftType != .null, element != leftType {
             throw RuleError(message: "cannot look for a \(leftType) in a list of \(element)", position: position)
         }
-        return .member(left, right)
+        return .member(left, try listSource(right, at: rightSyntax.position))
+    }
+
+    /// Only list literals and `user.roles` have a list type; anything else is refused, not guessed.
+    private func listSource(_ expr: Expr, at position: Int) throws(RuleError) -> ListSource {
+        switch expr {
+        case .constant(.list(let members)): return .literal(members)
+        case .user(.roles): return .userRoles
+        case .constant, .field, .data, .user, .context, .superadmin, .not, .and, .or, .equal, .order, .member, .anyRole, .text:
+            throw RuleError(message: "expected a list literal or user.roles", position: position)
+        }
     }
 
     // MARK: Functions
@@ -229,13 +233,13 @@ struct Checker<Schema: RuleSchema> {
         switch function {
         case .hasRole:
             let role = try textArgument(arguments[0], of: function)
-            return (.member(role, .user(.roles)), .boolean)
+            return (.member(role, .userRoles), .boolean)
         case .hasAnyRole:
             let (roles, type) = try value(arguments[0])
             guard type == .list(.text) || type == .list(nil) else {
                 throw RuleError(message: "@has_any_role needs a list of role names, found \(type)", position: arguments[0].position)
             }
-            return (.anyRole(roles), .boolean)
+            return (.anyRole(try listSource(roles, at: arguments[0].position)), .boolean)
         case .ownsRecord:
             var owner = "created_by"
             if let argument = arguments.first {
@@ -254,16 +258,19 @@ struct Checker<Schema: RuleSchema> {
             return (.and([.not(.equal(.user(.id), .constant(.null))), ownerIsCaller]), .boolean)
         case .isSuperadmin:
             return (.superadmin, .boolean)
-        case .contains, .startsWith, .endsWith:
-            let text = try textArgument(arguments[0], of: function)
-            let part = try textArgument(arguments[1], of: function)
-            let test: RuleTextTest = switch function {
-            case .startsWith: .startsWith
-            case .endsWith: .endsWith
-            case .contains, .hasRole, .hasAnyRole, .ownsRecord, .isSuperadmin: .contains
-            }
-            return (.text(test, text, part), .boolean)
+        case .contains:
+            return (try textTest(.contains, arguments, of: function), .boolean)
+        case .startsWith:
+            return (try textTest(.startsWith, arguments, of: function), .boolean)
+        case .endsWith:
+            return (try textTest(.endsWith, arguments, of: function), .boolean)
         }
+    }
+
+    private mutating func textTest(_ test: RuleTextTest, _ arguments: [Syntax], of function: BuiltinFunction) throws(RuleError) -> Expr {
+        let text = try textArgument(arguments[0], of: function)
+        let part = try textArgument(arguments[1], of: function)
+        return .text(test, text, part)
     }
 
     private mutating func textArgument(_ syntax: Syntax, of function: BuiltinFunction) throws(RuleError) -> Expr {

@@ -19,11 +19,18 @@ indirect enum Expr: Sendable {
     case equal(Expr, Expr)
     /// `collated` when the operands are texts or datetimes (PostgreSQL needs `COLLATE "C"`).
     case order(OrderOperator, Expr, Expr, collated: Bool)
-    /// `x in list`; the list is a constant or `user.roles`.
-    case member(Expr, Expr)
+    /// `x in list`
+    case member(Expr, ListSource)
     /// `@has_any_role(list)`
-    case anyRole(Expr)
+    case anyRole(ListSource)
     case text(RuleTextTest, Expr, Expr)
+}
+
+/// Where a list comes from: the language has list literals and `user.roles`, nothing else, so
+/// every list is known before the query.
+enum ListSource: Sendable {
+    case literal([RuleValue])
+    case userRoles
 }
 
 enum UserAttribute: String, Sendable, CaseIterable {
@@ -36,6 +43,16 @@ enum ContextAttribute: String, Sendable, CaseIterable {
 
 enum OrderOperator: String, Sendable {
     case less = "<", lessEqual = "<=", greater = ">", greaterEqual = ">="
+
+    init(_ op: CompareOperator, at position: Int) throws(RuleError) {
+        switch op {
+        case .less: self = .less
+        case .lessEqual: self = .lessEqual
+        case .greater: self = .greater
+        case .greaterEqual: self = .greaterEqual
+        case .equal, .notEqual: throw RuleError(message: "'\(op.rawValue)' is not an ordering", position: position)
+        }
+    }
 
     func holds(_ comparison: Int) -> Bool {
         switch self {

@@ -29,10 +29,11 @@ struct Evaluator {
             return op.holds(comparison)
         case .member(let element, let list):
             return contains(list, value(element))
-        case .anyRole(let list):
-            guard case .list(let wanted) = value(list) else { return false }
-            for role in wanted where contains(.user(.roles), role) { return true }
+        case .anyRole(.literal(let wanted)):
+            for role in wanted where contains(.userRoles, role) { return true }
             return false
+        case .anyRole(.userRoles):
+            return !context.caller.roles.isEmpty
         case .text(let test, let text, let part):
             guard case .text(let haystack) = value(text), case .text(let needle) = value(part) else { return false }
             return test.holds(haystack, needle)
@@ -40,14 +41,15 @@ struct Evaluator {
     }
 
     /// `element in list`; a null element is in no list, null members match nothing.
-    private func contains(_ list: Expr, _ element: RuleValue) -> Bool {
+    private func contains(_ list: ListSource, _ element: RuleValue) -> Bool {
         if element.isNull { return false }
-        if case .user(.roles) = list {
+        switch list {
+        case .userRoles:
             guard case .text(let name) = element else { return false }
             return context.caller.roles.contains { $0.utf8.elementsEqual(name.utf8) }
+        case .literal(let members):
+            return members.contains { !$0.isNull && $0.ruleEquals(element) }
         }
-        guard case .list(let members) = value(list) else { return false }
-        return members.contains { !$0.isNull && $0.ruleEquals(element) }
     }
 
     func value(_ expr: Expr) -> RuleValue {

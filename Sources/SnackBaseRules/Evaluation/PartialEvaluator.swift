@@ -132,12 +132,10 @@ struct PartialEvaluator {
         }
     }
 
-    /// A list operand: a list literal or `user.roles` (the checker admits nothing else).
-    private func knownList(_ expr: Expr) -> [RuleValue] {
-        switch expr {
-        case .constant(.list(let members)): members
-        case .user(.roles): context.caller.roles.map(RuleValue.text)
-        default: []
+    private func knownList(_ list: ListSource) -> [RuleValue] {
+        switch list {
+        case .literal(let members): members
+        case .userRoles: context.caller.roles.map(RuleValue.text)
         }
     }
 }

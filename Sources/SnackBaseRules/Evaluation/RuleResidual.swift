@@ -145,7 +145,9 @@ extension Filter: CustomStringConvertible {
 extension Operand: CustomStringConvertible {
     var description: String {
         switch self {
-        case .field(let name): name
+        case .field(let name):
+            // A field named like a keyword or a namespace needs its `record.` prefix to read back.
+            Keyword(rawValue: name) != nil || ["user", "context", "data", "record"].contains(name) ? "record." + name : name
         case .value(let value): value.description
         case .condition(let filter): "(" + filter.description + ")"
         }
