@@ -17,8 +17,8 @@ public func fuzzOneInput(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     do {
         let rule = try RuleEngine.check(source, schema: FuzzSchema(), allowsData: true)
         _ = rule.evaluate(context: context, record: ["status": .text("x"), "priority": .number(1)], data: nil)
-        _ = SQLCompiler.compile(rule.residual(context: context), dialect: SQLiteDialect())
-        _ = SQLCompiler.compile(rule.residual(context: context), dialect: PostgresDialect())
+        _ = SQLCompiler.compile(rule.residual(context: context), dialect: RuleSQLiteDialect())
+        _ = SQLCompiler.compile(rule.residual(context: context), dialect: RulePostgresDialect())
     } catch {
         precondition(error.position >= 0 && error.position <= source.count, "error outside the source: \(error)")
         _ = error.caretDescription(source: source)

@@ -45,17 +45,17 @@ do {
         rule.evaluate(context: author, record: record, data: nil) ? 1 : 0
     }
     measure("residual + compile (SQLite)", iterations: 500_000) {
-        switch SQLCompiler.compile(rule.residual(context: author), dialect: SQLiteDialect()) {
+        switch SQLCompiler.compile(rule.residual(context: author), dialect: RuleSQLiteDialect()) {
         case .noFilter: 1
         case .noRows: 2
         case .fragment(let fragment): fragment.pieces.count
         }
     }
     measure("residual + compile + render (PostgreSQL)", iterations: 500_000) {
-        switch SQLCompiler.compile(rule.residual(context: author), dialect: PostgresDialect()) {
+        switch SQLCompiler.compile(rule.residual(context: author), dialect: RulePostgresDialect()) {
         case .noFilter: 1
         case .noRows: 2
-        case .fragment(let fragment): fragment.render(dialect: PostgresDialect()).sql.utf8.count
+        case .fragment(let fragment): fragment.render(dialect: RulePostgresDialect()).sql.utf8.count
         }
     }
 } catch {

@@ -16,7 +16,7 @@ struct AgreementTests {
 
     /// A database the property runs against.
     protocol Database {
-        var dialect: any SQLDialect { get }
+        var dialect: any RuleSQLDialect { get }
         func reset(records: [[String: RuleValue]]) async throws
         func ids(where fragment: SQLFragment) async throws -> Set<String>
     }
@@ -127,7 +127,7 @@ struct AgreementTests {
 
 /// Tables exactly as the store creates them.
 enum AgreementTable {
-    static func create(dialect: any SQLDialect, postgres: Bool) -> String {
+    static func create(dialect: any RuleSQLDialect, postgres: Bool) -> String {
         let columns = RandomRules.columns.map { column in
             let type = switch column.type {
             case .text, .datetime, .json: "TEXT"
@@ -139,7 +139,7 @@ enum AgreementTable {
         return "CREATE \(postgres ? "TEMPORARY " : "")TABLE rules_agreement (\"id\" TEXT PRIMARY KEY, " + columns.joined(separator: ", ") + ")"
     }
 
-    static func insert(dialect: any SQLDialect) -> String {
+    static func insert(dialect: any RuleSQLDialect) -> String {
         let names = ["id"] + RandomRules.columns.map(\.name)
         let placeholders = names.indices.map { dialect.placeholder(index: $0 + 1) }
         return "INSERT INTO rules_agreement (" + names.map { dialect.quoted(identifier: $0) }.joined(separator: ", ")
@@ -147,14 +147,14 @@ enum AgreementTable {
     }
 
     /// Record values in column order, as the store binds them (booleans as 0/1 for SQLite).
-    static func row(_ record: [String: RuleValue], dialect: any SQLDialect) -> [RuleValue] {
+    static func row(_ record: [String: RuleValue], dialect: any RuleSQLDialect) -> [RuleValue] {
         (["id"] + RandomRules.columns.map(\.name)).map { dialect.bindable(record[$0] ?? .null) }
     }
 }
 
 struct SQLiteDatabase: AgreementTests.Database {
     let connection: SQLiteConnection
-    var dialect: any SQLDialect { SQLiteDialect() }
+    var dialect: any RuleSQLDialect { RuleSQLiteDialect() }
 
     static func open() async throws -> SQLiteDatabase {
         SQLiteDatabase(connection: try await SQLiteConnection.open(storage: .memory))
@@ -191,7 +191,7 @@ struct SQLiteDatabase: AgreementTests.Database {
 struct PostgresDatabase: AgreementTests.Database {
     let connection: PostgresConnection
     let logger: Logger
-    var dialect: any SQLDialect { PostgresDialect() }
+    var dialect: any RuleSQLDialect { RulePostgresDialect() }
 
     /// `postgres://user[:password]@host:port/database`
     static func connect(url: String) async throws -> PostgresDatabase {

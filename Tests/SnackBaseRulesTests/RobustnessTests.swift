@@ -22,8 +22,8 @@ struct RobustnessTests {
             let rule = try RuleEngine.check(source, schema: Fixtures.posts, allowsData: true)
             let context = Fixtures.context(Fixtures.alice)
             _ = rule.evaluate(context: context, record: Fixtures.post(by: "usr_alice"), data: ["status": .text("x")])
-            _ = SQLCompiler.compile(rule.residual(context: context), dialect: SQLiteDialect())
-            _ = SQLCompiler.compile(rule.residual(context: context), dialect: PostgresDialect())
+            _ = SQLCompiler.compile(rule.residual(context: context), dialect: RuleSQLiteDialect())
+            _ = SQLCompiler.compile(rule.residual(context: context), dialect: RulePostgresDialect())
         } catch {
             #expect(error.position >= 0 && error.position <= source.count, "\(source.debugDescription): \(error)")
             _ = error.caretDescription(source: source)

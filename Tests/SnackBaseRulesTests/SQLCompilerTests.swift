@@ -75,10 +75,10 @@ struct SQLCompilerTests {
             Issue.record("expected a filter")
             return
         }
-        let sqlite = SQLCompiler.compile(filter, dialect: SQLiteDialect()).render(dialect: SQLiteDialect())
+        let sqlite = SQLCompiler.compile(filter, dialect: RuleSQLiteDialect()).render(dialect: RuleSQLiteDialect())
         #expect(sqlite.sql == c.sqlite)
         #expect(sqlite.bindings == c.bindings)
-        let postgres = SQLCompiler.compile(filter, dialect: PostgresDialect()).render(dialect: PostgresDialect())
+        let postgres = SQLCompiler.compile(filter, dialect: RulePostgresDialect()).render(dialect: RulePostgresDialect())
         #expect(postgres.sql == c.postgres)
         #expect(postgres.bindings == (c.postgresBindings ?? c.bindings))
     }
@@ -104,7 +104,7 @@ struct SQLCompilerTests {
     ])
     func constant(_ c: ConstantCase) throws {
         let rule = try RuleEngine.check(c.rule, schema: Fixtures.posts, allowsData: false)
-        #expect(SQLCompiler.compile(rule.residual(context: Fixtures.context(c.caller)), dialect: SQLiteDialect()) == c.expected)
+        #expect(SQLCompiler.compile(rule.residual(context: Fixtures.context(c.caller)), dialect: RuleSQLiteDialect()) == c.expected)
     }
 
     @Test func combiningResiduals() throws {
@@ -121,12 +121,12 @@ struct SQLCompilerTests {
     @Test func placeholdersCanStartLater() throws {
         let rule = try RuleEngine.check("status == 'a' or priority > 2", schema: Fixtures.posts, allowsData: false)
         guard case .filter(let filter) = rule.residual(context: Fixtures.context(Fixtures.alice)) else { return }
-        let rendered = SQLCompiler.compile(filter, dialect: PostgresDialect()).render(dialect: PostgresDialect(), firstPlaceholder: 2)
+        let rendered = SQLCompiler.compile(filter, dialect: RulePostgresDialect()).render(dialect: RulePostgresDialect(), firstPlaceholder: 2)
         #expect(rendered.sql == #"(("status" IS NOT DISTINCT FROM $2) OR ("priority" IS NOT NULL AND "priority" > $3))"#)
     }
 
     @Test func identifiersAreQuoted() {
-        #expect(SQLiteDialect().quoted(identifier: #"we"ird"#) == #""we""ird""#)
-        #expect(PostgresDialect().quoted(identifier: "status") == #""status""#)
+        #expect(RuleSQLiteDialect().quoted(identifier: #"we"ird"#) == #""we""ird""#)
+        #expect(RulePostgresDialect().quoted(identifier: "status") == #""status""#)
     }
 }

@@ -4,7 +4,7 @@
 /// a comparison with a null constant is folded — so `NOT` never meets SQL's unknown.
 public enum SQLCompiler {
     /// `.always` → `.noFilter`, `.never` → `.noRows`, a filter → `.fragment`.
-    public static func compile(_ residual: RuleResidual, dialect: some SQLDialect) -> SQLWhere {
+    public static func compile(_ residual: RuleResidual, dialect: some RuleSQLDialect) -> SQLWhere {
         switch residual {
         case .always: .noFilter
         case .never: .noRows
@@ -13,14 +13,14 @@ public enum SQLCompiler {
     }
 
     /// The parenthesized condition for a filter.
-    public static func compile(_ filter: RuleFilter, dialect: some SQLDialect) -> SQLFragment {
+    public static func compile(_ filter: RuleFilter, dialect: some RuleSQLDialect) -> SQLFragment {
         var builder = SQLBuilder(dialect: dialect)
         builder.condition(filter.condition)
         return SQLFragment(pieces: builder.pieces)
     }
 }
 
-struct SQLBuilder<Dialect: SQLDialect> {
+struct SQLBuilder<Dialect: RuleSQLDialect> {
     let dialect: Dialect
     private(set) var pieces: [SQLFragment.Piece] = []
 

@@ -21,7 +21,7 @@ public struct SQLFragment: Sendable, Equatable, CustomStringConvertible {
 
     /// The SQL text with identifiers quoted and placeholders numbered from `firstPlaceholder`
     /// (`?` for SQLite, `$n` for PostgreSQL), and the values to bind in order.
-    public func render(dialect: some SQLDialect, firstPlaceholder: Int = 1) -> (sql: String, bindings: [RuleValue]) {
+    public func render(dialect: some RuleSQLDialect, firstPlaceholder: Int = 1) -> (sql: String, bindings: [RuleValue]) {
         var sql = ""
         var bindings: [RuleValue] = []
         for piece in pieces {
@@ -38,7 +38,7 @@ public struct SQLFragment: Sendable, Equatable, CustomStringConvertible {
 
     /// The SQLite rendering with the bindings inlined after it, for logs and the CLI.
     public var description: String {
-        let (sql, bindings) = render(dialect: SQLiteDialect())
+        let (sql, bindings) = render(dialect: RuleSQLiteDialect())
         return bindings.isEmpty ? sql : sql + " -- " + bindings.map(\.description).joined(separator: ", ")
     }
 }
