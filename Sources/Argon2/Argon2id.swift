@@ -299,7 +299,8 @@ extension Argon2id {
         }
     }
 
-    /// The m' blocks of working memory, aligned for the cache, zeroed before they are freed.
+    /// The m' blocks of working memory: 64-byte aligned (2 MiB and huge pages when that large), zeroed before
+    /// they are freed.
     struct WorkingMemory {
         let blocks: UnsafeMutablePointer<Block.Pair>
         let byteCount: Int
@@ -308,9 +309,16 @@ extension Argon2id {
             let (byteCount, overflow) = blockCount.multipliedReportingOverflow(by: Block.bytes)
             guard !overflow else { throw Argon2Error.outOfMemory }
             var raw: UnsafeMutableRawPointer?
-            guard posix_memalign(&raw, 64, byteCount) == 0, let raw else {
+            // Large areas are aligned to 2 MiB and offered transparent huge pages: the reference blocks are read
+            // at random, and 4 KiB pages would cost a TLB miss on most of them.
+            let hugePage = 2 << 20
+            let alignment = byteCount >= hugePage ? hugePage : 64
+            guard posix_memalign(&raw, alignment, byteCount) == 0, let raw else {
                 throw Argon2Error.outOfMemory.detail("could not allocate \(byteCount / 1024) KiB of Argon2 working memory")
             }
+            #if os(Linux)
+            if alignment == hugePage { _ = madvise(raw, byteCount, MADV_HUGEPAGE) }
+            #endif
             blocks = raw.bindMemory(to: Block.Pair.self, capacity: blockCount * Block.pairs)
             self.byteCount = byteCount
         }
