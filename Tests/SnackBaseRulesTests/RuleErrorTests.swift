@@ -26,6 +26,7 @@ struct RuleErrorTests {
         Case(name: "number glued to a name", rule: "priority == 12abc", message: "malformed number", position: 12),
         Case(name: "exponent is not supported", rule: "priority == 1e5", message: "malformed number", position: 12),
         Case(name: "position counts characters, not bytes", rule: "'日本' == nope", message: "unknown field 'nope'", position: 8),
+        Case(name: "NUL inside a string", rule: "status == 'a\u{0}'", message: "cannot contain the NUL character", position: 12),
         Case(name: "non-ASCII outside a string", rule: "status == é", message: "unexpected character 'é'", position: 10),
         // Parser
         Case(name: "missing right operand", rule: "status ==", message: "expected a value, found the end of the rule", position: 9),

@@ -125,6 +125,18 @@ struct SQLCompilerTests {
         #expect(rendered.sql == #"(("status" IS NOT DISTINCT FROM $2) OR ("priority" IS NOT NULL AND "priority" > $3))"#)
     }
 
+    /// Field names may be keywords or namespace names (`^[a-z][a-z0-9_]*$` allows `in`, `user`):
+    /// `record.` reaches them, and residuals print them so that they read back.
+    @Test func keywordLikeFieldNames() throws {
+        let schema = StaticRuleSchema(["user": .text, "in": .number])
+        let rule = try RuleEngine.check("record.user == 'x' and record.in > 1 and user == 'y'", schema: schema, allowsData: false)
+        let residual = rule.residual(context: Fixtures.context(Fixtures.alice))
+        #expect(residual.description == #"record.user == "x" and record.in > 1 and record.user == "y""#)
+        guard case .filter(let filter) = residual else { return }
+        #expect(SQLCompiler.compile(filter, dialect: RuleSQLiteDialect()).render(dialect: RuleSQLiteDialect()).sql
+            == #"(("user" IS ?) AND ("in" IS NOT NULL AND "in" > ?) AND ("user" IS ?))"#)
+    }
+
     @Test func identifiersAreQuoted() {
         #expect(RuleSQLiteDialect().quoted(identifier: #"we"ird"#) == #""we""ird""#)
         #expect(RulePostgresDialect().quoted(identifier: "status") == #""status""#)

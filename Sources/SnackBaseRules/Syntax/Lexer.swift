@@ -157,6 +157,10 @@ struct Lexer {
                 offset += 2
                 continue
             }
+            if byte == 0 {
+                // PostgreSQL cannot hold U+0000 in text, and SQLite's text functions stop at it.
+                throw RuleError(message: "a string cannot contain the NUL character", position: offset)
+            }
             content.append(byte)
             offset += 1
         }
