@@ -70,20 +70,24 @@ public enum RuleTextTest: String, Sendable, CaseIterable {
 
     /// Whether `text` contains / starts with / ends with `part`, byte-wise on UTF-8 (so on code points).
     func holds(_ text: String, _ part: String) -> Bool {
-        let haystack = Array(text.utf8)
-        let needle = Array(part.utf8)
-        if needle.count > haystack.count { return false }
-        switch self {
-        case .startsWith: return haystack[..<needle.count].elementsEqual(needle)
-        case .endsWith: return haystack[(haystack.count - needle.count)...].elementsEqual(needle)
-        case .contains:
-            if needle.isEmpty { return true }
-            var start = 0
-            while start + needle.count <= haystack.count {
-                if haystack[start..<(start + needle.count)].elementsEqual(needle) { return true }
-                start += 1
+        var text = text, part = part
+        return text.withUTF8 { haystack in
+            part.withUTF8 { needle in
+                if needle.count > haystack.count { return false }
+                switch self {
+                case .startsWith:
+                    return haystack[..<needle.count].elementsEqual(needle)
+                case .endsWith:
+                    return haystack[(haystack.count - needle.count)...].elementsEqual(needle)
+                case .contains:
+                    if needle.isEmpty { return true }
+                    for start in 0...(haystack.count - needle.count)
+                    where haystack[start] == needle[0] && haystack[start..<(start + needle.count)].elementsEqual(needle) {
+                        return true
+                    }
+                    return false
+                }
             }
-            return false
         }
     }
 }

@@ -46,7 +46,7 @@ struct Evaluator {
         switch list {
         case .userRoles:
             guard case .text(let name) = element else { return false }
-            return context.caller.roles.contains { $0.utf8.elementsEqual(name.utf8) }
+            return context.caller.roles.contains { RuleValue.sameBytes($0, name) }
         case .literal(let members):
             return members.contains { !$0.isNull && $0.ruleEquals(element) }
         }

@@ -76,7 +76,7 @@ struct PartialEvaluator {
             }
         case .anyRole(let list):
             let roles = context.caller.roles
-            for case .text(let wanted) in knownList(list) where roles.contains(where: { $0.utf8.elementsEqual(wanted.utf8) }) {
+            for case .text(let wanted) in knownList(list) where roles.contains(where: { RuleValue.sameBytes($0, wanted) }) {
                 return .known(true)
             }
             return .known(false)

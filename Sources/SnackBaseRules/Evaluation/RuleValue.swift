@@ -22,7 +22,7 @@ extension RuleValue {
         case (.null, .null): true
         case (.bool(let a), .bool(let b)): a == b
         case (.number(let a), .number(let b)): a == b
-        case (.text(let a), .text(let b)), (.datetime(let a), .datetime(let b)): a.utf8.elementsEqual(b.utf8)
+        case (.text(let a), .text(let b)), (.datetime(let a), .datetime(let b)): RuleValue.sameBytes(a, b)
         case (.list(let a), .list(let b)):
             a.count == b.count && zip(a, b).allSatisfy { $0.ruleEquals($1) }
         case (.null, _), (.bool, _), (.number, _), (.text, _), (.datetime, _), (.list, _): false
@@ -37,10 +37,31 @@ extension RuleValue {
         case (.number(let a), .number(let b)):
             return a < b ? -1 : (a == b ? 0 : 1)
         case (.text(let a), .text(let b)), (.datetime(let a), .datetime(let b)):
-            if a.utf8.elementsEqual(b.utf8) { return 0 }
-            return a.utf8.lexicographicallyPrecedes(b.utf8) ? -1 : 1
+            return RuleValue.compareBytes(a, b)
         case (.null, _), (.bool, _), (.number, _), (.text, _), (.datetime, _), (.list, _):
             return nil
+        }
+    }
+}
+
+extension RuleValue {
+    /// Byte-wise (code point) equality of two texts, without Swift's canonical equivalence.
+    static func sameBytes(_ a: String, _ b: String) -> Bool {
+        guard a.utf8.count == b.utf8.count else { return false }
+        var a = a, b = b
+        return a.withUTF8 { left in b.withUTF8 { right in left.elementsEqual(right) } }
+    }
+
+    /// Byte-wise (code point) order of two texts: -1, 0 or 1.
+    static func compareBytes(_ a: String, _ b: String) -> Int {
+        var a = a, b = b
+        return a.withUTF8 { left in
+            b.withUTF8 { right in
+                for index in 0..<min(left.count, right.count) where left[index] != right[index] {
+                    return left[index] < right[index] ? -1 : 1
+                }
+                return left.count == right.count ? 0 : (left.count < right.count ? -1 : 1)
+            }
         }
     }
 }
