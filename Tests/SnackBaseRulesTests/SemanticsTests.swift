@@ -75,6 +75,7 @@ struct SemanticsTests {
         Case(name: "datetime literal with fraction", rule: "published_at < '2025-01-15T10:00:00.0001Z'", record: record, expected: false),
         Case(name: "datetime in list of literals", rule: "published_at in ['2025-01-15T11:00:00+01:00']", record: record, expected: true),
         Case(name: "context.now", rule: "published_at < context.now", record: record, expected: true),
+        Case(name: "a datetime handed over as canonical text", rule: "published_at == '2025-01-15T10:00:00Z'", record: ["published_at": .text("2025-01-15T10:00:00.000Z")], expected: true),
         Case(name: "two datetime fields", rule: "created_at < published_at", record: record, expected: true),
         // user.* and context.*
         Case(name: "role in user.roles", rule: "'author' in user.roles", expected: true),

@@ -3,6 +3,11 @@
 /// Texts compare by Unicode code points (byte-wise UTF-8), as SQLite's `BINARY` and PostgreSQL's
 /// `COLLATE "C"` do — not by Swift's canonical equivalence. A `datetime` holds the canonical UTC text
 /// `YYYY-MM-DDTHH:MM:SS.mmmZ` (see ``RuleDateTime``), so text order is time order.
+///
+/// Record fields are handed to the evaluator as: `text`, `email`, `url`, `reference` and `json` (its
+/// JSON text) → `.text`; `number` → `.number`; `boolean` → `.bool`; `datetime` → `.datetime` (the
+/// canonical `.text` is accepted too); SQL NULL or an absent field → `.null` or a missing key.
+/// (`Equatable` and `Hashable` are Swift's; rule comparisons use code points.)
 public enum RuleValue: Sendable, Hashable {
     case null
     case bool(Bool)
@@ -22,7 +27,10 @@ extension RuleValue {
         case (.null, .null): true
         case (.bool(let a), .bool(let b)): a == b
         case (.number(let a), .number(let b)): a == b
-        case (.text(let a), .text(let b)), (.datetime(let a), .datetime(let b)): RuleValue.sameBytes(a, b)
+        // A datetime is its canonical text, as in the database: a store that hands a datetime field
+        // over as `.text` still gets the answer the SQL gives.
+        case (.text(let a), .text(let b)), (.datetime(let a), .datetime(let b)), (.text(let a), .datetime(let b)), (.datetime(let a), .text(let b)):
+            RuleValue.sameBytes(a, b)
         case (.list(let a), .list(let b)):
             a.count == b.count && zip(a, b).allSatisfy { $0.ruleEquals($1) }
         case (.null, _), (.bool, _), (.number, _), (.text, _), (.datetime, _), (.list, _): false
@@ -36,7 +44,7 @@ extension RuleValue {
         switch (self, other) {
         case (.number(let a), .number(let b)):
             return a < b ? -1 : (a == b ? 0 : 1)
-        case (.text(let a), .text(let b)), (.datetime(let a), .datetime(let b)):
+        case (.text(let a), .text(let b)), (.datetime(let a), .datetime(let b)), (.text(let a), .datetime(let b)), (.datetime(let a), .text(let b)):
             return RuleValue.compareBytes(a, b)
         case (.null, _), (.bool, _), (.number, _), (.text, _), (.datetime, _), (.list, _):
             return nil
