@@ -191,6 +191,11 @@ struct SQLiteDatabase: AgreementTests.Database {
 struct PostgresDatabase: AgreementTests.Database {
     let connection: PostgresConnection
     let logger: Logger
+    /// The server's own database, kept open to drop `scratch` at the end.
+    let admin: PostgresConnection?
+    /// A database made for this run with a linguistic ICU collation (`'a' < 'B'` there), so that a
+    /// missing `COLLATE "C"` shows; nil when the server cannot make one (then the URL's database is used).
+    let scratch: String?
     var dialect: any RuleSQLDialect { RulePostgresDialect() }
 
     /// `postgres://user[:password]@host:port/database`
@@ -198,18 +203,34 @@ struct PostgresDatabase: AgreementTests.Database {
         guard let components = URLComponents(string: url), let host = components.host else {
             throw PostgresURLError(url: url)
         }
-        let configuration = PostgresConnection.Configuration(
-            host: host, port: components.port ?? 5432, username: components.user ?? "postgres",
-            password: components.password, database: String(components.path.dropFirst()), tls: .disable
-        )
+        func configuration(database: String) -> PostgresConnection.Configuration {
+            PostgresConnection.Configuration(
+                host: host, port: components.port ?? 5432, username: components.user ?? "postgres",
+                password: components.password, database: database, tls: .disable
+            )
+        }
         let logger = Logger(label: "rules-agreement")
-        let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
-        return PostgresDatabase(connection: connection, logger: logger)
+        let admin = try await PostgresConnection.connect(configuration: configuration(database: String(components.path.dropFirst())), id: 1, logger: logger)
+        let scratch = "rules_agreement_\(UInt32.random(in: 0...UInt32.max))"
+        do {
+            try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(scratch) TEMPLATE template0 ENCODING 'UTF8' LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'"), logger: logger)
+        } catch {
+            print("agreement PostgreSQL: no ICU database (\(String(reflecting: error).prefix(120))); using the URL's database")
+            return PostgresDatabase(connection: admin, logger: logger, admin: nil, scratch: nil)
+        }
+        let connection = try await PostgresConnection.connect(configuration: configuration(database: scratch), id: 2, logger: logger)
+        return PostgresDatabase(connection: connection, logger: logger, admin: admin, scratch: scratch)
     }
 
     struct PostgresURLError: Error { let url: String }
 
-    func close() async throws { try await connection.close() }
+    func close() async throws {
+        try await connection.close()
+        if let admin, let scratch {
+            try await admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(scratch)"), logger: logger)
+            try await admin.close()
+        }
+    }
 
     static func bindings(_ values: [RuleValue]) -> PostgresBindings {
         var bindings = PostgresBindings()
