@@ -11,10 +11,17 @@ public struct AppServices: Sendable {
     public let passwords: PasswordService
     public let loginLimiter: LoginRateLimiter
     public let identities: IdentityResolver
+    public let policies: PolicyCache
+    public let collections: CollectionCatalog
+    public let hooks: RecordHooks
     public let logger: Logger
 
     public init(database: any Database, tokens: TokenService, passwords: PasswordService,
-                loginLimiter: LoginRateLimiter = LoginRateLimiter(), logger: Logger) {
+                loginLimiter: LoginRateLimiter = LoginRateLimiter(), permissionCacheTTL: Duration = .seconds(300),
+                hooks: RecordHooks = RecordHooks(), logger: Logger) {
+        self.policies = PolicyCache(ttl: permissionCacheTTL)
+        self.collections = CollectionCatalog()
+        self.hooks = hooks
         self.database = database
         self.tokens = tokens
         self.passwords = passwords

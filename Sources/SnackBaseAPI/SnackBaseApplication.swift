@@ -14,6 +14,10 @@ public enum SnackBaseApplication {
         AuthController(services: services).register(on: api.group("auth"))
         AccountController(services: services).register(on: api.group("accounts"))
         UserController(services: services).register(on: api.group("users"))
+        RoleController(services: services).register(on: api.group("roles"))
+        PermissionController(services: services).register(on: api.group("permissions"))
+        CollectionController(services: services).register(on: api.group("collections"))
+        RecordController(services: services).register(records: api.group("records"), alias: api)
         return router
     }
 

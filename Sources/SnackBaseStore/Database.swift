@@ -49,3 +49,15 @@ public enum StoreError: Error, Sendable, Equatable {
     case configuration(String)
     case migrationFailed(String)
 }
+
+import SnackBaseRules
+
+extension Database {
+    /// The rule compiler's dialect for this database.
+    public var ruleDialect: any RuleSQLDialect {
+        switch kind {
+        case .sqlite: RuleSQLiteDialect()
+        case .postgres: RulePostgresDialect()
+        }
+    }
+}

@@ -17,17 +17,8 @@ struct UserController {
         group.delete(":id", use: deactivate)
     }
 
-    /// The caller, who must administer users, and the account it acts in.
     private func administrator(_ request: Request, _ context: AppRequestContext, bodyAccount: String? = nil) async throws -> (Principal, AccountScope) {
-        let principal = try context.requireUser()
-        guard principal.isSuperadmin || principal.hasRole(Role.admin) else {
-            throw SnackBaseError.forbidden("Only account admins can manage users")
-        }
-        var scope = try await AccountTarget.scope(for: principal, naming: AccountTarget.queryAccount(request), services: services)
-        if let bodyAccount {
-            scope = try await AccountTarget.scope(for: principal, naming: bodyAccount, services: services)
-        }
-        return (principal, scope)
+        try await AccountAdministration.require(request, context, services: services, bodyAccount: bodyAccount)
     }
 
     struct CreateBody: Decodable {

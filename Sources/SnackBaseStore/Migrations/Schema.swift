@@ -60,5 +60,12 @@ enum Schema {
             """,
             "CREATE INDEX refresh_tokens_by_account_family ON refresh_tokens (account_id, family_id)",
         ]),
+        Migration(version: 2, name: "collections", statements: [
+            """
+            CREATE TABLE collections (
+                id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, description TEXT NOT NULL,
+                schema TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)
+            """,
+        ]),
     ]
 }

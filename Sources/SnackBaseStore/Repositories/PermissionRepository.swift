@@ -15,12 +15,52 @@ public enum PermissionRepository {
             """).run()
     }
 
+    public static func find(id: String, in scope: AccountScope, on db: any SQLDatabase) async throws -> Permission? {
+        try await db.raw("SELECT * FROM permissions WHERE account_id = \(bind: scope.accountID.rawValue) AND id = \(bind: id)").first()
+            .map { try decode($0, scope: scope) }
+    }
+
+    /// Permissions of the account, optionally only one role's or one collection's.
+    public static func list(roleID: String?, collection: String?, in scope: AccountScope, on db: any SQLDatabase) async throws -> [Permission] {
+        var query = db.select().column(SQLLiteral.all).from("permissions")
+            .where("account_id", .equal, scope.accountID.rawValue)
+        if let roleID { query = query.where("role_id", .equal, roleID) }
+        if let collection { query = query.where("collection", .equal, collection) }
+        return try await query.orderBy("created_at").orderBy("id").all().map { try decode($0, scope: scope) }
+    }
+
+    public static func update(_ permission: Permission, in scope: AccountScope, on db: any SQLDatabase) async throws {
+        try await db.raw("""
+            UPDATE permissions SET role_id = \(bind: permission.roleID), collection = \(bind: permission.collection),
+                can_create = \(bind: permission.create), can_read = \(bind: permission.read),
+                can_update = \(bind: permission.update), can_delete = \(bind: permission.delete),
+                fields = \(bind: try json(permission.fields)), excluded_fields = \(bind: try json(permission.excludedFields)),
+                rules = \(bind: try json(permission.rules)), field_rules = \(bind: try json(permission.fieldRules)),
+                updated_at = \(bind: permission.updatedAt)
+            WHERE account_id = \(bind: scope.accountID.rawValue) AND id = \(bind: permission.id)
+            """).run()
+    }
+
+    public static func delete(id: String, in scope: AccountScope, on db: any SQLDatabase) async throws {
+        try await db.raw("DELETE FROM permissions WHERE account_id = \(bind: scope.accountID.rawValue) AND id = \(bind: id)").run()
+    }
+
     /// Every permission of the given roles.
     public static func forRoles(_ roleIDs: [String], in scope: AccountScope, on db: any SQLDatabase) async throws -> [Permission] {
         guard !roleIDs.isEmpty else { return [] }
         let ids = SQLList(roleIDs.map { SQLBind($0) })
         return try await db.raw("SELECT * FROM permissions WHERE account_id = \(bind: scope.accountID.rawValue) AND role_id IN (\(ids))")
             .all().map { try decode($0, scope: scope) }
+    }
+
+    /// Every permission, in every account, that names this collection (the superadmin's schema path).
+    public static func naming(collection: String, on db: any SQLDatabase) async throws -> [Permission] {
+        try await db.raw("SELECT * FROM permissions WHERE collection = \(bind: collection) ORDER BY account_id, id").all().map { row in
+            guard let account = AccountID(try row.decode(column: "account_id", as: String.self)) else {
+                throw StoreError.configuration("malformed account id in database")
+            }
+            return try decode(row, scope: AccountScope(account))
+        }
     }
 
     static func json<T: Encodable>(_ value: T?) throws -> String? {

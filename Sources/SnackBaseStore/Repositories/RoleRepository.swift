@@ -26,6 +26,18 @@ public enum RoleRepository {
             .map { try decode($0, scope: scope) }
     }
 
+    public static func update(_ role: Role, in scope: AccountScope, on db: any SQLDatabase) async throws {
+        try await db.raw("""
+            UPDATE roles SET name = \(bind: role.name), description = \(bind: role.description), updated_at = \(bind: role.updatedAt)
+            WHERE account_id = \(bind: scope.accountID.rawValue) AND id = \(bind: role.id)
+            """).run()
+    }
+
+    /// Deletes a role; its permissions and assignments go with it.
+    public static func delete(id: String, in scope: AccountScope, on db: any SQLDatabase) async throws {
+        try await db.raw("DELETE FROM roles WHERE account_id = \(bind: scope.accountID.rawValue) AND id = \(bind: id)").run()
+    }
+
     /// Role ids for role names of this account; an unknown name is a 422 naming it, so a role
     /// of another account can never be granted.
     public static func ids(forNames names: [String], in scope: AccountScope, on db: any SQLDatabase) async throws -> [String] {

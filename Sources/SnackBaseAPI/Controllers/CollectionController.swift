@@ -1,0 +1,187 @@
+import Foundation
+import Hummingbird
+import SnackBaseAccess
+import SnackBaseCore
+import SnackBaseStore
+
+/// `/api/v1/collections`: the superadmin defines collections; any signed-in user reads names and schemas.
+struct CollectionController {
+    let services: AppServices
+
+    func register(on group: RouterGroup<AppRequestContext>) {
+        group.post(use: create)
+        group.get(use: list)
+        group.get(":name", use: show)
+        group.patch(":name", use: update)
+        group.delete(":name", use: remove)
+    }
+
+    struct SchemaBody: Codable, Sendable {
+        let fields: [FieldSchema]
+    }
+
+    struct CreateBody: Decodable {
+        let name: String
+        let description: String?
+        let schema: SchemaBody
+    }
+
+    struct CollectionDTO: Encodable, Sendable {
+        let id: String
+        let name: String
+        let description: String
+        let schema: SchemaBody
+        let createdAt: String
+        let updatedAt: String
+        let warnings: [String]?
+
+        init(_ collection: CollectionSchema, warnings: [String]? = nil) {
+            id = collection.id
+            name = collection.name
+            description = collection.description
+            schema = SchemaBody(fields: collection.fields)
+            createdAt = collection.createdAt
+            updatedAt = collection.updatedAt
+            self.warnings = warnings
+        }
+    }
+
+    @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
+        _ = try context.requireSuperadmin()
+        let body = try await JSONBody.decode(CreateBody.self, from: request)
+        var problems: [SnackBaseError.Detail] = []
+        if !CollectionSchema.isValidName(body.name) {
+            problems.append(.init(field: "name", message: "must match ^[a-z][a-z0-9_]{0,62}$"))
+        }
+        let existing = try await services.collections.all(database: services.database)
+        problems += Self.problems(in: body.schema.fields, collectionName: body.name, known: Set(existing.keys))
+        guard problems.isEmpty else { throw SnackBaseError.validation(problems) }
+        let now = Timestamp.now()
+        let collection = CollectionSchema(id: SecureID.make("col"), name: body.name, description: body.description ?? "",
+                                          fields: body.schema.fields, createdAt: now, updatedAt: now)
+        let kind = services.database.kind
+        let warnings = try await services.database.transaction { db in
+            do {
+                try await CollectionRepository.create(collection, kind: kind, on: db)
+            } catch where isUniqueViolation(error) {
+                throw SnackBaseError.conflict("A collection named \(collection.name) already exists")
+            }
+            return try await PermissionRepository.naming(collection: collection.name, on: db)
+        }.flatMap { Self.warnings($0, collection: collection) }
+        await services.collections.invalidate()
+        await services.policies.invalidateAll()
+        return try JSONBody.response(.created, CollectionDTO(collection, warnings: warnings))
+    }
+
+    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
+        _ = try context.requireUser()
+        let all = try await services.collections.all(database: services.database).values.sorted { $0.name < $1.name }
+        let page = try Pagination(request)
+        let items = all.dropFirst(page.skip).prefix(page.limit).map { CollectionDTO($0) }
+        return try JSONBody.response(.ok, Page(items: Array(items), total: all.count, skip: page.skip, limit: page.limit))
+    }
+
+    @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
+        _ = try context.requireUser()
+        return try JSONBody.response(.ok, CollectionDTO(try await find(context)))
+    }
+
+    struct UpdateBody: Decodable {
+        let description: String?
+        let schema: SchemaBody?
+    }
+
+    @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Response {
+        _ = try context.requireSuperadmin()
+        let body = try await JSONBody.decode(UpdateBody.self, from: request)
+        let old = try await find(context)
+        var new = old
+        if let description = body.description { new.description = description }
+        if let fields = body.schema?.fields {
+            let known = Set(try await services.collections.all(database: services.database).keys)
+            var problems = Self.problems(in: fields, collectionName: old.name, known: known)
+            for field in fields {
+                if let before = old.field(field.name), before.type != field.type {
+                    problems.append(.init(field: field.name, message: "cannot change type from \(before.type.rawValue) to \(field.type.rawValue); drop and re-add the field"))
+                }
+            }
+            guard problems.isEmpty else { throw SnackBaseError.validation(problems) }
+            let dropped = old.fields.map(\.name).filter { name in !fields.contains { $0.name == name } }
+            if !dropped.isEmpty, request.uri.queryParameters["confirm"] != "true" {
+                throw SnackBaseError.badRequest("Dropping field(s) \(dropped.joined(separator: ", ")) deletes their data; repeat with ?confirm=true")
+            }
+            new.fields = fields
+        }
+        new.updatedAt = Timestamp.now()
+        let updated = new
+        let kind = services.database.kind
+        let warnings = try await services.database.transaction { db in
+            try await CollectionRepository.update(from: old, to: updated, kind: kind, on: db)
+            return try await PermissionRepository.naming(collection: updated.name, on: db)
+        }.flatMap { Self.warnings($0, collection: updated) }
+        await services.collections.invalidate()
+        await services.policies.invalidateAll()
+        return try JSONBody.response(.ok, CollectionDTO(updated, warnings: warnings))
+    }
+
+    @Sendable func remove(_ request: Request, context: AppRequestContext) async throws -> Response {
+        _ = try context.requireSuperadmin()
+        let collection = try await find(context)
+        guard request.uri.queryParameters["confirm"] == "true" else {
+            throw SnackBaseError.badRequest("Deleting a collection deletes its records in every account; repeat with ?confirm=true")
+        }
+        try await services.database.transaction { db in try await CollectionRepository.delete(collection, on: db) }
+        await services.collections.invalidate()
+        await services.policies.invalidateAll()
+        return JSONBody.noContent()
+    }
+
+    private func find(_ context: AppRequestContext) async throws -> CollectionSchema {
+        let name = context.parameters.get("name") ?? ""
+        guard let collection = try await services.collections.find(name, database: services.database) else {
+            throw SnackBaseError.notFound("Collection")
+        }
+        return collection
+    }
+
+    /// Problems with a field list: names, duplicates, reference targets and defaults.
+    static func problems(in fields: [FieldSchema], collectionName: String, known: Set<String>) -> [SnackBaseError.Detail] {
+        var problems: [SnackBaseError.Detail] = []
+        var seen: Set<String> = []
+        if fields.count > 200 { problems.append(.init(field: "schema.fields", message: "at most 200 fields")) }
+        for (index, field) in fields.enumerated() {
+            let path = "schema.fields.\(index)"
+            if !CollectionSchema.isValidName(field.name) {
+                problems.append(.init(field: path + ".name", message: "must match ^[a-z][a-z0-9_]{0,62}$"))
+            } else if CollectionSchema.systemFields.contains(field.name) {
+                problems.append(.init(field: path + ".name", message: "\(field.name) is a system field"))
+            } else if !seen.insert(field.name).inserted {
+                problems.append(.init(field: path + ".name", message: "\(field.name) appears twice"))
+            }
+            if field.type == .reference {
+                let target = field.options?.collection ?? ""
+                if target != collectionName && !known.contains(target) {
+                    problems.append(.init(field: path + ".options.collection", message: "must name an existing collection"))
+                }
+            }
+            if let value = field.default, value != .null {
+                do {
+                    _ = try RecordCodec.stored(value, for: field)
+                } catch let problem as RecordCodec.FieldProblem {
+                    problems.append(.init(field: path + ".default", message: problem.message))
+                } catch {
+                    problems.append(.init(field: path + ".default", message: "is invalid"))
+                }
+            }
+        }
+        return problems
+    }
+
+    /// The rules of these permissions that no longer check against the collection's new schema.
+    /// Such a rule denies (its permission compiles it as locked); it is listed so the superadmin sees what broke.
+    static func warnings(_ permission: Permission, collection: CollectionSchema) -> [String] {
+        CompiledPermission(permission, roleName: "", collection: collection).lockedRules.map {
+            "permission \(permission.id) (account \(permission.accountID.rawValue)) \($0); it now denies"
+        }
+    }
+}

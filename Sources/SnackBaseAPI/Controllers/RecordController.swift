@@ -1,0 +1,315 @@
+import Foundation
+import Hummingbird
+import SnackBaseAccess
+import SnackBaseCore
+import SnackBaseRules
+import SnackBaseStore
+
+/// `/api/v1/records/{collection}` and its alias `/api/v1/{collection}`: the generated REST API of
+/// every collection. Each handler resolves the caller's account, asks ``AccessPolicy`` (the one
+/// decision point), and shows only the fields the granting permissions let the caller read.
+struct RecordController {
+    let services: AppServices
+
+    /// The reserved query parameters of lists; any other parameter naming a field is an equality shortcut.
+    static let listParameters: Set<String> = ["skip", "limit", "sort", "fields", "filter", "account_id", "expand"]
+
+    func register(records: RouterGroup<AppRequestContext>, alias: RouterGroup<AppRequestContext>) {
+        for (group, isAlias) in [(records, false), (alias, true)] {
+            group.post(":collection") { try await create($0, $1, alias: isAlias) }
+            group.get(":collection") { try await list($0, $1, alias: isAlias) }
+            group.get(":collection/:id") { try await show($0, $1, alias: isAlias) }
+            group.put(":collection/:id") { try await update($0, $1, mode: .replace, alias: isAlias) }
+            group.patch(":collection/:id") { try await update($0, $1, mode: .patch, alias: isAlias) }
+            group.delete(":collection/:id") { try await remove($0, $1, alias: isAlias) }
+        }
+    }
+
+    /// Who acts, in which account and collection, under which policy.
+    struct Target: Sendable {
+        let principal: Principal
+        let scope: RecordScope
+        let policy: AccessPolicy
+        let now: String
+    }
+
+    private func target(_ request: Request, _ context: AppRequestContext, alias: Bool, bodyAccount: String? = nil) async throws -> Target {
+        let principal = try context.requireIdentity()
+        let name = context.parameters.get("collection") ?? ""
+        if alias, CollectionSchema.reservedRouteNames.contains(name) { throw SnackBaseError.notFound("Route") }
+        guard let collection = try await services.collections.find(name, database: services.database) else {
+            throw SnackBaseError.notFound("Collection")
+        }
+        let requested = AccountTarget.queryAccount(request) ?? bodyAccount
+        let account = try await AccountTarget.scope(for: principal, naming: requested, services: services)
+        if let bodyAccount, bodyAccount != account.accountID.rawValue {
+            throw SnackBaseError(status: principal.isAnonymous ? 401 : 403, message: "You cannot access another account")
+        }
+        let policy = principal.isSuperadmin
+            ? AccessPolicy(permissionsByRole: [:])
+            : try await services.policies.policy(for: principal.accountID, database: services.database)
+        return Target(principal: principal, scope: RecordScope(account: account, collection: collection), policy: policy, now: Timestamp.now())
+    }
+
+    private var dialect: any RuleSQLDialect { services.database.ruleDialect }
+
+    // MARK: create
+
+    private func create(_ request: Request, _ context: AppRequestContext, alias: Bool) async throws -> Response {
+        let body = try await Self.object(from: request)
+        let target = try await target(request, context, alias: alias, bodyAccount: Self.accountField(body))
+        let collection = target.scope.collection
+        let (values, sent) = try RecordCodec.validate(body, collection: collection, mode: .create)
+        var preview = values
+        preview["account_id"] = .text(target.scope.account.accountID.rawValue)
+        preview["created_by"] = .text(target.principal.userID)
+        preview["updated_by"] = .text(target.principal.userID)
+        preview["created_at"] = .text(target.now)
+        preview["updated_at"] = .text(target.now)
+        let decision = target.policy.decide(
+            .create, by: target.principal, on: collection, record: RecordCodec.ruleValues(preview, collection: collection),
+            data: RecordCodec.ruleValues(values.filter { sent.contains($0.key) }, collection: collection), sentFields: sent, now: target.now
+        )
+        try Self.require(decision)
+        let hooks = services.hooks
+        let requestID = context.requestID
+        let collections = try await services.collections.all(database: services.database)
+        let stored = try await services.database.transaction { db in
+            let missing = try await RecordRepository.missingReferences(values, in: target.scope, collections: collections, on: db)
+            guard missing.isEmpty else {
+                throw SnackBaseError.validation(missing.map { .init(field: $0, message: "must be the id of an existing record of this account") })
+            }
+            var event = RecordEvent(kind: .create, scope: target.scope, actor: target.principal, record: values, previous: nil, now: target.now, requestID: requestID)
+            try await hooks.before(&event, on: db)
+            do {
+                try await RecordRepository.insert(event.record, in: target.scope, on: db)
+            } catch where isUniqueViolation(error) {
+                throw SnackBaseError.conflict("A record with the same value of a unique field already exists")
+            }
+            try await hooks.after(event, on: db)
+            return event.record
+        }
+        return try JSONBody.response(.created, visible(stored, target: target, requested: nil))
+    }
+
+    // MARK: read
+
+    private func show(_ request: Request, _ context: AppRequestContext, alias: Bool) async throws -> Response {
+        let target = try await target(request, context, alias: alias)
+        let requested = try Self.fieldsParameter(request, collection: target.scope.collection)
+        let stored = try await find(context, target: target)
+        let decision = target.policy.decide(.read, by: target.principal, on: target.scope.collection,
+                                            record: RecordCodec.ruleValues(stored, collection: target.scope.collection), now: target.now)
+        try Self.require(decision)
+        return try JSONBody.response(.ok, Self.narrow(RecordCodec.json(stored, collection: target.scope.collection, visible: decision.readableFields), to: requested))
+    }
+
+    private func list(_ request: Request, _ context: AppRequestContext, alias: Bool) async throws -> Response {
+        let target = try await target(request, context, alias: alias)
+        let collection = target.scope.collection
+        let page = try Pagination(request)
+        let sort = try Self.sortParameter(request, collection: collection)
+        let requested = try Self.fieldsParameter(request, collection: collection)
+        let ruleContext = AccessPolicy.ruleContext(target.principal, operation: .read, now: target.now)
+
+        var residuals: [RuleResidual] = []
+        var readers: [CompiledPermission] = []
+        var everything = false
+        switch target.policy.listAccess(by: target.principal, on: collection, now: target.now) {
+        case .denied(let status, let reason): throw SnackBaseError(status: status, message: reason)
+        case .everything: everything = true
+        case .filtered(let residual, let granting):
+            residuals.append(residual)
+            readers = granting
+        }
+        if let filter = request.uri.queryParameters["filter"].map(String.init), !filter.isEmpty {
+            do {
+                residuals.append(try RuleEngine.check(filter, schema: CollectionRuleSchema(collection), allowsData: false).residual(context: ruleContext))
+            } catch {
+                throw SnackBaseError.badRequest("Invalid filter: \(error.message)", details: [.init(field: "filter", message: error.message, position: error.position)])
+            }
+        }
+        var conditions: [SQLFragment] = []
+        switch SQLCompiler.compile(RuleResidual.allOf(residuals), dialect: dialect) {
+        case .noRows:
+            return try JSONBody.response(.ok, Page(items: [[String: JSONValue]](), total: 0, skip: page.skip, limit: page.limit))
+        case .noFilter: break
+        case .fragment(let fragment): conditions.append(fragment)
+        }
+        conditions += try Self.shortcuts(request, collection: collection, dialect: dialect)
+        let scope = target.scope
+        let where_ = conditions
+        let (rows, total) = try await services.database.read { db in
+            try await RecordRepository.list(in: scope, conditions: where_, sort: sort, skip: page.skip, limit: page.limit, on: db)
+        }
+        let items = rows.map { row -> [String: JSONValue] in
+            let visible = everything ? nil : target.policy.visibleFields(
+                of: RecordCodec.ruleValues(row, collection: collection), readers: readers, principal: target.principal, collection: collection, now: target.now
+            )
+            return Self.narrow(RecordCodec.json(row, collection: collection, visible: visible), to: requested)
+        }
+        return try JSONBody.response(.ok, Page(items: items, total: total, skip: page.skip, limit: page.limit))
+    }
+
+    // MARK: update and delete
+
+    private func update(_ request: Request, _ context: AppRequestContext, mode: RecordCodec.Mode, alias: Bool) async throws -> Response {
+        let body = try await Self.object(from: request)
+        let target = try await target(request, context, alias: alias, bodyAccount: Self.accountField(body))
+        let collection = target.scope.collection
+        let stored = try await find(context, target: target)
+        let (values, sent) = try RecordCodec.validate(body, collection: collection, mode: mode)
+        let decision = target.policy.decide(
+            .update, by: target.principal, on: collection, record: RecordCodec.ruleValues(stored, collection: collection),
+            data: RecordCodec.ruleValues(values.filter { sent.contains($0.key) }, collection: collection),
+            sentFields: mode == .replace ? Set(collection.fields.map(\.name)) : sent, now: target.now
+        )
+        try Self.require(decision)
+        let hooks = services.hooks
+        let requestID = context.requestID
+        let collections = try await services.collections.all(database: services.database)
+        let updated = try await services.database.transaction { db in
+            let missing = try await RecordRepository.missingReferences(values, in: target.scope, collections: collections, on: db)
+            guard missing.isEmpty else {
+                throw SnackBaseError.validation(missing.map { .init(field: $0, message: "must be the id of an existing record of this account") })
+            }
+            var event = RecordEvent(kind: .update, scope: target.scope, actor: target.principal,
+                                    record: stored.merging(values) { _, new in new }, previous: stored, now: target.now, requestID: requestID)
+            try await hooks.before(&event, on: db)
+            do {
+                try await RecordRepository.update(id: stored["id"].flatMap(Self.text) ?? "", event.record, in: target.scope, on: db)
+            } catch where isUniqueViolation(error) {
+                throw SnackBaseError.conflict("A record with the same value of a unique field already exists")
+            }
+            try await hooks.after(event, on: db)
+            return event.record
+        }
+        return try JSONBody.response(.ok, visible(updated, target: target, requested: nil))
+    }
+
+    private func remove(_ request: Request, _ context: AppRequestContext, alias: Bool) async throws -> Response {
+        let target = try await target(request, context, alias: alias)
+        let stored = try await find(context, target: target)
+        let decision = target.policy.decide(.delete, by: target.principal, on: target.scope.collection,
+                                            record: RecordCodec.ruleValues(stored, collection: target.scope.collection), now: target.now)
+        try Self.require(decision)
+        let hooks = services.hooks
+        let requestID = context.requestID
+        try await services.database.transaction { db in
+            var event = RecordEvent(kind: .delete, scope: target.scope, actor: target.principal, record: stored, previous: stored, now: target.now, requestID: requestID)
+            try await hooks.before(&event, on: db)
+            try await RecordRepository.delete(id: stored["id"].flatMap(Self.text) ?? "", in: target.scope, on: db)
+            try await hooks.after(event, on: db)
+        }
+        return JSONBody.noContent()
+    }
+
+    // MARK: helpers
+
+    private func find(_ context: AppRequestContext, target: Target) async throws -> StoredRecord {
+        let id = context.parameters.get("id") ?? ""
+        let scope = target.scope
+        guard let record = try await services.database.read({ db in try await RecordRepository.find(id: id, in: scope, on: db) }) else {
+            throw SnackBaseError.notFound("Record")
+        }
+        return record
+    }
+
+    /// The record as the caller may see it after a write: what its read access shows, else only its id.
+    private func visible(_ record: StoredRecord, target: Target, requested: Set<String>?) -> [String: JSONValue] {
+        let decision = target.policy.decide(.read, by: target.principal, on: target.scope.collection,
+                                            record: RecordCodec.ruleValues(record, collection: target.scope.collection), now: target.now)
+        let fields: Set<String>? = decision.allowed ? decision.readableFields : ["id"]
+        return Self.narrow(RecordCodec.json(record, collection: target.scope.collection, visible: fields), to: requested)
+    }
+
+    static func require(_ decision: AccessDecision) throws {
+        guard decision.allowed else { throw SnackBaseError(status: decision.status, message: decision.reason) }
+    }
+
+    static func text(_ value: StoredValue) -> String? {
+        if case .text(let text) = value { return text }
+        return nil
+    }
+
+    static func object(from request: Request) async throws -> [String: JSONValue] {
+        let buffer = try await JSONBody.bytes(of: request)
+        guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer: buffer)) else {
+            throw SnackBaseError.badRequest("Malformed JSON body")
+        }
+        guard case .object(let object) = value else { throw SnackBaseError.validation(field: "body", "must be a JSON object") }
+        return object
+    }
+
+    /// `account_id` sent in a body: a string names an account; anything else is ignored like other system fields.
+    static func accountField(_ body: [String: JSONValue]) -> String? {
+        if case .string(let account)? = body["account_id"] { return account }
+        return nil
+    }
+
+    static func narrow(_ record: [String: JSONValue], to requested: Set<String>?) -> [String: JSONValue] {
+        guard let requested else { return record }
+        return record.filter { $0.key == "id" || requested.contains($0.key) }
+    }
+
+    static func fieldsParameter(_ request: Request, collection: CollectionSchema) throws -> Set<String>? {
+        guard let text = request.uri.queryParameters["fields"].map(String.init), !text.isEmpty else { return nil }
+        let names = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        for name in names where !CollectionSchema.systemFields.contains(name) && collection.field(name) == nil {
+            throw SnackBaseError.badRequest("Unknown field \(name) in fields", details: [.init(field: "fields", message: "unknown field \(name)")])
+        }
+        return Set(names)
+    }
+
+    static func sortParameter(_ request: Request, collection: CollectionSchema) throws -> [RecordRepository.Sort] {
+        let text = request.uri.queryParameters["sort"].map(String.init) ?? "-created_at"
+        var sort: [RecordRepository.Sort] = []
+        for part in text.split(separator: ",") {
+            var name = part.trimmingCharacters(in: .whitespaces)
+            let descending = name.hasPrefix("-")
+            if descending || name.hasPrefix("+") { name.removeFirst() }
+            guard CollectionSchema.systemFields.contains(name) || collection.field(name) != nil else {
+                throw SnackBaseError.badRequest("Unknown sort field \(name)", details: [.init(field: "sort", message: "unknown field \(name)")])
+            }
+            sort.append(.init(field: name, descending: descending))
+        }
+        guard sort.count <= 5 else { throw SnackBaseError.badRequest("At most 5 sort fields") }
+        return sort
+    }
+
+    /// `{field}=value` equality shortcuts, as SQL conditions with bound values.
+    static func shortcuts(_ request: Request, collection: CollectionSchema, dialect: some RuleSQLDialect) throws -> [SQLFragment] {
+        var fragments: [SQLFragment] = []
+        for (key, value) in request.uri.queryParameters {
+            let name = String(key)
+            guard !listParameters.contains(name) else { continue }
+            let type: FieldType
+            if let field = collection.field(name) {
+                type = field.type
+            } else if CollectionSchema.systemFields.contains(name) {
+                type = name.hasSuffix("_at") ? .datetime : .text
+            } else {
+                continue
+            }
+            let text = String(value)
+            let bound: RuleValue
+            switch type {
+            case .number:
+                guard let number = Double(text), number.isFinite else { throw SnackBaseError.badRequest("\(name) must be a number") }
+                bound = .number(number)
+            case .boolean:
+                guard text == "true" || text == "false" else { throw SnackBaseError.badRequest("\(name) must be true or false") }
+                bound = .bool(text == "true")
+            case .datetime:
+                guard let canonical = RuleDateTime.canonical(text) else { throw SnackBaseError.badRequest("\(name) must be an RFC 3339 date-time") }
+                bound = .datetime(canonical)
+            case .json:
+                throw SnackBaseError.badRequest("\(name) is a json field and cannot be compared")
+            case .text, .email, .url, .reference:
+                bound = .text(text)
+            }
+            fragments.append(SQLFragment(pieces: [.sql("("), .identifier(name), .sql(" = "), .bind(dialect.bindable(bound)), .sql(")")]))
+        }
+        return fragments
+    }
+}

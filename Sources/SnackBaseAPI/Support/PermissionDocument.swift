@@ -1,0 +1,107 @@
+import SnackBaseAccess
+import SnackBaseCore
+import SnackBaseRules
+
+/// The seed's permission document, as sent in a request (the `permissions` of a role, or
+/// `/permissions`). Missing flags mean false; `fields` absent means every field.
+struct PermissionDocument: Decodable, Sendable {
+    let roleId: String?
+    let role: String?
+    let collection: String
+    let create: Bool?
+    let read: Bool?
+    let update: Bool?
+    let delete: Bool?
+    let fields: [String]?
+    let excludedFields: [String]?
+    let rules: [String: String]?
+    let fieldRules: [String: FieldRule]?
+
+    /// Checks the document and every rule in it against the collection's schema (or, for `*` and
+    /// collections not created yet, the system fields). A rule error is a 400 with its position;
+    /// anything else wrong is a 422. Nothing is saved unless this passes.
+    func validate(collection schema: CollectionSchema?, path: String = "") throws {
+        var problems: [SnackBaseError.Detail] = []
+        if collection != Permission.wildcard && !CollectionSchema.isValidName(collection) {
+            problems.append(.init(field: path + "collection", message: "must be a collection name or *"))
+        }
+        let known = Set(CollectionSchema.systemFields + (schema?.fields.map(\.name) ?? []))
+        for (key, names) in [("fields", fields ?? []), ("excluded_fields", excludedFields ?? [])] {
+            for name in names where !CollectionSchema.isValidName(name) || (schema != nil && !known.contains(name)) {
+                problems.append(.init(field: path + key, message: "\(name) is not a field of \(collection)"))
+            }
+        }
+        for key in (rules ?? [:]).keys where Operation(rawValue: key) == nil {
+            problems.append(.init(field: path + "rules.\(key)", message: "must be one of create, read, update, delete"))
+        }
+        for field in (fieldRules ?? [:]).keys where !CollectionSchema.isValidName(field) || (schema != nil && !known.contains(field)) {
+            problems.append(.init(field: path + "field_rules.\(field)", message: "\(field) is not a field of \(collection)"))
+        }
+        guard problems.isEmpty else { throw SnackBaseError.validation(problems) }
+
+        let ruleSchema = CollectionRuleSchema(schema)
+        var sources: [(String, String, Bool)] = []
+        for (operation, source) in (rules ?? [:]).sorted(by: { $0.key < $1.key }) {
+            sources.append(("rules.\(operation)", source, operation == "create" || operation == "update"))
+        }
+        for (field, rule) in (fieldRules ?? [:]).sorted(by: { $0.key < $1.key }) {
+            if let read = rule.read { sources.append(("field_rules.\(field).read", read, false)) }
+            if let write = rule.write { sources.append(("field_rules.\(field).write", write, true)) }
+        }
+        var ruleProblems: [SnackBaseError.Detail] = []
+        for (slot, source, allowsData) in sources {
+            do {
+                _ = try RuleEngine.check(source, schema: ruleSchema, allowsData: allowsData)
+            } catch {
+                ruleProblems.append(.init(field: path + slot, message: error.message, position: error.position))
+            }
+        }
+        guard ruleProblems.isEmpty else {
+            throw SnackBaseError.badRequest("Invalid rule: \(ruleProblems[0].message)", details: ruleProblems)
+        }
+    }
+
+    func permission(id: String, accountID: AccountID, roleID: String, createdAt: String, now: String) -> Permission {
+        Permission(
+            id: id, accountID: accountID, roleID: roleID, collection: collection,
+            create: create ?? false, read: read ?? false, update: update ?? false, delete: delete ?? false,
+            fields: fields, excludedFields: excludedFields ?? [], rules: rules ?? [:], fieldRules: fieldRules ?? [:],
+            createdAt: createdAt, updatedAt: now
+        )
+    }
+}
+
+/// A permission as the API shows it.
+struct PermissionDTO: Encodable, Sendable {
+    let id: String
+    let roleId: String
+    let role: String?
+    let collection: String
+    let create: Bool
+    let read: Bool
+    let update: Bool
+    let delete: Bool
+    let fields: [String]?
+    let excludedFields: [String]
+    let rules: [String: String]
+    let fieldRules: [String: FieldRule]
+    let createdAt: String
+    let updatedAt: String
+
+    init(_ permission: Permission, roleName: String?) {
+        id = permission.id
+        roleId = permission.roleID
+        role = roleName
+        collection = permission.collection
+        create = permission.create
+        read = permission.read
+        update = permission.update
+        delete = permission.delete
+        fields = permission.fields
+        excludedFields = permission.excludedFields
+        rules = permission.rules
+        fieldRules = permission.fieldRules
+        createdAt = permission.createdAt
+        updatedAt = permission.updatedAt
+    }
+}

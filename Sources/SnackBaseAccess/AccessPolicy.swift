@@ -1,0 +1,130 @@
+import SnackBaseCore
+import SnackBaseRules
+
+/// The decision of ``AccessPolicy`` for one operation on one record.
+public struct AccessDecision: Sendable {
+    public let allowed: Bool
+    /// 200 when allowed; otherwise 401 (anonymous caller) or 403.
+    public let status: Int
+    public let reason: String
+    /// The permissions that grant the operation (empty for the superadmin, who needs none).
+    public let granting: [CompiledPermission]
+    /// The rule that decided, when one did.
+    public let rule: String?
+    /// Fields the caller may see in this record; nil means every field.
+    public let readableFields: Set<String>?
+    /// User fields the caller may write; nil means every field.
+    public let writableFields: Set<String>?
+}
+
+/// What a list may return: nothing (denied), or the records matching a residual, each shown
+/// through the permissions that grant it.
+public enum ListAccess: Sendable {
+    case denied(status: Int, reason: String)
+    /// The superadmin: every record, every field.
+    case everything
+    /// The OR of the read rules of the roles whose read flag is true, folded for the caller.
+    case filtered(RuleResidual, [CompiledPermission])
+}
+
+/// The one place that decides whether a principal may perform an operation on a collection, on a
+/// record, and on which fields — pure code, no I/O (security-model.md §3–§4):
+///
+/// 1. For each role of the caller, its permission for the collection, or else its `*` permission.
+/// 2. A permission grants the operation on a record when its flag is true and its rule, if any, holds.
+/// 3. Roles add up: allowed when at least one grants. Otherwise 403 (`You cannot <op> <collection>`
+///    when no flag is set, `You cannot <op> this record` when rules refused), 401 for anonymous callers.
+/// 4. Readable and writable fields are the union over the granting permissions.
+public struct AccessPolicy: Sendable {
+    /// Compiled permissions by role name, then by collection name (`*` for the wildcard).
+    public let permissionsByRole: [String: [String: CompiledPermission]]
+
+    public init(permissionsByRole: [String: [String: CompiledPermission]]) {
+        self.permissionsByRole = permissionsByRole
+    }
+
+    /// For each role of the caller, the permission that applies to `collection`.
+    public func applicable(to principal: Principal, collection: String) -> [CompiledPermission] {
+        principal.roles.sorted().compactMap { role in
+            let byCollection = permissionsByRole[role]
+            return byCollection?[collection] ?? byCollection?[Permission.wildcard]
+        }
+    }
+
+    public static func ruleContext(_ principal: Principal, operation: Operation, now: String) -> RuleContext {
+        RuleContext(
+            caller: RuleCaller(userID: principal.userID, email: principal.email, accountID: principal.accountID.rawValue,
+                               roles: principal.roles, isSuperadmin: principal.isSuperadmin),
+            accountID: principal.accountID.rawValue, operation: operation.rawValue, now: now
+        )
+    }
+
+    /// Decides one operation on one record. For create, `record` is the record as it would be stored;
+    /// for update and delete, the stored record. `data` is the request body's fields (create, update).
+    /// `sentFields` are the user fields a create or update writes.
+    public func decide(
+        _ operation: Operation, by principal: Principal, on collection: CollectionSchema,
+        record: [String: RuleValue], data: [String: RuleValue]? = nil, sentFields: Set<String> = [], now: String
+    ) -> AccessDecision {
+        if principal.isSuperadmin {
+            return AccessDecision(allowed: true, status: 200, reason: "superadmin", granting: [], rule: nil, readableFields: nil, writableFields: nil)
+        }
+        let denyStatus = principal.isAnonymous ? 401 : 403
+        let candidates = applicable(to: principal, collection: collection.name).filter { $0.rules[operation] != nil }
+        guard !candidates.isEmpty else {
+            return AccessDecision(allowed: false, status: denyStatus, reason: "You cannot \(operation.rawValue) \(collection.name)",
+                                  granting: [], rule: nil, readableFields: [], writableFields: [])
+        }
+        let context = Self.ruleContext(principal, operation: operation, now: now)
+        var granting: [CompiledPermission] = []
+        var lastRule: String?
+        for permission in candidates {
+            guard let state = permission.rules[operation] else { continue }
+            lastRule = state.source ?? lastRule
+            if state.holds(context, record: record, data: data) { granting.append(permission) }
+        }
+        guard !granting.isEmpty else {
+            return AccessDecision(allowed: false, status: denyStatus, reason: "You cannot \(operation.rawValue) this record",
+                                  granting: [], rule: lastRule, readableFields: [], writableFields: [])
+        }
+        let readable = FieldMask.readable(granting, collection: collection, context: context, record: record)
+        let writable = FieldMask.writable(granting, collection: collection, context: context, record: record, data: data)
+        if operation == .create || operation == .update {
+            // One granting permission must be able to write every field sent; nothing is partly written.
+            let anyCovers = granting.contains { permission in
+                let mask = FieldMask.writable([permission], collection: collection, context: context, record: record, data: data)
+                return mask.map { sentFields.isSubset(of: $0) } ?? true
+            }
+            if !anyCovers {
+                let forbidden = sentFields.subtracting(writable ?? []).sorted()
+                let named = forbidden.isEmpty ? sentFields.sorted() : forbidden
+                return AccessDecision(allowed: false, status: denyStatus,
+                                      reason: "You cannot write the field(s) \(named.joined(separator: ", "))",
+                                      granting: [], rule: nil, readableFields: readable, writableFields: writable)
+            }
+        }
+        return AccessDecision(allowed: true, status: 200, reason: "granted by role \(granting.map(\.roleName).joined(separator: ", "))",
+                              granting: granting, rule: granting.first?.rules[operation]?.source,
+                              readableFields: readable, writableFields: writable)
+    }
+
+    /// What a list of `collection` may contain for this caller (step 4 of the decision).
+    public func listAccess(by principal: Principal, on collection: CollectionSchema, now: String) -> ListAccess {
+        if principal.isSuperadmin { return .everything }
+        let readers = applicable(to: principal, collection: collection.name).filter { $0.rules[.read] != nil }
+        guard !readers.isEmpty else {
+            return .denied(status: principal.isAnonymous ? 401 : 403, reason: "You cannot read \(collection.name)")
+        }
+        let context = Self.ruleContext(principal, operation: .read, now: now)
+        let residual = RuleResidual.anyOf(readers.map { $0.rules[.read]?.residual(context) ?? .never })
+        return .filtered(residual, readers)
+    }
+
+    /// The fields of one listed record the caller may see: the union over the permissions whose
+    /// read rule holds for it. Nil means every field.
+    public func visibleFields(of record: [String: RuleValue], readers: [CompiledPermission], principal: Principal, collection: CollectionSchema, now: String) -> Set<String>? {
+        let context = Self.ruleContext(principal, operation: .read, now: now)
+        let granting = readers.filter { $0.rules[.read]?.holds(context, record: record, data: nil) ?? false }
+        return FieldMask.readable(granting, collection: collection, context: context, record: record)
+    }
+}

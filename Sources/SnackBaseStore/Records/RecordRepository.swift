@@ -1,0 +1,125 @@
+import Foundation
+import SQLKit
+import SnackBaseCore
+import SnackBaseRules
+
+/// Records of one collection in one account. Every statement starts from a ``RecordScope`` and
+/// carries `account_id = <scope>`; column names come only from the collection's stored schema.
+public enum RecordRepository {
+    public struct Sort: Sendable, Equatable {
+        public let field: String
+        public let descending: Bool
+        public init(field: String, descending: Bool) {
+            self.field = field
+            self.descending = descending
+        }
+    }
+
+    public static func insert(_ record: StoredRecord, in scope: RecordScope, on db: any SQLDatabase) async throws {
+        let columns = scope.columns.filter { record[$0] != nil }
+        try await db.insert(into: SQLIdentifier(scope.table))
+            .columns(columns.map { SQLIdentifier($0) })
+            .values(columns.map { SQLBind(record[$0]!.bind) })
+            .run()
+    }
+
+    public static func find(id: String, in scope: RecordScope, on db: any SQLDatabase) async throws -> StoredRecord? {
+        try await db.select().column(SQLLiteral.all).from(SQLIdentifier(scope.table))
+            .where(SQLIdentifier("account_id"), .equal, SQLBind(scope.account.accountID.rawValue))
+            .where(SQLIdentifier("id"), .equal, SQLBind(id))
+            .first().map { try decode($0, in: scope) }
+    }
+
+    /// Whether a record with this id exists in the account, in another collection (reference checks).
+    public static func exists(id: String, collection: CollectionSchema, in account: AccountScope, on db: any SQLDatabase) async throws -> Bool {
+        try await db.select().column(SQLIdentifier("id")).from(SQLIdentifier(collection.tableName))
+            .where(SQLIdentifier("account_id"), .equal, SQLBind(account.accountID.rawValue))
+            .where(SQLIdentifier("id"), .equal, SQLBind(id))
+            .first() != nil
+    }
+
+    /// The reference fields among `values` whose id names no record of the same account in the
+    /// field's target collection.
+    public static func missingReferences(
+        _ values: StoredRecord, in scope: RecordScope, collections: [String: CollectionSchema], on db: any SQLDatabase
+    ) async throws -> [String] {
+        var missing: [String] = []
+        for field in scope.collection.fields where field.type == .reference {
+            guard case .text(let id?) = values[field.name] else { continue }
+            guard let target = collections[field.options?.collection ?? ""],
+                  try await exists(id: id, collection: target, in: scope.account, on: db)
+            else {
+                missing.append(field.name)
+                continue
+            }
+        }
+        return missing
+    }
+
+    /// One page of records matching every condition, and how many match in all.
+    /// `conditions` are compiled rule fragments (the read rule, the `filter` parameter, shortcuts).
+    public static func list(
+        in scope: RecordScope, conditions: [SQLFragment], sort: [Sort], skip: Int, limit: Int, on db: any SQLDatabase
+    ) async throws -> (items: [StoredRecord], total: Int) {
+        let known = Set(scope.columns)
+        for fragment in conditions {
+            for case .identifier(let name) in fragment.pieces where !known.contains(name) {
+                throw SnackBaseError.badRequest("Unknown field \(name)")
+            }
+        }
+        for order in sort where !known.contains(order.field) {
+            throw SnackBaseError.badRequest("Unknown sort field \(order.field)")
+        }
+        var select = db.select().column(SQLLiteral.all).from(SQLIdentifier(scope.table))
+            .where(SQLIdentifier("account_id"), .equal, SQLBind(scope.account.accountID.rawValue))
+        var count = db.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from(SQLIdentifier(scope.table))
+            .where(SQLIdentifier("account_id"), .equal, SQLBind(scope.account.accountID.rawValue))
+        for fragment in conditions {
+            select = select.where(RuleFragmentExpression(fragment: fragment))
+            count = count.where(RuleFragmentExpression(fragment: fragment))
+        }
+        for order in sort {
+            select = select.orderBy(SQLIdentifier(order.field), order.descending ? SQLDirection.descending : SQLDirection.ascending)
+        }
+        if !sort.contains(where: { $0.field == "id" }) {
+            select = select.orderBy(SQLIdentifier("id"), sort.last?.descending == true ? SQLDirection.descending : SQLDirection.ascending)
+        }
+        let rows = try await select.limit(limit).offset(skip).all()
+        let total = try await count.first()?.decode(column: "n", as: Int.self) ?? 0
+        return (try rows.map { try decode($0, in: scope) }, total)
+    }
+
+    /// Writes the given columns of one record of the scope's account.
+    public static func update(id: String, _ values: StoredRecord, in scope: RecordScope, on db: any SQLDatabase) async throws {
+        let columns = scope.columns.filter { values[$0] != nil && $0 != "id" && $0 != "account_id" }
+        guard !columns.isEmpty else { return }
+        var update = db.update(SQLIdentifier(scope.table))
+        for column in columns {
+            update = update.set(SQLIdentifier(column), to: SQLBind(values[column]!.bind))
+        }
+        try await update
+            .where(SQLIdentifier("account_id"), .equal, SQLBind(scope.account.accountID.rawValue))
+            .where(SQLIdentifier("id"), .equal, SQLBind(id))
+            .run()
+    }
+
+    public static func delete(id: String, in scope: RecordScope, on db: any SQLDatabase) async throws {
+        try await db.delete(from: SQLIdentifier(scope.table))
+            .where(SQLIdentifier("account_id"), .equal, SQLBind(scope.account.accountID.rawValue))
+            .where(SQLIdentifier("id"), .equal, SQLBind(id))
+            .run()
+    }
+
+    static func decode(_ row: any SQLRow, in scope: RecordScope) throws -> StoredRecord {
+        var record: StoredRecord = [:]
+        for column in scope.columns {
+            guard let type = scope.type(of: column) else { continue }
+            switch type {
+            case .number: record[column] = .number(try row.decode(column: column, as: Double?.self))
+            case .boolean: record[column] = .bool(try row.decode(column: column, as: Bool?.self))
+            case .text, .datetime, .email, .url, .json, .reference: record[column] = .text(try row.decode(column: column, as: String?.self))
+            }
+        }
+        return record
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+import SQLKit
+import SnackBaseCore
+
+/// Collections and their physical tables. Every identifier in the DDL below comes from a stored,
+/// validated schema (`^[a-z][a-z0-9_]{0,62}$`) and is quoted by SQLKit's dialect.
+public enum CollectionRepository {
+    public static func all(on db: any SQLDatabase) async throws -> [CollectionSchema] {
+        try await db.raw("SELECT * FROM collections ORDER BY name").all().map(decode)
+    }
+
+    public static func find(name: String, on db: any SQLDatabase) async throws -> CollectionSchema? {
+        try await db.raw("SELECT * FROM collections WHERE name = \(bind: name)").first().map(decode)
+    }
+
+    /// Stores the collection and creates its table with the system columns, the indexes that the
+    /// default list order and ownership lookups need, and one unique index per unique field.
+    public static func create(_ collection: CollectionSchema, kind: DatabaseKind, on db: any SQLDatabase) async throws {
+        try await db.raw("""
+            INSERT INTO collections (id, name, description, schema, created_at, updated_at)
+            VALUES (\(bind: collection.id), \(bind: collection.name), \(bind: collection.description),
+                    \(bind: try encodeFields(collection.fields)), \(bind: collection.createdAt), \(bind: collection.updatedAt))
+            """).run()
+        let table = collection.tableName
+        var columns = """
+            \(SQLIdentifier("id").serialized(db)) TEXT PRIMARY KEY,
+            \(SQLIdentifier("account_id").serialized(db)) TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+            \(SQLIdentifier("created_at").serialized(db)) TEXT NOT NULL, \(SQLIdentifier("updated_at").serialized(db)) TEXT NOT NULL,
+            \(SQLIdentifier("created_by").serialized(db)) TEXT, \(SQLIdentifier("updated_by").serialized(db)) TEXT
+            """
+        for field in collection.fields {
+            columns += ", " + SQLIdentifier(field.name).serialized(db) + " " + columnType(field.type, kind)
+        }
+        try await db.raw(SQLQueryString("CREATE TABLE \(SQLIdentifier(table).serialized(db)) (\(columns))")).run()
+        try await db.raw("CREATE INDEX \(ident: table + "_by_account_created") ON \(ident: table) (account_id, created_at, id)").run()
+        try await db.raw("CREATE INDEX \(ident: table + "_by_account_owner") ON \(ident: table) (account_id, created_by)").run()
+        for field in collection.fields where field.unique {
+            try await createUniqueIndex(table: table, field: field.name, on: db)
+        }
+    }
+
+    /// Applies a new field list: adds new fields, drops missing ones, adds or drops unique indexes,
+    /// and stores the new schema. Type changes are refused by the caller before this runs.
+    public static func update(from old: CollectionSchema, to new: CollectionSchema, kind: DatabaseKind, on db: any SQLDatabase) async throws {
+        let table = new.tableName
+        let oldNames = Set(old.fields.map(\.name))
+        let newNames = Set(new.fields.map(\.name))
+        for field in old.fields where !newNames.contains(field.name) {
+            if field.unique { try await dropUniqueIndex(table: table, field: field.name, on: db) }
+            try await db.raw("ALTER TABLE \(ident: table) DROP COLUMN \(ident: field.name)").run()
+        }
+        for field in new.fields where !oldNames.contains(field.name) {
+            try await db.raw(SQLQueryString("ALTER TABLE \(SQLIdentifier(table).serialized(db)) ADD COLUMN \(SQLIdentifier(field.name).serialized(db)) \(columnType(field.type, kind))")).run()
+            if field.unique { try await createUniqueIndex(table: table, field: field.name, on: db) }
+        }
+        for field in new.fields where oldNames.contains(field.name) {
+            let before = old.field(field.name)?.unique ?? false
+            if field.unique && !before { try await createUniqueIndex(table: table, field: field.name, on: db) }
+            if !field.unique && before { try await dropUniqueIndex(table: table, field: field.name, on: db) }
+        }
+        try await db.raw("""
+            UPDATE collections SET description = \(bind: new.description), schema = \(bind: try encodeFields(new.fields)),
+                updated_at = \(bind: new.updatedAt) WHERE id = \(bind: new.id)
+            """).run()
+    }
+
+    public static func delete(_ collection: CollectionSchema, on db: any SQLDatabase) async throws {
+        try await db.raw("DROP TABLE \(ident: collection.tableName)").run()
+        try await db.raw("DELETE FROM collections WHERE id = \(bind: collection.id)").run()
+    }
+
+    /// Unique per account: two tenants may hold the same value.
+    static func createUniqueIndex(table: String, field: String, on db: any SQLDatabase) async throws {
+        try await db.raw("CREATE UNIQUE INDEX \(ident: table + "_unique_" + field) ON \(ident: table) (account_id, \(ident: field))").run()
+    }
+
+    static func dropUniqueIndex(table: String, field: String, on db: any SQLDatabase) async throws {
+        try await db.raw("DROP INDEX IF EXISTS \(ident: table + "_unique_" + field)").run()
+    }
+
+    static func columnType(_ type: FieldType, _ kind: DatabaseKind) -> String {
+        switch (type, kind) {
+        case (.number, .sqlite): "REAL"
+        case (.number, .postgres): "DOUBLE PRECISION"
+        case (.boolean, .sqlite): "INTEGER"
+        case (.boolean, .postgres): "BOOLEAN"
+        case (.text, _), (.datetime, _), (.email, _), (.url, _), (.json, _), (.reference, _): "TEXT"
+        }
+    }
+
+    static func encodeFields(_ fields: [FieldSchema]) throws -> String {
+        String(decoding: try JSONEncoder.sorted.encode(fields), as: UTF8.self)
+    }
+
+    static func decode(_ row: any SQLRow) throws -> CollectionSchema {
+        let schema = try row.decode(column: "schema", as: String.self)
+        return CollectionSchema(
+            id: try row.decode(column: "id", as: String.self),
+            name: try row.decode(column: "name", as: String.self),
+            description: try row.decode(column: "description", as: String.self),
+            fields: try JSONDecoder().decode([FieldSchema].self, from: Data(schema.utf8)),
+            createdAt: try row.decode(column: "created_at", as: String.self),
+            updatedAt: try row.decode(column: "updated_at", as: String.self)
+        )
+    }
+}
+
+extension SQLExpression {
+    /// The expression as SQL text in `db`'s dialect (used for identifiers in DDL only).
+    func serialized(_ db: any SQLDatabase) -> String {
+        db.serialize(self).sql
+    }
+}

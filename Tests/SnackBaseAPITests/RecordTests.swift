@@ -1,0 +1,162 @@
+import Foundation
+import HTTPTypes
+import SnackBaseCore
+import Testing
+
+@Suite("Collections and records")
+struct RecordTests {
+    static let postFields = """
+        [{"name":"title","type":"text","required":true},{"name":"status","type":"text","default":"draft"},
+         {"name":"priority","type":"number"},{"name":"published","type":"boolean","default":false},
+         {"name":"due","type":"datetime"},{"name":"contact","type":"email"},{"name":"link","type":"url"},
+         {"name":"meta","type":"json"},{"name":"slug","type":"text","unique":true}]
+        """
+
+    @Test("create, read, list, update, replace and delete a record")
+    func crud() async throws {
+        try await TestApp.run { app in
+            let root = try await app.superadminToken()
+            try await app.createCollection("posts", fields: Self.postFields, root: root)
+            let acme = try await app.register("acme")
+            let created = try await app.request(.post, "/api/v1/records/posts", json: """
+                {"title":"Hello","priority":3,"due":"2026-01-05T11:00:00+01:00","meta":{"a":[1,2]},"slug":"hello"}
+                """, token: acme.token)
+            #expect(created.status == 201, "\(created.text)")
+            let id = try #require(created.string("id"))
+            #expect(id.hasPrefix("rec_"))
+            #expect(created.string("account_id") == acme.accountID)
+            #expect(created.string("created_by") == acme.userID)
+            #expect(created.string("status") == "draft")
+            #expect(created.bool("published") == false)
+            #expect(created.string("due") == "2026-01-05T10:00:00.000Z")
+            #expect((created["meta"] as? [String: Any])?["a"] as? [Int] == [1, 2])
+            #expect(created.int("priority") == 3)
+
+            let alias = try await app.request(.get, "/api/v1/posts/\(id)", token: acme.token)
+            #expect(alias.status == 200 && alias.string("title") == "Hello")
+
+            let patched = try await app.request(.patch, "/api/v1/records/posts/\(id)", json: #"{"status":"published","account_id":"\#(acme.accountID)"}"#, token: acme.token)
+            #expect(patched.status == 200 && patched.string("status") == "published" && patched.string("title") == "Hello")
+            let replaced = try await app.request(.put, "/api/v1/records/posts/\(id)", json: #"{"title":"Replaced"}"#, token: acme.token)
+            #expect(replaced.status == 200 && replaced.string("title") == "Replaced" && replaced.string("status") == "draft")
+            #expect(replaced["priority"] is NSNull)
+            #expect(replaced.string("created_at") == created.string("created_at"))
+
+            _ = try await app.request(.post, "/api/v1/posts", json: #"{"title":"Second","priority":1}"#, token: acme.token)
+            let list = try await app.request(.get, "/api/v1/records/posts?sort=title&fields=title", token: acme.token)
+            #expect(list.status == 200 && list.int("total") == 2 && list.int("limit") == 30)
+            #expect(list.items.map { $0["title"] as? String } == ["Replaced", "Second"])
+            #expect(list.items.allSatisfy { Set($0.keys) == ["id", "title"] })
+
+            let filtered = try await app.request(.get, "/api/v1/records/posts?filter=" + "priority >= 1 and title != 'x'".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!, token: acme.token)
+            #expect(filtered.int("total") == 1)
+            let shortcut = try await app.request(.get, "/api/v1/records/posts?title=Second", token: acme.token)
+            #expect(shortcut.int("total") == 1 && shortcut.items.first?["title"] as? String == "Second")
+
+            #expect(try await app.request(.delete, "/api/v1/records/posts/\(id)", token: acme.token).status == 204)
+            #expect(try await app.request(.get, "/api/v1/records/posts/\(id)", token: acme.token).status == 404)
+        }
+    }
+
+    struct Invalid: Sendable, CustomTestStringConvertible {
+        let name: String
+        let body: String
+        let field: String
+        var testDescription: String { name }
+    }
+
+    static let invalid: [Invalid] = [
+        .init(name: "required missing", body: #"{"priority":1}"#, field: "title"),
+        .init(name: "required null", body: #"{"title":null}"#, field: "title"),
+        .init(name: "text gets number", body: #"{"title":5}"#, field: "title"),
+        .init(name: "number gets text", body: #"{"title":"a","priority":"high"}"#, field: "priority"),
+        .init(name: "boolean gets number", body: #"{"title":"a","published":1}"#, field: "published"),
+        .init(name: "bad datetime", body: #"{"title":"a","due":"tomorrow"}"#, field: "due"),
+        .init(name: "bad email", body: #"{"title":"a","contact":"nope"}"#, field: "contact"),
+        .init(name: "bad url", body: #"{"title":"a","link":"javascript:alert(1)"}"#, field: "link"),
+        .init(name: "unknown field", body: #"{"title":"a","nope":1}"#, field: "nope"),
+        .init(name: "NUL in text", body: #"{"title":"a\u0000b"}"#, field: "title"),
+    ]
+
+    @Test("field validation is a 422 naming the field", arguments: invalid)
+    func validation(_ scenario: Invalid) async throws {
+        try await TestApp.run { app in
+            let root = try await app.superadminToken()
+            try await app.createCollection("posts", fields: Self.postFields, root: root)
+            let acme = try await app.register("acme")
+            let response = try await app.request(.post, "/api/v1/records/posts", json: scenario.body, token: acme.token)
+            #expect(response.status == 422, "\(response.text)")
+            let fields = (response.array("details") as? [[String: Any]] ?? []).compactMap { $0["field"] as? String }
+            #expect(fields.contains(scenario.field), "\(response.text)")
+            let list = try await app.request(.get, "/api/v1/records/posts", token: acme.token)
+            #expect(list.int("total") == 0)
+        }
+    }
+
+    @Test("unique fields are unique per account; references stay in the account")
+    func uniqueAndReferences() async throws {
+        try await TestApp.run { app in
+            let root = try await app.superadminToken()
+            try await app.createCollection("posts", fields: Self.postFields, root: root)
+            try await app.createCollection("comments", fields: #"[{"name":"post","type":"reference","options":{"collection":"posts"}},{"name":"body","type":"text"}]"#, root: root)
+            let acme = try await app.register("acme")
+            let globex = try await app.register("globex")
+            let post = try await app.request(.post, "/api/v1/posts", json: #"{"title":"A","slug":"a"}"#, token: acme.token)
+            #expect(try await app.request(.post, "/api/v1/posts", json: #"{"title":"B","slug":"a"}"#, token: acme.token).status == 409)
+            #expect(try await app.request(.post, "/api/v1/posts", json: #"{"title":"B","slug":"a"}"#, token: globex.token).status == 201)
+            let postID = try #require(post.string("id"))
+            #expect(try await app.request(.post, "/api/v1/comments", json: #"{"post":"\#(postID)"}"#, token: acme.token).status == 201)
+            let foreign = try await app.request(.post, "/api/v1/comments", json: #"{"post":"\#(postID)"}"#, token: globex.token)
+            #expect(foreign.status == 422)
+            #expect(try await app.request(.post, "/api/v1/comments", json: #"{"post":"rec_missing"}"#, token: acme.token).status == 422)
+        }
+    }
+
+    @Test("collections: validation, reserved route names, adding and dropping fields")
+    func collections() async throws {
+        try await TestApp.run { app in
+            let root = try await app.superadminToken()
+            let acme = try await app.register("acme")
+            #expect(try await app.request(.post, "/api/v1/collections", json: #"{"name":"posts","schema":{"fields":[]}}"#, token: acme.token).status == 403)
+            #expect(try await app.request(.post, "/api/v1/collections", json: #"{"name":"Bad-Name","schema":{"fields":[]}}"#, token: root).status == 422)
+            #expect(try await app.request(.post, "/api/v1/collections", json: #"{"name":"x","schema":{"fields":[{"name":"id","type":"text"}]}}"#, token: root).status == 422)
+            #expect(try await app.request(.post, "/api/v1/collections", json: #"{"name":"x","schema":{"fields":[{"name":"a","type":"reference","options":{"collection":"nope"}}]}}"#, token: root).status == 422)
+            try await app.createCollection("users", fields: #"[{"name":"name","type":"text"}]"#, root: root)
+            #expect(try await app.request(.post, "/api/v1/collections", json: #"{"name":"users","schema":{"fields":[]}}"#, token: root).status == 409)
+            // A collection named like a built-in route is reachable under /records only.
+            let made = try await app.request(.post, "/api/v1/records/users", json: #"{"name":"Alice"}"#, token: acme.token)
+            #expect(made.status == 201)
+            #expect(try await app.request(.get, "/api/v1/collections/users", token: acme.token).status == 200)
+
+            let added = try await app.request(.patch, "/api/v1/collections/users", json: #"{"schema":{"fields":[{"name":"name","type":"text"},{"name":"age","type":"number"}]}}"#, token: root)
+            #expect(added.status == 200)
+            #expect(try await app.request(.patch, "/api/v1/records/users/\(made.string("id") ?? "")", json: #"{"age":30}"#, token: acme.token).int("age") == 30)
+            let dropWithout = try await app.request(.patch, "/api/v1/collections/users", json: #"{"schema":{"fields":[{"name":"age","type":"number"}]}}"#, token: root)
+            #expect(dropWithout.status == 400)
+            let retype = try await app.request(.patch, "/api/v1/collections/users", json: #"{"schema":{"fields":[{"name":"name","type":"number"},{"name":"age","type":"number"}]}}"#, token: root)
+            #expect(retype.status == 422)
+            #expect(try await app.request(.patch, "/api/v1/collections/users?confirm=true", json: #"{"schema":{"fields":[{"name":"age","type":"number"}]}}"#, token: root).status == 200)
+            let after = try await app.request(.get, "/api/v1/records/users/\(made.string("id") ?? "")", token: acme.token)
+            #expect(after["name"] == nil && after.int("age") == 30)
+            #expect(try await app.request(.delete, "/api/v1/collections/users", token: root).status == 400)
+            #expect(try await app.request(.delete, "/api/v1/collections/users?confirm=true", token: root).status == 204)
+            #expect(try await app.request(.get, "/api/v1/records/users", token: acme.token).status == 404)
+        }
+    }
+
+    @Test("list parameters: bad limit, sort, fields and filter are 400s; filter errors carry a position")
+    func listParameters() async throws {
+        try await TestApp.run { app in
+            let root = try await app.superadminToken()
+            try await app.createCollection("posts", fields: Self.postFields, root: root)
+            let acme = try await app.register("acme")
+            for query in ["limit=0", "limit=101", "skip=-1", "sort=nope", "fields=nope", "priority=high", "filter=title%20%3D%3D"] {
+                #expect(try await app.request(.get, "/api/v1/posts?\(query)", token: acme.token).status == 400, "\(query)")
+            }
+            let bad = try await app.request(.get, "/api/v1/posts?filter=" + "title == 5".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!, token: acme.token)
+            #expect(bad.status == 400)
+            let detail = (bad.array("details") as? [[String: Any]])?.first
+            #expect(detail?["position"] as? Int != nil)
+        }
+    }
+}
