@@ -31,6 +31,20 @@ public struct AppServices: Sendable {
     }
 }
 
+extension AppServices {
+    /// Roles or permissions of an account changed: its cached policy is dropped before the change's
+    /// response is sent, so the very next request sees the change.
+    public func accessChanged(in account: AccountID) async {
+        await policies.invalidate(account)
+    }
+
+    /// A collection was created, changed or deleted: every cached schema and policy is dropped.
+    public func schemaChanged() async {
+        await collections.invalidate()
+        await policies.invalidateAll()
+    }
+}
+
 /// Turns a verified token's subject into the caller as it is *now*: the user must exist in the
 /// token's account and be active, the sign-in must not be revoked, and roles are read fresh.
 public struct IdentityResolver: Sendable {

@@ -68,8 +68,7 @@ struct CollectionController {
             }
             return try await PermissionRepository.naming(collection: collection.name, on: db)
         }.flatMap { Self.warnings($0, collection: collection) }
-        await services.collections.invalidate()
-        await services.policies.invalidateAll()
+        await services.schemaChanged()
         return try JSONBody.response(.created, CollectionDTO(collection, warnings: warnings))
     }
 
@@ -119,8 +118,7 @@ struct CollectionController {
             try await CollectionRepository.update(from: old, to: updated, kind: kind, on: db)
             return try await PermissionRepository.naming(collection: updated.name, on: db)
         }.flatMap { Self.warnings($0, collection: updated) }
-        await services.collections.invalidate()
-        await services.policies.invalidateAll()
+        await services.schemaChanged()
         return try JSONBody.response(.ok, CollectionDTO(updated, warnings: warnings))
     }
 
@@ -131,8 +129,7 @@ struct CollectionController {
             throw SnackBaseError.badRequest("Deleting a collection deletes its records in every account; repeat with ?confirm=true")
         }
         try await services.database.transaction { db in try await CollectionRepository.delete(collection, on: db) }
-        await services.collections.invalidate()
-        await services.policies.invalidateAll()
+        await services.schemaChanged()
         return JSONBody.noContent()
     }
 

@@ -46,7 +46,7 @@ struct PermissionController {
                 throw SnackBaseError.conflict("The role \(role.name) already has a permission for \(permission.collection)")
             }
         }
-        await services.policies.invalidate(scope.accountID)
+        await services.accessChanged(in: scope.accountID)
         return try JSONBody.response(.created, PermissionDTO(permission, roleName: role.name))
     }
 
@@ -114,7 +114,7 @@ struct PermissionController {
                 throw SnackBaseError.conflict("The role \(role.name) already has a permission for \(permission.collection)")
             }
         }
-        await services.policies.invalidate(scope.accountID)
+        await services.accessChanged(in: scope.accountID)
         return try JSONBody.response(.ok, PermissionDTO(permission, roleName: role.name))
     }
 
@@ -122,7 +122,7 @@ struct PermissionController {
         let (_, scope) = try await AccountAdministration.require(request, context, services: services)
         let permission = try await find(context, in: scope)
         try await services.database.transaction { db in try await PermissionRepository.delete(id: permission.id, in: scope, on: db) }
-        await services.policies.invalidate(scope.accountID)
+        await services.accessChanged(in: scope.accountID)
         return JSONBody.noContent()
     }
 

@@ -84,7 +84,7 @@ struct RoleController {
             }
             for permission in permissions { try await PermissionRepository.insert(permission, in: scope, on: db) }
         }
-        await services.policies.invalidate(scope.accountID)
+        await services.accessChanged(in: scope.accountID)
         return try JSONBody.response(.created, RoleDTO(role, permissions: permissions))
     }
 
@@ -127,7 +127,7 @@ struct RoleController {
                 throw SnackBaseError.conflict("A role named \(updated.name) already exists")
             }
         }
-        await services.policies.invalidate(scope.accountID)
+        await services.accessChanged(in: scope.accountID)
         return try JSONBody.response(.ok, RoleDTO(updated, permissions: nil))
     }
 
@@ -143,7 +143,7 @@ struct RoleController {
             }
             try await RoleRepository.delete(id: role.id, in: scope, on: db)
         }
-        await services.policies.invalidate(scope.accountID)
+        await services.accessChanged(in: scope.accountID)
         return JSONBody.noContent()
     }
 
