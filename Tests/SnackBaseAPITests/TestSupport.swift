@@ -45,10 +45,11 @@ struct TestApp: Sendable {
     static func run(
         argon2: Argon2Parameters = tinyArgon2,
         limiter: @autoclosure () -> LoginRateLimiter = LoginRateLimiter(),
+        logger: Logger = TestDatabase.logger,
         _ body: @Sendable (TestApp) async throws -> Void
     ) async throws {
         for kind in TestDatabase.kinds {
-            try await TestDatabase.with(kind) { database in
+            try await TestDatabase.with(kind, logger: logger) { database in
                 do {
                     try await run(database: database, argon2: argon2, limiter: limiter(), body)
                 } catch {
@@ -151,7 +152,7 @@ enum TestDatabase {
 
     /// A fresh database of `kind` for `body`: a temporary SQLite file, or a new PostgreSQL database
     /// created through the server named by `SNACKBASE_TEST_POSTGRES_URL` and dropped afterwards.
-    static func with(_ kind: DatabaseKind, _ body: (any Database) async throws -> Void) async throws {
+    static func with(_ kind: DatabaseKind, logger: Logger = TestDatabase.logger, _ body: (any Database) async throws -> Void) async throws {
         switch kind {
         case .sqlite:
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("snackbase-test-\(UUID().uuidString)").path
