@@ -10,6 +10,7 @@ public enum SnackBaseApplication {
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: AuthenticationMiddleware(services: services))
         HealthController(services: services).register(on: router)
+        OpenAPIController().register(on: router)
         let api = router.group("api/v1")
         AuthController(services: services).register(on: api.group("auth"))
         AccountController(services: services).register(on: api.group("accounts"))

@@ -1,0 +1,208 @@
+import Foundation
+
+/// The OpenAPI 3.1 description of every route the server registers, served at `GET /openapi.json`.
+/// Built from ``operations`` (one entry per method and path) and ``OpenAPISchemas``; encoded once,
+/// with sorted keys, so the bytes are the same on every start.
+enum OpenAPIDocument {
+    typealias Op = OpenAPIOperation
+    typealias Q = OpenAPIOperation.Query
+    typealias A = OpenAPIOperation.Answer
+
+    private static func ref(_ name: String) -> OpenAPIValue { OpenAPISchemas.ref(name) }
+
+    static let skip = Q(name: "skip", schema: ["type": "integer", "minimum": 0], description: "Items to skip (default 0).")
+    static let limit = Q(name: "limit", schema: ["type": "integer", "minimum": 1, "maximum": 100], description: "Page size, 1–100 (default 30).")
+    static let accountID = Q(name: "account_id", schema: ["type": "string"],
+                             description: "The account to act in: the caller's own, or (superadmin only) any other.")
+    static let confirm = Q(name: "confirm", schema: ["type": "boolean"], description: "`true` to accept losing data.")
+
+    /// Every route, in the order of the contract (`api.md`).
+    static let operations: [OpenAPIOperation] = health + auth + accounts + users + roles + permissions + collections + audit
+        + records(base: "/api/v1/records/{collection}", tag: "records")
+        + records(base: "/api/v1/{collection}", tag: "records (alias)")
+
+    static let health: [OpenAPIOperation] = [
+        Op("get", "/health", tag: "meta", "The process answers.", security: .none, answers: [A(200, "Alive.", ref("Status"))]),
+        Op("get", "/live", tag: "meta", "The process answers.", security: .none, answers: [A(200, "Alive.", ref("Status"))]),
+        Op("get", "/ready", tag: "meta", "The database answers.", security: .none,
+           answers: [A(200, "Ready.", ref("Status")), A(503, "The database does not answer.", ref("Status"))]),
+        Op("get", "/openapi.json", tag: "meta", "This document.", security: .none,
+           answers: [A(200, "The OpenAPI 3.1 document.", ["type": "object"])]),
+        Op("get", "/metrics", tag: "meta", "Prometheus text format; needs `SNACKBASE_METRICS_TOKEN` as a bearer when that is set.",
+           security: .optionalBearer, answers: [A(200, "The metrics.", ["type": "string"], contentType: "text/plain")]),
+    ]
+
+    static let auth: [OpenAPIOperation] = [
+        Op("post", "/api/v1/auth/register", tag: "auth", "Create an account, its default roles and its first (admin) user.",
+           security: .none, body: ref("RegisterRequest"), answers: [A(201, "Registered and signed in.", ref("RegisterAnswer"))],
+           errors: [409]),
+        Op("post", "/api/v1/auth/login", tag: "auth", "Sign in to an account (slug or id).", security: .none,
+           body: ref("LoginRequest"), answers: [A(200, "Signed in.", ref("LoginAnswer"))], errors: [401]),
+        Op("post", "/api/v1/auth/refresh", tag: "auth", "Rotate a refresh token.", security: .none,
+           body: ref("RefreshRequest"), answers: [A(200, "New tokens; the old refresh token stops working.", ref("TokenPair"))],
+           errors: [401]),
+        Op("post", "/api/v1/auth/logout", tag: "auth", "Revoke this sign-in (and the refresh token's family).",
+           body: ref("LogoutRequest"), answers: [A(204, "Signed out.", nil)]),
+        Op("get", "/api/v1/auth/me", tag: "auth", "Who the token belongs to.", answers: [A(200, "The caller.", ref("Me"))]),
+    ]
+
+    static let accounts: [OpenAPIOperation] = [
+        Op("get", "/api/v1/accounts", tag: "accounts", "List accounts (superadmin).", query: [skip, limit],
+           answers: [A(200, "A page of accounts.", ref("AccountPage"))], errors: [403]),
+        Op("post", "/api/v1/accounts", tag: "accounts", "Create an account with its default roles (superadmin).",
+           body: ref("AccountCreate"), answers: [A(201, "Created.", ref("Account"))], errors: [403, 409]),
+        Op("get", "/api/v1/accounts/{id}", tag: "accounts", "One account (superadmin).",
+           answers: [A(200, "The account.", ref("Account"))], errors: [403, 404]),
+        Op("patch", "/api/v1/accounts/{id}", tag: "accounts", "Rename an account (superadmin).", body: ref("AccountUpdate"),
+           answers: [A(200, "The account.", ref("Account"))], errors: [403, 404]),
+        Op("delete", "/api/v1/accounts/{id}", tag: "accounts", "Delete an account and all its rows (superadmin; not the system account).",
+           answers: [A(204, "Deleted.", nil)], errors: [403, 404]),
+    ]
+
+    static let users: [OpenAPIOperation] = [
+        Op("post", "/api/v1/users", tag: "users", "Create a user with roles of the account (account admin).",
+           body: ref("UserCreate"), answers: [A(201, "Created.", ref("User"))], errors: [403, 404, 409]),
+        Op("get", "/api/v1/users", tag: "users", "List the account's users (account admin).", query: [skip, limit, accountID],
+           answers: [A(200, "A page of users.", ref("UserPage"))], errors: [403, 404]),
+        Op("get", "/api/v1/users/{id}", tag: "users", "One user (account admin).", query: [accountID],
+           answers: [A(200, "The user.", ref("User"))], errors: [403, 404]),
+        Op("patch", "/api/v1/users/{id}", tag: "users", "Change e-mail, roles, password or activity (account admin).",
+           query: [accountID], body: ref("UserUpdate"), answers: [A(200, "The user.", ref("User"))], errors: [403, 404, 409]),
+        Op("delete", "/api/v1/users/{id}", tag: "users", "Deactivate a user; its tokens stop working (account admin).",
+           query: [accountID], answers: [A(204, "Deactivated.", nil)], errors: [403, 404]),
+    ]
+
+    static let roles: [OpenAPIOperation] = [
+        Op("get", "/api/v1/roles", tag: "roles", "List the account's roles (account admin).", query: [skip, limit, accountID],
+           answers: [A(200, "A page of roles.", ref("RolePage"))], errors: [403, 404]),
+        Op("post", "/api/v1/roles", tag: "roles", "Create a role with its permissions (account admin).", query: [accountID],
+           body: ref("RoleCreate"), answers: [A(201, "Created, with its permissions.", ref("Role"))], errors: [403, 404, 409]),
+        Op("get", "/api/v1/roles/{id}", tag: "roles", "One role with its permissions (account admin).", query: [accountID],
+           answers: [A(200, "The role.", ref("Role"))], errors: [403, 404]),
+        Op("patch", "/api/v1/roles/{id}", tag: "roles", "Rename or describe a role (account admin).", query: [accountID],
+           body: ref("RoleUpdate"), answers: [A(200, "The role.", ref("Role"))], errors: [403, 404, 409]),
+        Op("delete", "/api/v1/roles/{id}", tag: "roles", "Delete a role (409 while users hold it, unless `force=true`).",
+           query: [accountID, Q(name: "force", schema: ["type": "boolean"], description: "`true` to delete a role users hold.")],
+           answers: [A(204, "Deleted.", nil)], errors: [403, 404, 409]),
+        Op("get", "/api/v1/roles/{id}/permissions", tag: "roles", "The role's permissions (account admin).", query: [accountID],
+           answers: [A(200, "All of them, as a page.", ref("PermissionPage"))], errors: [403, 404]),
+    ]
+
+    static let permissions: [OpenAPIOperation] = [
+        Op("post", "/api/v1/permissions", tag: "permissions", "Create a permission (account admin).", query: [accountID],
+           body: ref("PermissionDocument"), answers: [A(201, "Created.", ref("Permission"))], errors: [403, 404, 409]),
+        Op("get", "/api/v1/permissions", tag: "permissions", "List permissions (account admin).",
+           query: [skip, limit, accountID,
+                   Q(name: "role_id", schema: ["type": "string"], description: "Only this role's."),
+                   Q(name: "collection", schema: ["type": "string"], description: "Only those naming this collection (or `*`).")],
+           answers: [A(200, "A page of permissions.", ref("PermissionPage"))], errors: [403, 404]),
+        Op("post", "/api/v1/permissions/check", tag: "permissions", "Explain what the policy would decide, without doing it.",
+           query: [accountID], body: ref("PermissionCheck"),
+           answers: [A(200, "The decision and why.", ref("PermissionCheckAnswer"))], errors: [403, 404]),
+        Op("get", "/api/v1/permissions/{id}", tag: "permissions", "One permission (account admin).", query: [accountID],
+           answers: [A(200, "The permission.", ref("Permission"))], errors: [403, 404]),
+        Op("put", "/api/v1/permissions/{id}", tag: "permissions", "Replace a permission (account admin).", query: [accountID],
+           body: ref("PermissionDocument"), answers: [A(200, "The permission.", ref("Permission"))], errors: [403, 404, 409]),
+        Op("patch", "/api/v1/permissions/{id}", tag: "permissions", "Change some of a permission (account admin).",
+           query: [accountID], body: ref("PermissionPatch"), answers: [A(200, "The permission.", ref("Permission"))],
+           errors: [403, 404, 409]),
+        Op("delete", "/api/v1/permissions/{id}", tag: "permissions", "Delete a permission (account admin).", query: [accountID],
+           answers: [A(204, "Deleted.", nil)], errors: [403, 404]),
+    ]
+
+    static let collections: [OpenAPIOperation] = [
+        Op("post", "/api/v1/collections", tag: "collections", "Create a collection (superadmin).", body: ref("CollectionCreate"),
+           answers: [A(201, "Created; `warnings` lists rules naming it that no longer check.", ref("Collection"))],
+           errors: [403, 409]),
+        Op("get", "/api/v1/collections", tag: "collections", "List collections (any signed-in user).", query: [skip, limit],
+           answers: [A(200, "A page of collections.", ref("CollectionPage"))]),
+        Op("get", "/api/v1/collections/{name}", tag: "collections", "One collection (any signed-in user).",
+           answers: [A(200, "The collection.", ref("Collection"))], errors: [404]),
+        Op("patch", "/api/v1/collections/{name}", tag: "collections",
+           "Change the description or the whole field list (superadmin; dropping a field needs `confirm=true`).",
+           query: [confirm], body: ref("CollectionUpdate"), answers: [A(200, "The collection.", ref("Collection"))],
+           errors: [403, 404]),
+        Op("delete", "/api/v1/collections/{name}", tag: "collections", "Delete a collection and its records (superadmin; `confirm=true`).",
+           query: [confirm], answers: [A(204, "Deleted.", nil)], errors: [403, 404]),
+    ]
+
+    static let audit: [OpenAPIOperation] = {
+        let filters = [
+            skip, limit, accountID,
+            Q(name: "actor_id", schema: ["type": "string"], description: "Only this user's actions."),
+            Q(name: "action", schema: ["type": "string"], description: "An action (`record.create`) or a family (`record.*`)."),
+            Q(name: "collection", schema: ["type": "string"], description: "Only this collection's."),
+            Q(name: "record_id", schema: ["type": "string"], description: "Only this record's."),
+            Q(name: "outcome", schema: ["type": "string", "enum": ["allowed", "denied", "error"]], description: "Only this outcome."),
+            Q(name: "since", schema: ["type": "string", "format": "date-time"], description: "From this time on (RFC 3339)."),
+            Q(name: "until", schema: ["type": "string", "format": "date-time"], description: "Up to this time (RFC 3339)."),
+        ]
+        return [
+            Op("get", "/api/v1/audit-logs", tag: "audit", "List audit entries (account admin: its account; superadmin: all).",
+               query: filters, answers: [A(200, "A page of entries.", ref("AuditPage"))], errors: [403, 404]),
+            Op("get", "/api/v1/audit-logs/export", tag: "audit", "Every matching entry in chain order, as JSON lines or CSV.",
+               query: filters.filter { $0.name != "skip" && $0.name != "limit" }
+                   + [Q(name: "format", schema: ["type": "string", "enum": ["jsonl", "csv"]], description: "`jsonl` (default) or `csv`.")],
+               answers: [A(200, "One entry per line.", ["type": "string"], contentType: "application/x-ndjson"),
+                         A(200, "One entry per line.", ["type": "string"], contentType: "text/csv")],
+               errors: [403, 404]),
+            Op("get", "/api/v1/audit-logs/verify", tag: "audit", "Walk the readable hash chains.", query: [accountID],
+               answers: [A(200, "Whether every chain holds, and the first entry that breaks one.", ref("AuditVerification"))],
+               errors: [403, 404]),
+            Op("get", "/api/v1/audit-logs/{id}", tag: "audit", "One audit entry.", query: [accountID],
+               answers: [A(200, "The entry.", ref("AuditEntry"))], errors: [403, 404]),
+        ]
+    }()
+
+    /// The generated REST API of every collection, at `base` (`/api/v1/records/{collection}` or the alias).
+    static func records(base: String, tag: String) -> [OpenAPIOperation] {
+        let fields = Q(name: "fields", schema: ["type": "string"], description: "Comma list of fields to return (`id` always).")
+        return [
+            Op("post", base, tag: tag, "Create a record.", security: .bearerOrAccount, query: [accountID], body: ref("RecordInput"),
+               answers: [A(201, "The stored record, as the caller may see it.", ref("Record"))], errors: [403, 404, 409]),
+            Op("get", base, tag: tag, "List records the caller may read.", security: .bearerOrAccount,
+               query: [skip, limit, accountID, fields,
+                       Q(name: "sort", schema: ["type": "string"], description: "Comma list, `-` for descending (default `-created_at`)."),
+                       Q(name: "filter", schema: ["type": "string"], description: "A rule-language expression over the record's fields.")],
+               answers: [A(200, "A page of records.", ref("RecordPage"))], errors: [403, 404]),
+            Op("get", base + "/{id}", tag: tag, "One record.", security: .bearerOrAccount, query: [accountID, fields],
+               answers: [A(200, "The record.", ref("Record"))], errors: [403, 404]),
+            Op("put", base + "/{id}", tag: tag, "Replace the record's user fields.", security: .bearerOrAccount, query: [accountID],
+               body: ref("RecordInput"), answers: [A(200, "The record.", ref("Record"))], errors: [403, 404, 409]),
+            Op("patch", base + "/{id}", tag: tag, "Change some of the record's user fields.", security: .bearerOrAccount,
+               query: [accountID], body: ref("RecordInput"), answers: [A(200, "The record.", ref("Record"))], errors: [403, 404, 409]),
+            Op("delete", base + "/{id}", tag: tag, "Delete the record.", security: .bearerOrAccount, query: [accountID],
+               answers: [A(204, "Deleted.", nil)], errors: [403, 404]),
+        ]
+    }
+
+    /// The whole document.
+    static var value: OpenAPIValue {
+        var paths: [String: [String: OpenAPIValue]] = [:]
+        for operation in operations { paths[operation.path, default: [:]][operation.method] = operation.json }
+        return [
+            "openapi": "3.1.0",
+            "info": [
+                "title": "SnackBase",
+                "version": "1.0.0",
+                "description": "Self-hosted multi-tenant backend-as-a-service. Errors answer `{error, message, details?}`.",
+            ],
+            "servers": [["url": "/"]],
+            "security": [["bearerAuth": []]],
+            "paths": .object(paths.mapValues { .object($0) }),
+            "components": [
+                "schemas": .object(OpenAPISchemas.schemas),
+                "responses": .object(OpenAPISchemas.responses),
+                "securitySchemes": OpenAPISchemas.securitySchemes,
+            ],
+        ]
+    }
+
+    /// The document's bytes, as served.
+    static let data: Data = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Encoding a tree of strings, numbers and booleans cannot fail.
+        return (try? encoder.encode(value)) ?? Data("{}".utf8)
+    }()
+}

@@ -1,0 +1,216 @@
+/// The `components` of the OpenAPI document: one JSON Schema per wire shape (the DTOs of the
+/// controllers, snake_case as the encoder writes them), the error answers, and the security schemes.
+/// Answers are closed (`additionalProperties: false`) so the fuzzer notices a key that is not described.
+enum OpenAPISchemas {
+    static func ref(_ name: String) -> OpenAPIValue { ["$ref": .string("#/components/schemas/\(name)")] }
+
+    /// An object schema; `required` defaults to every property.
+    static func object(_ properties: [String: OpenAPIValue], required: [String]? = nil, closed: Bool = true) -> OpenAPIValue {
+        var schema: [String: OpenAPIValue] = ["type": "object", "properties": .object(properties)]
+        let names = required ?? properties.keys.sorted()
+        if !names.isEmpty { schema["required"] = .array(names.sorted().map { .string($0) }) }
+        if closed { schema["additionalProperties"] = false }
+        return .object(schema)
+    }
+
+    static func array(_ items: OpenAPIValue) -> OpenAPIValue { ["type": "array", "items": items] }
+
+    /// The list envelope `{items, total, skip, limit}`.
+    static func page(of item: OpenAPIValue) -> OpenAPIValue {
+        object(["items": array(item), "total": nonNegative, "skip": nonNegative, "limit": nonNegative])
+    }
+
+    static let string: OpenAPIValue = ["type": "string"]
+    static let boolean: OpenAPIValue = ["type": "boolean"]
+    static let integer: OpenAPIValue = ["type": "integer"]
+    static let nonNegative: OpenAPIValue = ["type": "integer", "minimum": 0]
+    static let timestamp: OpenAPIValue = ["type": "string", "format": "date-time"]
+    static let strings: OpenAPIValue = array(string)
+    static let nullableString: OpenAPIValue = ["type": ["string", "null"]]
+    static let any: OpenAPIValue = [:]
+    static let collectionName: OpenAPIValue = ["type": "string", "pattern": "^[a-z][a-z0-9_]{0,62}$"]
+
+    static let requestIDHeader: OpenAPIValue = [
+        "X-Request-ID": ["description": "The request's id (a valid incoming one echoed, else a new one).", "schema": ["type": "string"]],
+    ]
+
+    static let schemas: [String: OpenAPIValue] = [
+        "Error": object(
+            ["error": string, "message": string, "details": array(ref("ErrorDetail"))],
+            required: ["error", "message"]
+        ),
+        "ErrorDetail": object(["field": string, "message": string, "position": integer], required: ["message"]),
+        "Status": object(["status": ["type": "string", "enum": ["ok", "unavailable"]]]),
+
+        // Auth
+        "RegisterRequest": object(["account_name": string, "account_slug": string, "email": string, "password": string],
+                                  required: ["account_name", "email", "password"]),
+        "RegisterAnswer": object([
+            "account": object(["id": string, "slug": string, "name": string, "created_at": timestamp]),
+            "user": object(["id": string, "email": string, "roles": strings, "is_active": boolean, "created_at": timestamp]),
+            "token": string, "refresh_token": string, "expires_in": integer,
+        ]),
+        "LoginRequest": object(["account": string, "email": string, "password": string]),
+        "LoginAnswer": object([
+            "token": string, "refresh_token": string, "expires_in": integer,
+            "account": object(["id": string, "slug": string, "name": string]),
+            "user": object(["id": string, "email": string, "roles": strings]),
+        ]),
+        "RefreshRequest": object(["refresh_token": string]),
+        "LogoutRequest": object(["refresh_token": string], required: []),
+        "TokenPair": object(["token": string, "refresh_token": string, "expires_in": integer]),
+        "Me": object(["user_id": string, "account_id": string, "email": string, "roles": strings, "is_superadmin": boolean]),
+
+        // Accounts
+        "Account": object(["id": string, "slug": string, "name": string, "created_at": timestamp, "updated_at": timestamp]),
+        "AccountPage": page(of: ref("Account")),
+        "AccountCreate": object(["name": string, "slug": string], required: ["name"]),
+        "AccountUpdate": object(["name": string], required: []),
+
+        // Users
+        "User": object([
+            "id": string, "account_id": string, "email": string, "roles": strings, "is_active": boolean,
+            "created_at": timestamp, "updated_at": timestamp,
+        ]),
+        "UserPage": page(of: ref("User")),
+        "UserCreate": object(["email": string, "password": string, "roles": strings, "account_id": string],
+                             required: ["email", "password"]),
+        "UserUpdate": object(["email": string, "password": string, "roles": strings, "is_active": boolean], required: []),
+
+        // Roles and permissions
+        "Role": object([
+            "id": string, "account_id": string, "name": string, "description": string,
+            "permissions": array(ref("Permission")), "created_at": timestamp, "updated_at": timestamp,
+        ], required: ["id", "account_id", "name", "description", "created_at", "updated_at"]),
+        "RolePage": page(of: ref("Role")),
+        "RoleCreate": object(["name": string, "description": string, "permissions": array(ref("PermissionDocument"))],
+                             required: ["name"]),
+        "RoleUpdate": object(["name": string, "description": string], required: []),
+        "FieldRule": object(["read": string, "write": string], required: []),
+        "Permission": object([
+            "id": string, "role_id": string, "role": string, "collection": string,
+            "create": boolean, "read": boolean, "update": boolean, "delete": boolean,
+            "fields": strings, "excluded_fields": strings,
+            "rules": ["type": "object", "additionalProperties": string],
+            "field_rules": ["type": "object", "additionalProperties": ref("FieldRule")],
+            "created_at": timestamp, "updated_at": timestamp,
+        ], required: ["id", "role_id", "collection", "create", "read", "update", "delete", "excluded_fields", "rules",
+                      "field_rules", "created_at", "updated_at"]),
+        "PermissionPage": page(of: ref("Permission")),
+        "PermissionDocument": object([
+            "role_id": string, "role": string, "collection": string,
+            "create": boolean, "read": boolean, "update": boolean, "delete": boolean,
+            "fields": strings, "excluded_fields": strings,
+            "rules": ["type": "object", "additionalProperties": string],
+            "field_rules": ["type": "object", "additionalProperties": ref("FieldRule")],
+        ], required: ["collection"]),
+        "PermissionPatch": object([
+            "create": boolean, "read": boolean, "update": boolean, "delete": boolean,
+            "fields": strings, "excluded_fields": strings,
+            "rules": ["type": "object", "additionalProperties": string],
+            "field_rules": ["type": "object", "additionalProperties": ref("FieldRule")],
+        ], required: []),
+        "PermissionCheck": object([
+            "user_id": string, "collection": string,
+            "operation": ["type": "string", "enum": ["create", "read", "update", "delete"]],
+            "record_id": string, "data": ["type": "object"],
+        ], required: ["user_id", "collection", "operation"]),
+        "PermissionCheckAnswer": object([
+            "allowed": boolean, "status": integer, "reason": string, "role": string, "permission_id": string, "rule": string,
+            "visible_fields": strings, "writable_fields": strings,
+        ], required: ["allowed", "status", "reason", "visible_fields", "writable_fields"]),
+
+        // Collections
+        "FieldType": ["type": "string", "enum": ["text", "number", "boolean", "datetime", "email", "url", "json", "reference"]],
+        "FieldOptions": object([
+            "collection": string, "max_length": integer, "min": ["type": "number"], "max": ["type": "number"], "values": strings,
+        ], required: []),
+        "Field": object([
+            "name": string, "type": ref("FieldType"), "required": boolean, "default": any, "unique": boolean,
+            "options": ref("FieldOptions"),
+        ], required: ["name", "type", "required", "unique"]),
+        "FieldInput": object([
+            "name": string, "type": ref("FieldType"), "required": boolean, "default": any, "unique": boolean,
+            "options": ref("FieldOptions"),
+        ], required: ["name", "type"]),
+        "Collection": object([
+            "id": string, "name": string, "description": string,
+            "schema": object(["fields": array(ref("Field"))]),
+            "created_at": timestamp, "updated_at": timestamp, "warnings": strings,
+        ], required: ["id", "name", "description", "schema", "created_at", "updated_at"]),
+        "CollectionPage": page(of: ref("Collection")),
+        "CollectionCreate": object([
+            "name": collectionName, "description": string, "schema": object(["fields": array(ref("FieldInput"))]),
+        ], required: ["name", "schema"]),
+        "CollectionUpdate": object([
+            "description": string, "schema": object(["fields": array(ref("FieldInput"))]),
+        ], required: []),
+
+        // Audit log
+        "AuditEntry": object([
+            "id": string, "sequence": integer, "account_id": string, "actor_id": nullableString, "actor_email": nullableString,
+            "action": string, "collection": nullableString, "record_id": nullableString,
+            "outcome": ["type": "string", "enum": ["allowed", "denied", "error"]], "status": ["type": ["integer", "null"]],
+            "reason": nullableString, "changes": ["type": "object"], "request_id": nullableString, "ip": nullableString,
+            "user_agent": nullableString, "created_at": timestamp, "previous_hash": string, "hash": string,
+        ]),
+        "AuditPage": page(of: ref("AuditEntry")),
+        "AuditVerification": object([
+            "valid": boolean, "checked": nonNegative, "first_broken_id": string, "first_broken_account_id": string,
+            "first_broken_sequence": integer, "problem": string,
+        ], required: ["valid", "checked"]),
+
+        // Records
+        "Record": object([
+            "id": string, "account_id": string, "created_at": timestamp, "updated_at": timestamp,
+            "created_by": ["type": ["string", "null"]], "updated_by": ["type": ["string", "null"]],
+        ], required: ["id"], closed: false),
+        "RecordPage": page(of: ref("Record")),
+        "RecordInput": [
+            "type": "object",
+            "description": "The collection's user fields (system fields are ignored; an `account_id` naming another account is 403).",
+        ],
+    ]
+
+    /// What each error status means; every one answers the ``Error`` shape.
+    static let errorStatuses: [Int: String] = [
+        400: "Malformed JSON, a bad query parameter, or a rule or filter that does not check (details give the position).",
+        401: "Missing, malformed, expired or revoked token, or bad credentials.",
+        403: "Signed in but not allowed.",
+        404: "No such resource in the caller's account.",
+        405: "Method not allowed.",
+        409: "Unique conflict.",
+        413: "Body over 1 MiB.",
+        422: "Well-formed JSON that fails validation.",
+        429: "Rate limited; `Retry-After` says when to retry.",
+        503: "The database does not answer.",
+    ]
+
+    static var responses: [String: OpenAPIValue] {
+        var responses: [String: OpenAPIValue] = [:]
+        for (status, description) in errorStatuses {
+            var headers = requestIDHeader
+            if case .object(var extra) = headers {
+                if status == 429 { extra["Retry-After"] = ["description": "Seconds to wait.", "schema": ["type": "string"]] }
+                headers = .object(extra)
+            }
+            responses[String(status)] = [
+                "description": .string(description),
+                "headers": headers,
+                "content": ["application/json": ["schema": ref("Error")]],
+            ]
+        }
+        return responses
+    }
+
+    static let securitySchemes: OpenAPIValue = [
+        "bearerAuth": [
+            "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+            "description": "An access token from `/api/v1/auth/register`, `/login` or `/refresh`.",
+        ],
+        "accountHeader": [
+            "type": "apiKey", "in": "header", "name": "X-Account",
+            "description": "Without a token: act with the `anonymous` role of this account (slug or id).",
+        ],
+    ]
+}
