@@ -15,10 +15,14 @@ public struct AppServices: Sendable {
     public let collections: CollectionCatalog
     public let hooks: RecordHooks
     public let logger: Logger
+    /// The Prometheus metrics served at `/metrics`.
+    public let metrics: AppMetrics
+    /// When set, `/metrics` requires `Authorization: Bearer <token>` (`SNACKBASE_METRICS_TOKEN`).
+    public let metricsToken: String?
 
     public init(database: any Database, tokens: TokenService, passwords: PasswordService,
                 loginLimiter: LoginRateLimiter = LoginRateLimiter(), permissionCacheTTL: Duration = .seconds(300),
-                hooks: RecordHooks = RecordHooks(), logger: Logger) {
+                hooks: RecordHooks = .audited, metricsToken: String? = nil, logger: Logger) {
         self.policies = PolicyCache(ttl: permissionCacheTTL)
         self.collections = CollectionCatalog()
         self.hooks = hooks
@@ -28,6 +32,8 @@ public struct AppServices: Sendable {
         self.loginLimiter = loginLimiter
         self.identities = IdentityResolver(database: database)
         self.logger = logger
+        self.metrics = AppMetrics()
+        self.metricsToken = metricsToken
     }
 }
 

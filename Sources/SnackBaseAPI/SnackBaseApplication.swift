@@ -7,8 +7,11 @@ import SnackBaseCore
 public enum SnackBaseApplication {
     public static func router(services: AppServices) -> Router<AppRequestContext> {
         let router = Router(context: AppRequestContext.self)
+        router.add(middleware: RequestMetricsMiddleware(metrics: services.metrics))
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: AuthenticationMiddleware(services: services))
+        router.add(middleware: AuditMiddleware(services: services))
+        MetricsController(services: services).register(on: router)
         HealthController(services: services).register(on: router)
         OpenAPIController().register(on: router)
         let api = router.group("api/v1")
@@ -18,6 +21,7 @@ public enum SnackBaseApplication {
         RoleController(services: services).register(on: api.group("roles"))
         PermissionController(services: services).register(on: api.group("permissions"))
         CollectionController(services: services).register(on: api.group("collections"))
+        AuditController(services: services).register(on: api.group("audit-logs"))
         RecordController(services: services).register(records: api.group("records"), alias: api)
         return router
     }

@@ -94,7 +94,8 @@ struct ServeCommand: AsyncParsableCommand {
             try await CreateSuperadminCommand.create(email: superadmin.email, password: superadmin.password, database: db, passwords: passwords, onlyIfAbsent: true)
         }
         let tokens = await TokenService(secret: secret, accessTTL: accessTTL, refreshTTL: refreshTTL)
-        let services = AppServices(database: db, tokens: tokens, passwords: passwords, logger: logger)
+        let services = AppServices(database: db, tokens: tokens, passwords: passwords,
+                                   metricsToken: Settings().string("SNACKBASE_METRICS_TOKEN"), logger: logger)
         let app = SnackBaseApplication.make(services: services, host: host, port: port)
         logger.info("server.start", metadata: ["host": .string(host), "port": .stringConvertible(port), "database": .string(db.kind.rawValue)])
         try await app.runService()

@@ -29,7 +29,7 @@ struct AccountController {
     }
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
-        _ = try context.requireSuperadmin()
+        let principal = try context.requireSuperadmin()
         let body = try await JSONBody.decode(CreateBody.self, from: request)
         let name = body.name.trimmingCharacters(in: .whitespacesAndNewlines)
         let slug = body.slug ?? Validation.slug(fromName: name)
@@ -48,6 +48,7 @@ struct AccountController {
                 throw SnackBaseError.conflict("An account with this slug already exists")
             }
             try await RoleRepository.createDefaults(in: AccountScope(id), on: db)
+            try await AuditLog.append(AuditEvent("account.create", in: id, by: principal, status: 201, recordID: id.rawValue, changes: account.createdChanges), on: db)
             return account
         }
         return try JSONBody.response(.created, AccountDTO(account))
@@ -64,24 +65,34 @@ struct AccountController {
     }
 
     @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Response {
-        _ = try context.requireSuperadmin()
+        let principal = try context.requireSuperadmin()
         let body = try await JSONBody.decode(UpdateBody.self, from: request)
         var account = try await find(context)
+        let before = account
         if let name = body.name?.trimmingCharacters(in: .whitespacesAndNewlines) {
             guard !name.isEmpty, name.count <= 200 else { throw SnackBaseError.validation(field: "name", "must be 1 to 200 characters") }
             account.name = name
             account.updatedAt = Timestamp.now()
             let updated = account
-            try await services.database.transaction { db in try await AccountRepository.update(updated, on: db) }
+            try await services.database.transaction { db in
+                try await AccountRepository.update(updated, on: db)
+                try await AuditLog.append(AuditEvent("account.update", in: updated.id, by: principal, status: 200, recordID: updated.id.rawValue,
+                                                     changes: AuditChange.diff(before.auditFields, updated.auditFields)), on: db)
+            }
         }
         return try JSONBody.response(.ok, AccountDTO(account))
     }
 
     @Sendable func remove(_ request: Request, context: AppRequestContext) async throws -> Response {
-        _ = try context.requireSuperadmin()
+        let principal = try context.requireSuperadmin()
         let account = try await find(context)
         guard !account.id.isSystem else { throw SnackBaseError.forbidden("The system account cannot be deleted") }
-        try await services.database.transaction { db in try await AccountRepository.delete(account.id, on: db) }
+        // The entry lands in the deleted account's own chain, which outlives the account.
+        try await services.database.transaction { db in
+            try await AccountRepository.delete(account.id, on: db)
+            try await AuditLog.append(AuditEvent("account.delete", in: account.id, by: principal, status: 204, recordID: account.id.rawValue,
+                                                 changes: account.deletedChanges), on: db)
+        }
         return JSONBody.noContent()
     }
 

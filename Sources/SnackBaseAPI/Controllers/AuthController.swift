@@ -68,6 +68,15 @@ struct AuthController {
             let user = User(id: userID, accountID: accountID, email: email, passwordHash: passwordHash, isActive: true,
                             roles: [Role.admin], createdAt: now, updatedAt: now)
             try await UserRepository.insert(user, roleIDs: [admin.id], in: scope, on: db)
+            try await AuditLog.append(AuditEvent(
+                accountID: accountID, action: "account.create", status: 201, actorID: user.id, actorEmail: user.email, recordID: accountID.rawValue,
+                changes: ["name": AuditChange(old: nil, new: .string(name)), "slug": AuditChange(old: nil, new: .string(slug))]
+            ), on: db)
+            try await AuditLog.append(AuditEvent(
+                accountID: accountID, action: "user.create", status: 201, actorID: user.id, actorEmail: user.email, recordID: user.id,
+                changes: ["email": AuditChange(old: nil, new: .string(user.email)), "roles": AuditChange(old: nil, new: .array([.string(Role.admin)])),
+                          "is_active": AuditChange(old: nil, new: .bool(true))]
+            ), on: db)
             return (account, user)
         }
         let pair = try await startSession(family: family, user: user)
@@ -101,6 +110,7 @@ struct AuthController {
         let email = Validation.normalizedEmail(body.email)
         let identity = body.account.lowercased() + "|" + email
         if let wait = await services.loginLimiter.retryAfter(identity: identity, address: context.remoteAddress) {
+            services.metrics.rateLimitHit()
             throw SnackBaseError.tooManyRequests(retryAfter: wait)
         }
         let found = try await services.database.read { db -> (Account, User)? in
@@ -118,6 +128,8 @@ struct AuthController {
         }
         guard verified, let (account, user) = found else {
             await services.loginLimiter.recordFailure(identity: identity, address: context.remoteAddress)
+            services.metrics.loginFailed()
+            await recordLoginFailure(accountName: body.account, email: email, user: found?.1)
             throw SnackBaseError.invalidCredentials
         }
         await services.loginLimiter.recordSuccess(identity: identity)
@@ -130,7 +142,9 @@ struct AuthController {
                 try await UserRepository.update(stored, in: AccountScope(account.id), on: db)
             }
         }
-        let pair = try await startSession(family: SecureID.make("fam"), user: user)
+        let pair = try await startSession(family: SecureID.make("fam"), user: user, audit: AuditEvent(
+            accountID: account.id, action: "auth.login", status: 200, actorID: user.id, actorEmail: user.email
+        ))
         return try JSONBody.response(.ok, LoginAnswer(
             token: pair.access, refreshToken: pair.refresh, expiresIn: pair.expiresIn,
             account: .init(id: account.id.rawValue, slug: account.slug, name: account.name),
@@ -138,14 +152,35 @@ struct AuthController {
         ))
     }
 
-    /// A new sign-in: a token family with its first refresh token.
-    private func startSession(family: String, user: User) async throws -> TokenService.Pair {
+    /// `auth.login_failed`, in the named account's chain (the system account's when no account has
+    /// that name or id), written in its own transaction. The entry says why (the account admin may
+    /// know; the caller never does) and never holds the password.
+    private func recordLoginFailure(accountName: String, email: String, user: User?) async {
+        do {
+            try await services.database.transaction { db in
+                let account = try await AccountRepository.find(idOrSlug: accountName, on: db)
+                let reason = account == nil ? "unknown account \(accountName)"
+                    : user.map { $0.isActive ? "wrong password" : "inactive user" } ?? "unknown user"
+                try await AuditLog.append(AuditEvent(
+                    accountID: account?.id ?? .system, action: "auth.login_failed", outcome: .denied, status: 401,
+                    actorID: user?.id, actorEmail: email, reason: reason
+                ), on: db)
+            }
+        } catch {
+            services.metrics.auditWriteFailed()
+            services.logger.error("audit.write_failed", metadata: ["audit.action": "auth.login_failed"])
+        }
+    }
+
+    /// A new sign-in: a token family with its first refresh token (and, for a login, its audit entry).
+    private func startSession(family: String, user: User, audit: AuditEvent? = nil) async throws -> TokenService.Pair {
         let pair = try await services.tokens.issuePair(userID: user.id, accountID: user.accountID, family: family)
         let scope = AccountScope(user.accountID)
         let expiresAt = Timestamp.format(Date(timeIntervalSince1970: TimeInterval(pair.refreshClaims.expiresAt)))
         try await services.database.transaction { db in
             try await TokenRepository.createFamily(id: family, userID: user.id, in: scope, on: db)
             try await TokenRepository.insertRefresh(jti: pair.refreshClaims.id, familyID: family, expiresAt: expiresAt, in: scope, on: db)
+            if let audit { try await AuditLog.append(audit, on: db) }
         }
         return pair
     }
@@ -175,10 +210,15 @@ struct AuthController {
             else { return .refused }
             guard stored.usedAt == nil, try await TokenRepository.markUsed(jti: claims.id, in: scope, on: db) else {
                 try await TokenRepository.revokeFamily(stored.familyID, reason: "refresh token reuse", in: scope, on: db)
+                try await AuditLog.append(AuditEvent(
+                    accountID: accountID, action: "auth.token_reuse", outcome: .denied, status: 401, actorID: stored.userID,
+                    reason: "a used refresh token was presented again; the session is revoked"
+                ), on: db)
                 return .refused
             }
             guard let user = try await UserRepository.find(id: claims.subject, in: scope, on: db), user.isActive else { return .refused }
             try await TokenRepository.insertRefresh(jti: next.refreshClaims.id, familyID: stored.familyID, expiresAt: expiresAt, in: scope, on: db)
+            try await AuditLog.append(AuditEvent(accountID: accountID, action: "auth.refresh", status: 200, actorID: user.id, actorEmail: user.email), on: db)
             return .rotated(next)
         }
         switch outcome {
@@ -213,6 +253,7 @@ struct AuthController {
             for family in revoked {
                 try await TokenRepository.revokeFamily(family, reason: "logout", in: scope, on: db)
             }
+            try await AuditLog.append(AuditEvent("auth.logout", in: scope.accountID, by: principal, status: 204), on: db)
         }
         return JSONBody.noContent()
     }

@@ -47,7 +47,7 @@ struct CollectionController {
     }
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
-        _ = try context.requireSuperadmin()
+        let principal = try context.requireSuperadmin()
         let body = try await JSONBody.decode(CreateBody.self, from: request)
         var problems: [SnackBaseError.Detail] = []
         if !CollectionSchema.isValidName(body.name) {
@@ -66,6 +66,8 @@ struct CollectionController {
             } catch where isUniqueViolation(error) {
                 throw SnackBaseError.conflict("A collection named \(collection.name) already exists")
             }
+            try await AuditLog.append(AuditEvent("collection.create", in: principal.accountID, by: principal, status: 201, collection: collection.name,
+                                                 recordID: collection.id, changes: collection.createdChanges), on: db)
             return try await PermissionRepository.naming(collection: collection.name, on: db)
         }.flatMap { Self.warnings($0, collection: collection) }
         await services.schemaChanged()
@@ -91,7 +93,7 @@ struct CollectionController {
     }
 
     @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Response {
-        _ = try context.requireSuperadmin()
+        let principal = try context.requireSuperadmin()
         let body = try await JSONBody.decode(UpdateBody.self, from: request)
         let old = try await find(context)
         var new = old
@@ -116,6 +118,8 @@ struct CollectionController {
         let kind = services.database.kind
         let warnings = try await services.database.transaction { db in
             try await CollectionRepository.update(from: old, to: updated, kind: kind, on: db)
+            try await AuditLog.append(AuditEvent("collection.update", in: principal.accountID, by: principal, status: 200, collection: updated.name,
+                                                 recordID: updated.id, changes: AuditChange.diff(old.auditFields, updated.auditFields)), on: db)
             return try await PermissionRepository.naming(collection: updated.name, on: db)
         }.flatMap { Self.warnings($0, collection: updated) }
         await services.schemaChanged()
@@ -123,12 +127,16 @@ struct CollectionController {
     }
 
     @Sendable func remove(_ request: Request, context: AppRequestContext) async throws -> Response {
-        _ = try context.requireSuperadmin()
+        let principal = try context.requireSuperadmin()
         let collection = try await find(context)
         guard request.uri.queryParameters["confirm"] == "true" else {
             throw SnackBaseError.badRequest("Deleting a collection deletes its records in every account; repeat with ?confirm=true")
         }
-        try await services.database.transaction { db in try await CollectionRepository.delete(collection, on: db) }
+        try await services.database.transaction { db in
+            try await CollectionRepository.delete(collection, on: db)
+            try await AuditLog.append(AuditEvent("collection.delete", in: principal.accountID, by: principal, status: 204, collection: collection.name,
+                                                 recordID: collection.id, changes: collection.deletedChanges), on: db)
+        }
         await services.schemaChanged()
         return JSONBody.noContent()
     }

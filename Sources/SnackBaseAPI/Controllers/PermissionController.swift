@@ -34,7 +34,7 @@ struct PermissionController {
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
         let document = try await JSONBody.decode(PermissionDocument.self, from: request)
-        let (_, scope) = try await AccountAdministration.require(request, context, services: services)
+        let (principal, scope) = try await AccountAdministration.require(request, context, services: services)
         let role = try await role(of: document, in: scope)
         try document.validate(collection: try await services.collections.find(document.collection, database: services.database))
         let now = Timestamp.now()
@@ -45,6 +45,8 @@ struct PermissionController {
             } catch where isUniqueViolation(error) {
                 throw SnackBaseError.conflict("The role \(role.name) already has a permission for \(permission.collection)")
             }
+            try await AuditLog.append(AuditEvent("permission.create", in: scope.accountID, by: principal, status: 201, collection: permission.collection,
+                                                 recordID: permission.id, changes: permission.createdChanges), on: db)
         }
         await services.accessChanged(in: scope.accountID)
         return try JSONBody.response(.created, PermissionDTO(permission, roleName: role.name))
@@ -86,7 +88,7 @@ struct PermissionController {
 
     func update(_ request: Request, _ context: AppRequestContext, replace: Bool) async throws -> Response {
         let buffer = try await JSONBody.bytes(of: request)
-        let (_, scope) = try await AccountAdministration.require(request, context, services: services)
+        let (principal, scope) = try await AccountAdministration.require(request, context, services: services)
         let existing = try await find(context, in: scope)
         let document: PermissionDocument
         if replace {
@@ -113,15 +115,21 @@ struct PermissionController {
             } catch where isUniqueViolation(error) {
                 throw SnackBaseError.conflict("The role \(role.name) already has a permission for \(permission.collection)")
             }
+            try await AuditLog.append(AuditEvent("permission.update", in: scope.accountID, by: principal, status: 200, collection: permission.collection,
+                                                 recordID: permission.id, changes: AuditChange.diff(existing.auditFields, permission.auditFields)), on: db)
         }
         await services.accessChanged(in: scope.accountID)
         return try JSONBody.response(.ok, PermissionDTO(permission, roleName: role.name))
     }
 
     @Sendable func remove(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let (_, scope) = try await AccountAdministration.require(request, context, services: services)
+        let (principal, scope) = try await AccountAdministration.require(request, context, services: services)
         let permission = try await find(context, in: scope)
-        try await services.database.transaction { db in try await PermissionRepository.delete(id: permission.id, in: scope, on: db) }
+        try await services.database.transaction { db in
+            try await PermissionRepository.delete(id: permission.id, in: scope, on: db)
+            try await AuditLog.append(AuditEvent("permission.delete", in: scope.accountID, by: principal, status: 204, collection: permission.collection,
+                                                 recordID: permission.id, changes: permission.deletedChanges), on: db)
+        }
         await services.accessChanged(in: scope.accountID)
         return JSONBody.noContent()
     }

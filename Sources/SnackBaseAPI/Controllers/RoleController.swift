@@ -61,7 +61,7 @@ struct RoleController {
     /// Creates a role with the seed's custom-role document, permissions included, in one transaction.
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
         let body = try await JSONBody.decode(CreateBody.self, from: request)
-        let (_, scope) = try await AccountAdministration.require(request, context, services: services)
+        let (principal, scope) = try await AccountAdministration.require(request, context, services: services)
         guard Self.isValidName(body.name) else { throw SnackBaseError.validation(field: "name", "must be 1-64 of a-z, 0-9, _ and -, starting with a letter") }
         let collections = try await services.collections.all(database: services.database)
         var seen: Set<String> = []
@@ -83,6 +83,9 @@ struct RoleController {
                 throw SnackBaseError.conflict("A role named \(role.name) already exists")
             }
             for permission in permissions { try await PermissionRepository.insert(permission, in: scope, on: db) }
+            var changes = role.createdChanges
+            changes["permissions"] = AuditChange(old: nil, new: .array(permissions.map { .object($0.auditFields) }))
+            try await AuditLog.append(AuditEvent("role.create", in: scope.accountID, by: principal, status: 201, recordID: role.id, changes: changes), on: db)
         }
         await services.accessChanged(in: scope.accountID)
         return try JSONBody.response(.created, RoleDTO(role, permissions: permissions))
@@ -110,8 +113,9 @@ struct RoleController {
 
     @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Response {
         let body = try await JSONBody.decode(UpdateBody.self, from: request)
-        let (_, scope) = try await AccountAdministration.require(request, context, services: services)
+        let (principal, scope) = try await AccountAdministration.require(request, context, services: services)
         var role = try await find(context, in: scope)
+        let before = role
         if let name = body.name, name != role.name {
             guard !Self.fixedNames.contains(role.name) else { throw SnackBaseError.forbidden("The \(role.name) role cannot be renamed") }
             guard Self.isValidName(name) else { throw SnackBaseError.validation(field: "name", "must be 1-64 of a-z, 0-9, _ and -, starting with a letter") }
@@ -126,13 +130,15 @@ struct RoleController {
             } catch where isUniqueViolation(error) {
                 throw SnackBaseError.conflict("A role named \(updated.name) already exists")
             }
+            try await AuditLog.append(AuditEvent("role.update", in: scope.accountID, by: principal, status: 200, recordID: updated.id,
+                                                 changes: AuditChange.diff(before.auditFields, updated.auditFields)), on: db)
         }
         await services.accessChanged(in: scope.accountID)
         return try JSONBody.response(.ok, RoleDTO(updated, permissions: nil))
     }
 
     @Sendable func remove(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let (_, scope) = try await AccountAdministration.require(request, context, services: services)
+        let (principal, scope) = try await AccountAdministration.require(request, context, services: services)
         let role = try await find(context, in: scope)
         guard !Self.fixedNames.contains(role.name) else { throw SnackBaseError.forbidden("The \(role.name) role cannot be deleted") }
         let force = request.uri.queryParameters["force"] == "true"
@@ -142,6 +148,9 @@ struct RoleController {
                 throw SnackBaseError.conflict("\(holders) user(s) hold the role \(role.name); repeat with ?force=true to delete it anyway")
             }
             try await RoleRepository.delete(id: role.id, in: scope, on: db)
+            try await AuditLog.append(AuditEvent("role.delete", in: scope.accountID, by: principal, status: 204, recordID: role.id,
+                                                 reason: holders > 0 ? "deleted with ?force=true while \(holders) user(s) held it" : nil,
+                                                 changes: role.deletedChanges), on: db)
         }
         await services.accessChanged(in: scope.accountID)
         return JSONBody.noContent()

@@ -30,7 +30,7 @@ struct UserController {
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
         let body = try await JSONBody.decode(CreateBody.self, from: request)
-        let (_, scope) = try await administrator(request, context, bodyAccount: body.accountId)
+        let (principal, scope) = try await administrator(request, context, bodyAccount: body.accountId)
         guard !scope.accountID.isSystem else { throw SnackBaseError.forbidden("Superadmins are created with `snackbase create-superadmin`") }
         let email = Validation.normalizedEmail(body.email)
         var problems: [SnackBaseError.Detail] = []
@@ -49,6 +49,7 @@ struct UserController {
             } catch where isUniqueViolation(error) {
                 throw SnackBaseError.conflict("A user with this e-mail already exists in the account")
             }
+            try await AuditLog.append(AuditEvent("user.create", in: scope.accountID, by: principal, status: 201, recordID: user.id, changes: user.createdChanges), on: db)
             return user
         }
         return try JSONBody.response(.created, UserDTO(user))
@@ -79,6 +80,7 @@ struct UserController {
         let body = try await JSONBody.decode(UpdateBody.self, from: request)
         let (principal, scope) = try await administrator(request, context)
         var user = try await find(context, in: scope)
+        let before = user
         let isSelf = user.id == principal.userID
         if isSelf, let roles = body.roles, Set(roles) != Set(user.roles) {
             throw SnackBaseError.forbidden("You cannot change your own roles")
@@ -97,6 +99,7 @@ struct UserController {
         user.updatedAt = Timestamp.now()
         let updated = user
         let newRoles = body.roles
+        let passwordChanged = body.password != nil
         let stored = try await services.database.transaction { db in
             do {
                 try await UserRepository.update(updated, in: scope, on: db)
@@ -106,7 +109,11 @@ struct UserController {
             if let newRoles {
                 try await UserRepository.setRoles(userID: updated.id, roleIDs: try await RoleRepository.ids(forNames: newRoles, in: scope, on: db), in: scope, on: db)
             }
-            return try await UserRepository.find(id: updated.id, in: scope, on: db) ?? updated
+            let stored = try await UserRepository.find(id: updated.id, in: scope, on: db) ?? updated
+            var changes = AuditChange.diff(before.auditFields, stored.auditFields)
+            if passwordChanged { changes["password"] = .redacted }
+            try await AuditLog.append(AuditEvent("user.update", in: scope.accountID, by: principal, status: 200, recordID: stored.id, changes: changes), on: db)
+            return stored
         }
         return try JSONBody.response(.ok, UserDTO(stored))
     }
@@ -116,10 +123,15 @@ struct UserController {
         let (principal, scope) = try await administrator(request, context)
         var user = try await find(context, in: scope)
         guard user.id != principal.userID else { throw SnackBaseError.forbidden("You cannot deactivate yourself") }
+        let wasActive = user.isActive
         user.isActive = false
         user.updatedAt = Timestamp.now()
         let updated = user
-        try await services.database.transaction { db in try await UserRepository.update(updated, in: scope, on: db) }
+        try await services.database.transaction { db in
+            try await UserRepository.update(updated, in: scope, on: db)
+            try await AuditLog.append(AuditEvent("user.deactivate", in: scope.accountID, by: principal, status: 204, recordID: updated.id,
+                                                 changes: AuditChange.diff(["is_active": .bool(wasActive)], ["is_active": .bool(false)])), on: db)
+        }
         return JSONBody.noContent()
     }
 

@@ -67,5 +67,6 @@ enum Schema {
                 schema TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)
             """,
         ]),
+        Migration(version: 3, name: "audit log", statements: AuditSchema.statements, sqlite: AuditSchema.sqlite, postgres: AuditSchema.postgres),
     ]
 }

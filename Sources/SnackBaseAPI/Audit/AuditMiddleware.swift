@@ -1,0 +1,44 @@
+import HTTPTypes
+import Hummingbird
+import SnackBaseCore
+import SnackBaseStore
+
+/// Runs right after ``AuthenticationMiddleware``. It makes the request's origin (id, address, user
+/// agent) the ``AuditOrigin`` of every entry written while the request is handled, and records each
+/// denial (security-model.md §6): a 403, or a 401 on a protected route although a token was presented.
+/// A denial is written in its own transaction, in the caller's chain (the system account's when the
+/// caller could not be identified), and counted in the metrics. Failing to write it never changes the
+/// answer: it is logged and counted (`snackbase_audit_write_failures_total`).
+struct AuditMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let services: AppServices
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let origin = AuditOrigin(requestID: context.requestID, ip: context.remoteAddress, userAgent: request.headers[.userAgent])
+        return try await AuditOrigin.$current.withValue(origin) {
+            do {
+                return try await next(request, context)
+            } catch let error as SnackBaseError {
+                await record(error, request: request, context: context)
+                throw error
+            }
+        }
+    }
+
+    private func record(_ error: SnackBaseError, request: Request, context: Context) async {
+        guard let (action, reason) = DenialClass.classify(error, presentedToken: context.presentedToken, route: context.endpointPath) else { return }
+        services.metrics.denied(reason)
+        let caller = context.identity
+        let event = AuditEvent(
+            action, in: caller?.accountID ?? .system, by: caller, outcome: .denied, status: error.status,
+            collection: context.parameters.get("collection"), recordID: context.parameters.get("id"),
+            reason: "\(error.message) (\(request.method.rawValue) \(context.endpointPath ?? "?"))"
+        )
+        do {
+            try await services.database.transaction { db in try await AuditLog.append(event, on: db) }
+        } catch {
+            services.metrics.auditWriteFailed()
+            context.logger.error("audit.write_failed", metadata: ["audit.action": .string(action), "error.type": .string(String(describing: type(of: error)))])
+        }
+    }
+}

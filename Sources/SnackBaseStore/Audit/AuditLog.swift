@@ -1,0 +1,256 @@
+import Crypto
+import Foundation
+import SQLKit
+import SnackBaseCore
+
+/// Which entries a list or an export wants. `account` nil means every account: only the
+/// superadmin's path builds such a filter.
+public struct AuditFilter: Sendable {
+    public var account: AccountScope?
+    public var actorID: String?
+    /// An exact action (`record.create`) or a family (`record.*`).
+    public var action: String?
+    public var collection: String?
+    public var recordID: String?
+    public var outcome: AuditOutcome?
+    /// Inclusive bounds on `created_at`, canonical RFC 3339 text.
+    public var since: String?
+    public var until: String?
+
+    public init(account: AccountScope?, actorID: String? = nil, action: String? = nil, collection: String? = nil, recordID: String? = nil,
+                outcome: AuditOutcome? = nil, since: String? = nil, until: String? = nil) {
+        self.account = account
+        self.actorID = actorID
+        self.action = action
+        self.collection = collection
+        self.recordID = recordID
+        self.outcome = outcome
+        self.since = since
+        self.until = until
+    }
+}
+
+/// The first entry where a chain stops being what was written.
+public struct AuditBreak: Sendable, Equatable {
+    public let id: String
+    public let accountID: String
+    public let sequence: Int
+    public let problem: String
+}
+
+/// The answer of ``AuditLog/verify(account:on:)``.
+public struct AuditVerification: Sendable, Equatable {
+    /// Entries whose sequence, link and hash were checked (up to and including a broken one).
+    public let checked: Int
+    public let broken: AuditBreak?
+    public var valid: Bool { broken == nil }
+}
+
+/// The append-only, hash-chained audit log (security-model.md §6). Entries are appended inside the
+/// caller's transaction, so an entry commits or rolls back with the change it records.
+///
+/// ```swift
+/// try await database.transaction { db in
+///     try await RoleRepository.insert(role, in: scope, on: db)
+///     try await AuditLog.append(AuditEvent("role.create", in: scope.accountID, by: principal, status: 201), on: db)
+/// }
+/// ```
+public enum AuditLog {
+    /// Longest text kept for free-form fields; longer values are cut (the entry is about what
+    /// happened, not a place to store a request).
+    static let maxText = 1024
+
+    /// Appends `event` to its account's chain. On PostgreSQL the chain is serialized per account by a
+    /// transaction-scoped advisory lock taken before the head is read; SQLite transactions are serialized
+    /// already. The unique (account_id, sequence) key is the backstop: a race could only fail, never fork.
+    @discardableResult
+    public static func append(_ event: AuditEvent, on db: any SQLDatabase) async throws -> AuditEntry {
+        let account = event.accountID.rawValue
+        if db.dialect.name == "postgresql" {
+            try await db.raw("SELECT pg_advisory_xact_lock(\(bind: lockKey(for: account)))").run()
+        }
+        let head = try await db.raw("SELECT sequence, hash FROM audit_log WHERE account_id = \(bind: account) ORDER BY sequence DESC LIMIT 1").first()
+        let sequence = (try head?.decode(column: "sequence", as: Int.self) ?? 0) + 1
+        let previous = try head?.decode(column: "hash", as: String.self) ?? AuditChain.genesis
+        let origin = event.origin ?? AuditOrigin.current
+        let unsigned = AuditEntry(
+            id: SecureID.make("aud"), accountID: account, sequence: sequence,
+            actorID: clean(event.actorID), actorEmail: clean(event.actorEmail), action: clean(event.action) ?? "unknown",
+            collection: clean(event.collection), recordID: clean(event.recordID), outcome: event.outcome.rawValue,
+            status: event.status, reason: clean(event.reason), changes: try encode(event.changes),
+            requestID: clean(origin?.requestID), ip: clean(origin?.ip), userAgent: clean(origin?.userAgent),
+            createdAt: Timestamp.now(), previousHash: previous, hash: ""
+        )
+        let entry = AuditEntry(
+            id: unsigned.id, accountID: unsigned.accountID, sequence: unsigned.sequence, actorID: unsigned.actorID,
+            actorEmail: unsigned.actorEmail, action: unsigned.action, collection: unsigned.collection, recordID: unsigned.recordID,
+            outcome: unsigned.outcome, status: unsigned.status, reason: unsigned.reason, changes: unsigned.changes,
+            requestID: unsigned.requestID, ip: unsigned.ip, userAgent: unsigned.userAgent, createdAt: unsigned.createdAt,
+            previousHash: previous, hash: AuditChain.hash(of: unsigned, previous: previous)
+        )
+        try await db.raw("""
+            INSERT INTO audit_log (id, account_id, sequence, actor_id, actor_email, action, collection, record_id, outcome, status,
+                reason, changes, request_id, ip, user_agent, created_at, previous_hash, hash)
+            VALUES (\(bind: entry.id), \(bind: entry.accountID), \(bind: entry.sequence), \(bind: entry.actorID), \(bind: entry.actorEmail),
+                \(bind: entry.action), \(bind: entry.collection), \(bind: entry.recordID), \(bind: entry.outcome), \(bind: entry.status),
+                \(bind: entry.reason), \(bind: entry.changes), \(bind: entry.requestID), \(bind: entry.ip), \(bind: entry.userAgent),
+                \(bind: entry.createdAt), \(bind: entry.previousHash), \(bind: entry.hash))
+            """).run()
+        return entry
+    }
+
+    /// One entry by id, within `account` unless nil (superadmin).
+    public static func find(id: String, in account: AccountScope?, on db: any SQLDatabase) async throws -> AuditEntry? {
+        let query = db.select().column(SQLLiteral.all).from(SQLIdentifier("audit_log"))
+            .where(SQLIdentifier("id"), .equal, SQLBind(id))
+        if let account { query.where(SQLIdentifier("account_id"), .equal, SQLBind(account.accountID.rawValue)) }
+        return try await query.first().map(AuditEntry.decode)
+    }
+
+    /// One page of matching entries, newest first, and how many match in all.
+    public static func list(_ filter: AuditFilter, skip: Int, limit: Int, on db: any SQLDatabase) async throws -> (items: [AuditEntry], total: Int) {
+        let rows = try await apply(filter, to: db.select().column(SQLLiteral.all).from(SQLIdentifier("audit_log")))
+            .orderBy(SQLIdentifier("created_at"), SQLDirection.descending)
+            .orderBy(SQLIdentifier("account_id"), SQLDirection.ascending)
+            .orderBy(SQLIdentifier("sequence"), SQLDirection.descending)
+            .limit(limit).offset(skip).all()
+        let total = try await apply(filter, to: db.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from(SQLIdentifier("audit_log")))
+            .first()?.decode(column: "n", as: Int.self) ?? 0
+        return (try rows.map(AuditEntry.decode), total)
+    }
+
+    /// Where an export stands: the last entry it wrote.
+    public struct Cursor: Sendable, Equatable {
+        public let accountID: String
+        public let sequence: Int
+        public init(accountID: String, sequence: Int) {
+            self.accountID = accountID
+            self.sequence = sequence
+        }
+    }
+
+    /// The next `limit` matching entries after `cursor`, in chain order (account, then sequence), so an
+    /// export can be verified offline and entries appended meanwhile neither repeat nor shift the pages.
+    public static func chainPage(_ filter: AuditFilter, after cursor: Cursor?, limit: Int, on db: any SQLDatabase) async throws -> [AuditEntry] {
+        let query = apply(filter, to: db.select().column(SQLLiteral.all).from(SQLIdentifier("audit_log")))
+        if let cursor {
+            query.where(SQLQueryString("(account_id > \(bind: cursor.accountID) OR (account_id = \(bind: cursor.accountID) AND sequence > \(bind: cursor.sequence)))"))
+        }
+        return try await query
+            .orderBy(SQLIdentifier("account_id"), SQLDirection.ascending)
+            .orderBy(SQLIdentifier("sequence"), SQLDirection.ascending)
+            .limit(limit).all().map(AuditEntry.decode)
+    }
+
+    /// Walks the chain of `account` (every account's when nil): each entry must have the next
+    /// sequence, link to the previous entry's hash, and hash to its stored `hash`. Stops at the first
+    /// entry that does not.
+    public static func verify(account: AccountScope?, on database: any Database) async throws -> AuditVerification {
+        let accounts: [String]
+        if let account {
+            accounts = [account.accountID.rawValue]
+        } else {
+            accounts = try await database.read { db in
+                try await db.raw("SELECT DISTINCT account_id FROM audit_log ORDER BY account_id").all()
+                    .map { try $0.decode(column: "account_id", as: String.self) }
+            }
+        }
+        var checked = 0
+        for accountID in accounts {
+            var expected = 1
+            var previous = AuditChain.genesis
+            while true {
+                let after = expected - 1
+                let page = try await database.read { db in
+                    try await db.raw("""
+                        SELECT * FROM audit_log WHERE account_id = \(bind: accountID) AND sequence > \(bind: after)
+                        ORDER BY sequence LIMIT 500
+                        """).all().map(AuditEntry.decode)
+                }
+                if page.isEmpty { break }
+                for entry in page {
+                    checked += 1
+                    let problem: String?
+                    if entry.sequence != expected {
+                        problem = "sequence \(entry.sequence) follows \(expected - 1): an entry is missing"
+                    } else if entry.previousHash != previous {
+                        problem = "previous_hash is not the hash of entry \(expected - 1)"
+                    } else if AuditChain.hash(of: entry, previous: previous) != entry.hash {
+                        problem = "hash does not match the entry's content"
+                    } else {
+                        problem = nil
+                    }
+                    if let problem {
+                        return AuditVerification(checked: checked, broken: AuditBreak(id: entry.id, accountID: accountID, sequence: entry.sequence, problem: problem))
+                    }
+                    previous = entry.hash
+                    expected += 1
+                }
+            }
+        }
+        return AuditVerification(checked: checked, broken: nil)
+    }
+
+    // MARK: helpers
+
+    static func apply(_ filter: AuditFilter, to query: SQLSelectBuilder) -> SQLSelectBuilder {
+        if let account = filter.account { query.where(SQLIdentifier("account_id"), .equal, SQLBind(account.accountID.rawValue)) }
+        if let actor = filter.actorID { query.where(SQLIdentifier("actor_id"), .equal, SQLBind(actor)) }
+        if let action = filter.action {
+            if action.hasSuffix(".*") {
+                // Action families are validated by the caller to [a-z_.]; `_` is escaped so it matches itself.
+                let prefix = String(action.dropLast(1)).replacingOccurrences(of: "_", with: "\\_")
+                query.where(SQLQueryString("action LIKE \(bind: prefix + "%") ESCAPE '\\'"))
+            } else {
+                query.where(SQLIdentifier("action"), .equal, SQLBind(action))
+            }
+        }
+        if let collection = filter.collection { query.where(SQLIdentifier("collection"), .equal, SQLBind(collection)) }
+        if let record = filter.recordID { query.where(SQLIdentifier("record_id"), .equal, SQLBind(record)) }
+        if let outcome = filter.outcome { query.where(SQLIdentifier("outcome"), .equal, SQLBind(outcome.rawValue)) }
+        if let since = filter.since { query.where(SQLIdentifier("created_at"), .greaterThanOrEqual, SQLBind(since)) }
+        if let until = filter.until { query.where(SQLIdentifier("created_at"), .lessThanOrEqual, SQLBind(until)) }
+        return query
+    }
+
+    /// The advisory-lock key of an account's chain: 64 bits of SHA-256 over a fixed prefix and the id.
+    static func lockKey(for account: String) -> Int64 {
+        let digest = Array(SHA256.hash(data: Array(("snackbase.audit." + account).utf8)))
+        return digest.prefix(8).reduce(Int64(0)) { ($0 << 8) | Int64($1) }
+    }
+
+    /// Free text as stored: no NUL (PostgreSQL refuses it in text), at most ``maxText`` characters.
+    static func clean(_ text: String?) -> String? {
+        guard var text else { return nil }
+        if text.utf8.contains(0) { text = text.replacingOccurrences(of: "\u{0}", with: "") }
+        return text.count > maxText ? String(text.prefix(maxText)) : text
+    }
+
+    static func encode(_ changes: [String: AuditChange]) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(changes), as: UTF8.self)
+    }
+}
+
+/// Test support, and nothing else: lets a test play the attacker who has direct write access to
+/// the database file or server. Never called by the server or the CLI.
+public enum AuditTamperingForTests {
+    /// Removes the triggers that make `audit_log` append-only.
+    public static func dropAppendOnlyTriggers(on db: any SQLDatabase) async throws {
+        let on = db.dialect.name == "postgresql" ? " ON audit_log" : ""
+        for trigger in ["audit_log_no_update", "audit_log_no_delete"] {
+            try await db.raw(SQLQueryString("DROP TRIGGER IF EXISTS \(trigger)\(on)")).run()
+        }
+    }
+
+    /// Overwrites the reason of one entry behind the application's back.
+    public static func overwriteReason(id: String, with reason: String, on db: any SQLDatabase) async throws {
+        try await db.raw("UPDATE audit_log SET reason = \(bind: reason) WHERE id = \(bind: id)").run()
+    }
+
+    /// Deletes one entry behind the application's back.
+    public static func delete(id: String, on db: any SQLDatabase) async throws {
+        try await db.raw("DELETE FROM audit_log WHERE id = \(bind: id)").run()
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import HTTPTypes
+import SnackBaseCore
+import SnackBaseStore
+import Testing
+
+/// Denials (security-model.md §6): a 403, a cross-account attempt, an escalation attempt, and a 401 on
+/// a protected route when a token was presented each write one entry in the caller's chain.
+@Suite("Audit: denials")
+struct AuditDenialTests {
+    struct Scenario: Sendable, CustomTestStringConvertible {
+        let name: String
+        /// Who calls: the viewer, or the tenant admin.
+        let asAdmin: Bool
+        let method: HTTPRequest.Method
+        let path: String
+        let json: String?
+        let status: Int
+        let action: String
+        let message: String
+        var testDescription: String { name }
+    }
+
+    static let scenarios: [Scenario] = [
+        .init(name: "AUD-DN-001 missing permission is access.denied", asAdmin: false, method: .post, path: "/api/v1/records/notes",
+              json: #"{"title":"x"}"#, status: 403, action: "access.denied", message: "You cannot create notes"),
+        .init(name: "AUD-DN-002 naming another account is access.cross_account", asAdmin: true, method: .get, path: "/api/v1/users?account_id=ZZ9999",
+              json: nil, status: 403, action: "access.cross_account", message: "You cannot access another account"),
+        .init(name: "AUD-DN-003 account administration without admin is access.escalation", asAdmin: false, method: .get, path: "/api/v1/users",
+              json: nil, status: 403, action: "access.escalation", message: "Only account admins can manage"),
+        .init(name: "AUD-DN-004 superadmin routes are access.escalation", asAdmin: true, method: .post, path: "/api/v1/collections",
+              json: #"{"name":"evil","schema":{"fields":[]}}"#, status: 403, action: "access.escalation", message: "Superadmin access required"),
+        .init(name: "AUD-DN-005 reading the audit log without admin is access.escalation", asAdmin: false, method: .get, path: "/api/v1/audit-logs",
+              json: nil, status: 403, action: "access.escalation", message: "Only account admins can manage"),
+    ]
+
+    @Test("each denial writes exactly one entry in the caller's chain", arguments: scenarios)
+    func denial(_ scenario: Scenario) async throws {
+        try await TestApp.run { app in
+            let root = try await app.superadminToken()
+            let acme = try await app.register("acme")
+            try await app.createCollection("notes", fields: #"[{"name":"title","type":"text"}]"#, root: root)
+            let viewer = try await app.user("vic@acme.test", roles: ["viewer"], in: acme)
+            let caller = scenario.asAdmin ? (id: acme.userID, token: acme.token) : viewer
+            let before = try await app.auditEntries(account: acme.accountID).count
+            let response = try await app.request(scenario.method, scenario.path, json: scenario.json, token: caller.token)
+            #expect(response.status == scenario.status)
+            let entries = try await app.auditEntries(account: acme.accountID)
+            #expect(entries.count == before + 1)
+            let entry = try #require(entries.last)
+            #expect(entry.action == scenario.action)
+            #expect(entry.outcome == "denied")
+            #expect(entry.status == scenario.status)
+            #expect(entry.actorID == caller.id)
+            #expect(entry.reason?.hasPrefix(scenario.message) == true, "\(entry.reason ?? "nil")")
+            #expect(entry.requestID == response.headers[HTTPField.Name("X-Request-ID")!])
+        }
+    }
+
+    @Test("AUD-DN-006 changing one's own roles and deactivating oneself are escalation attempts")
+    func selfEscalation() async throws {
+        try await TestApp.run { app in
+            let acme = try await app.register("acme")
+            #expect(try await app.request(.patch, "/api/v1/users/\(acme.userID)", json: #"{"roles":["editor"]}"#, token: acme.token).status == 403)
+            #expect(try await app.request(.delete, "/api/v1/users/\(acme.userID)", token: acme.token).status == 403)
+            let entries = try await app.auditEntries(account: acme.accountID, action: "access.escalation")
+            #expect(entries.map { $0.reason.map { String($0.prefix(25)) } } == ["You cannot change your ow", "You cannot deactivate you"])
+            #expect(entries.allSatisfy { $0.recordID == acme.userID })
+        }
+    }
+
+    @Test("AUD-DN-007 a refused token on a protected route is recorded; a bad login or a request without token is not a denial entry")
+    func unauthenticated() async throws {
+        try await TestApp.run { app in
+            _ = try await app.register("acme")
+            let system = AccountID.system.rawValue
+            #expect(try await app.request(.get, "/api/v1/users", token: "not-a-jwt").status == 401)
+            let entry = try await app.onlyEntry("access.denied", account: system)
+            #expect(entry.status == 401 && entry.outcome == "denied" && entry.actorID == nil)
+            // Without a token: a plain 401, no entry.
+            #expect(try await app.request(.get, "/api/v1/users").status == 401)
+            // A token presented to the login route: its own failure, not a denial.
+            #expect(try await app.request(.post, "/api/v1/auth/login", json: #"{"account":"acme","email":"x@acme.test","password":"Nope-nope-123!"}"#, token: "junk").status == 401)
+            #expect(try await app.auditEntries(action: "access.denied").count == 1)
+        }
+    }
+
+    @Test("AUD-DN-008 the messages the classifier keys on are the ones the gates throw")
+    func messagesArePinned() async throws {
+        // If a gate's message changes, the scenarios above fail; this pins the classifier's own table too.
+        try await TestApp.run { app in
+            let acme = try await app.register("acme")
+            let response = try await app.request(.get, "/api/v1/roles?account_id=QQ0001", token: acme.token)
+            #expect(response.string("message") == "You cannot access another account")
+            #expect(try await app.onlyEntry("access.cross_account", account: acme.accountID).reason?.contains("GET /api/v1/roles") == true)
+        }
+    }
+}
