@@ -91,6 +91,10 @@ let package = Package(
         // Benchmarks run in release builds, outside the test suite.
         .executableTarget(name: "Argon2Benchmark", dependencies: ["Argon2"], path: "Benchmarks/Argon2Benchmark", swiftSettings: strict),
         .executableTarget(name: "RulesBenchmark", dependencies: ["SnackBaseRules"], path: "Benchmarks/RulesBenchmark", swiftSettings: strict),
+        .executableTarget(
+            name: "AccessBenchmark", dependencies: ["SnackBaseAccess", "SnackBaseCore", "SnackBaseRules"],
+            path: "Benchmarks/AccessBenchmark", swiftSettings: strict
+        ),
 
         .testTarget(name: "Argon2Tests", dependencies: ["Argon2"], swiftSettings: strict),
         .testTarget(
