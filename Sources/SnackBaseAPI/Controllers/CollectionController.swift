@@ -117,7 +117,12 @@ struct CollectionController {
         let updated = new
         let kind = services.database.kind
         let warnings = try await services.database.transaction { db in
-            try await CollectionRepository.update(from: old, to: updated, kind: kind, on: db)
+            do {
+                try await CollectionRepository.update(from: old, to: updated, kind: kind, on: db)
+            } catch where isUniqueViolation(error) {
+                // A field made unique while records of one account share a value: the index cannot be built.
+                throw SnackBaseError.conflict("Records of one account share a value of a field made unique; make the values distinct first")
+            }
             try await AuditLog.append(AuditEvent("collection.update", in: principal.accountID, by: principal, status: 200, collection: updated.name,
                                                  recordID: updated.id, changes: AuditChange.diff(old.auditFields, updated.auditFields)), on: db)
             return try await PermissionRepository.naming(collection: updated.name, on: db)
