@@ -19,6 +19,8 @@ public struct AppServices: Sendable {
     public let metrics: AppMetrics
     /// When set, `/metrics` requires `Authorization: Bearer <token>` (`SNACKBASE_METRICS_TOKEN`).
     public let metricsToken: String?
+    /// Reaches the other server processes on the same database (PostgreSQL); nil on SQLite.
+    public let changeFeed: (any ChangeFeed)?
 
     public init(database: any Database, tokens: TokenService, passwords: PasswordService,
                 loginLimiter: LoginRateLimiter = LoginRateLimiter(), permissionCacheTTL: Duration = .seconds(300),
@@ -34,20 +36,47 @@ public struct AppServices: Sendable {
         self.logger = logger
         self.metrics = AppMetrics()
         self.metricsToken = metricsToken
+        self.changeFeed = database.changeFeed
     }
 }
 
 extension AppServices {
     /// Roles or permissions of an account changed: its cached policy is dropped before the change's
-    /// response is sent, so the very next request sees the change.
+    /// response is sent, so the very next request sees the change, and the other processes on the
+    /// same database are told (call this after the change commits).
     public func accessChanged(in account: AccountID) async {
-        await policies.invalidate(account)
+        await invalidateLocally(.access(account))
+        await changeFeed?.publish(.access(account))
     }
 
-    /// A collection was created, changed or deleted: every cached schema and policy is dropped.
+    /// A collection was created, changed or deleted: every cached schema and policy is dropped,
+    /// here and (after the change commits) in the other processes.
     public func schemaChanged() async {
-        await collections.invalidate()
-        await policies.invalidateAll()
+        await invalidateLocally(.schema)
+        await changeFeed?.publish(.schema)
+    }
+
+    /// Applies the other processes' invalidations until the task is cancelled; returns at once
+    /// where there are no other processes (SQLite). `onListening` runs each time the subscription
+    /// is (re)established, `onApplied` after each invalidation took effect (tests time them).
+    public func listenForChanges(
+        onListening: @escaping @Sendable () async -> Void = {}, onApplied: @escaping @Sendable (CacheInvalidation) async -> Void = { _ in }
+    ) async {
+        guard let changeFeed else { return }
+        await changeFeed.listen(onListening: onListening) { invalidation in
+            await self.invalidateLocally(invalidation)
+            await onApplied(invalidation)
+        }
+    }
+
+    func invalidateLocally(_ invalidation: CacheInvalidation) async {
+        switch invalidation {
+        case .access(let account):
+            await policies.invalidate(account)
+        case .schema, .everything:
+            await collections.invalidate()
+            await policies.invalidateAll()
+        }
     }
 }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import ServiceLifecycle
 import SnackBaseAPI
 import SnackBaseAuth
 import SnackBaseCore
@@ -98,7 +99,10 @@ struct ServeCommand: AsyncParsableCommand {
                                    metricsToken: Settings().string("SNACKBASE_METRICS_TOKEN"), logger: logger)
         let app = SnackBaseApplication.make(services: services, host: host, port: port)
         logger.info("server.start", metadata: ["host": .string(host), "port": .stringConvertible(port), "database": .string(db.kind.rawValue)])
-        try await app.runService()
+        // With PostgreSQL, other processes may share the database: listen for their cache invalidations.
+        var group: [any Service] = [app]
+        if services.changeFeed != nil { group.append(ChangeListenerService(services: services)) }
+        try await ServiceGroup(configuration: .init(services: group, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)).run()
     }
 }
 

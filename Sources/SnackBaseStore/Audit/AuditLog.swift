@@ -66,6 +66,7 @@ public enum AuditLog {
     @discardableResult
     public static func append(_ event: AuditEvent, on db: any SQLDatabase) async throws -> AuditEntry {
         let account = event.accountID.rawValue
+        try await RowSecurity.enter(AccountScope(event.accountID), on: db)
         if db.dialect.name == "postgresql" {
             try await db.raw("SELECT pg_advisory_xact_lock(\(bind: lockKey(for: account)))").run()
         }
@@ -101,6 +102,12 @@ public enum AuditLog {
 
     /// One entry by id, within `account` unless nil (superadmin).
     public static func find(id: String, in account: AccountScope?, on db: any SQLDatabase) async throws -> AuditEntry? {
+        try await RowSecurity.scoped(account, otherwise: .crossAccountAudit, on: db) { db in
+            try await findEntry(id: id, in: account, on: db)
+        }
+    }
+
+    private static func findEntry(id: String, in account: AccountScope?, on db: any SQLDatabase) async throws -> AuditEntry? {
         let query = db.select().column(SQLLiteral.all).from(SQLIdentifier("audit_log"))
             .where(SQLIdentifier("id"), .equal, SQLBind(id))
         if let account { query.where(SQLIdentifier("account_id"), .equal, SQLBind(account.accountID.rawValue)) }
@@ -109,6 +116,12 @@ public enum AuditLog {
 
     /// One page of matching entries, newest first, and how many match in all.
     public static func list(_ filter: AuditFilter, skip: Int, limit: Int, on db: any SQLDatabase) async throws -> (items: [AuditEntry], total: Int) {
+        try await RowSecurity.scoped(filter.account, otherwise: .crossAccountAudit, on: db) { db in
+            try await listEntries(filter, skip: skip, limit: limit, on: db)
+        }
+    }
+
+    private static func listEntries(_ filter: AuditFilter, skip: Int, limit: Int, on db: any SQLDatabase) async throws -> (items: [AuditEntry], total: Int) {
         let rows = try await apply(filter, to: db.select().column(SQLLiteral.all).from(SQLIdentifier("audit_log")))
             .orderBy(SQLIdentifier("created_at"), SQLDirection.descending)
             .orderBy(SQLIdentifier("account_id"), SQLDirection.ascending)
@@ -132,6 +145,12 @@ public enum AuditLog {
     /// The next `limit` matching entries after `cursor`, in chain order (account, then sequence), so an
     /// export can be verified offline and entries appended meanwhile neither repeat nor shift the pages.
     public static func chainPage(_ filter: AuditFilter, after cursor: Cursor?, limit: Int, on db: any SQLDatabase) async throws -> [AuditEntry] {
+        try await RowSecurity.scoped(filter.account, otherwise: .crossAccountAudit, on: db) { db in
+            try await chainEntries(filter, after: cursor, limit: limit, on: db)
+        }
+    }
+
+    private static func chainEntries(_ filter: AuditFilter, after cursor: Cursor?, limit: Int, on db: any SQLDatabase) async throws -> [AuditEntry] {
         let query = apply(filter, to: db.select().column(SQLLiteral.all).from(SQLIdentifier("audit_log")))
         if let cursor {
             query.where(SQLQueryString("(account_id > \(bind: cursor.accountID) OR (account_id = \(bind: cursor.accountID) AND sequence > \(bind: cursor.sequence)))"))
@@ -151,8 +170,10 @@ public enum AuditLog {
             accounts = [account.accountID.rawValue]
         } else {
             accounts = try await database.read { db in
-                try await db.raw("SELECT DISTINCT account_id FROM audit_log ORDER BY account_id").all()
-                    .map { try $0.decode(column: "account_id", as: String.self) }
+                try await RowSecurity.bypassing(.crossAccountAudit, on: db) { db in
+                    try await db.raw("SELECT DISTINCT account_id FROM audit_log ORDER BY account_id").all()
+                        .map { try $0.decode(column: "account_id", as: String.self) }
+                }
             }
         }
         var checked = 0
@@ -162,10 +183,12 @@ public enum AuditLog {
             while true {
                 let after = expected - 1
                 let page = try await database.read { db in
-                    try await db.raw("""
-                        SELECT * FROM audit_log WHERE account_id = \(bind: accountID) AND sequence > \(bind: after)
-                        ORDER BY sequence LIMIT 500
-                        """).all().map(AuditEntry.decode)
+                    try await RowSecurity.scoped(account, otherwise: .crossAccountAudit, on: db) { db in
+                        try await db.raw("""
+                            SELECT * FROM audit_log WHERE account_id = \(bind: accountID) AND sequence > \(bind: after)
+                            ORDER BY sequence LIMIT 500
+                            """).all().map(AuditEntry.decode)
+                    }
                 }
                 if page.isEmpty { break }
                 for entry in page {
@@ -239,18 +262,24 @@ public enum AuditTamperingForTests {
     /// Removes the triggers that make `audit_log` append-only.
     public static func dropAppendOnlyTriggers(on db: any SQLDatabase) async throws {
         let on = db.dialect.name == "postgresql" ? " ON audit_log" : ""
-        for trigger in ["audit_log_no_update", "audit_log_no_delete"] {
-            try await db.raw(SQLQueryString("DROP TRIGGER IF EXISTS \(trigger)\(on)")).run()
+        try await RowSecurity.bypassing(.tamperingForTests, on: db) { db in
+            for trigger in ["audit_log_no_update", "audit_log_no_delete"] {
+                try await db.raw(SQLQueryString("DROP TRIGGER IF EXISTS \(trigger)\(on)")).run()
+            }
         }
     }
 
     /// Overwrites the reason of one entry behind the application's back.
     public static func overwriteReason(id: String, with reason: String, on db: any SQLDatabase) async throws {
-        try await db.raw("UPDATE audit_log SET reason = \(bind: reason) WHERE id = \(bind: id)").run()
+        try await RowSecurity.bypassing(.tamperingForTests, on: db) { db in
+            try await db.raw("UPDATE audit_log SET reason = \(bind: reason) WHERE id = \(bind: id)").run()
+        }
     }
 
     /// Deletes one entry behind the application's back.
     public static func delete(id: String, on db: any SQLDatabase) async throws {
-        try await db.raw("DELETE FROM audit_log WHERE id = \(bind: id)").run()
+        try await RowSecurity.bypassing(.tamperingForTests, on: db) { db in
+            try await db.raw("DELETE FROM audit_log WHERE id = \(bind: id)").run()
+        }
     }
 }

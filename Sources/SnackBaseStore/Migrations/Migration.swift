@@ -30,18 +30,22 @@ struct Migration: Sendable {
 
 /// Applies the migrations a database has not seen yet, each in its own transaction,
 /// recording them in `schema_migrations`.
+///
+/// On PostgreSQL, migrations run as the URL's user (the tables' owner: ``RowSecurity/Bypass/migration``)
+/// and hold a transaction-scoped advisory lock, so several processes starting at once on one
+/// database apply each migration exactly once.
 public enum Migrator {
     public static func migrate(_ database: any Database) async throws {
-        try await database.transaction { db in
+        let kind = database.kind
+        try await asOwner(database) { db in
+            try await lock(db, kind)
             try await db.raw("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)").run()
         }
-        let applied = try await database.read { db in
-            try await db.raw("SELECT version FROM schema_migrations").all().map { try $0.decode(column: "version", as: Int.self) }
-        }
-        let done = Set(applied)
-        let kind = database.kind
-        for migration in Schema.migrations where !done.contains(migration.version) {
-            try await database.transaction { db in
+        for migration in Schema.migrations {
+            try await asOwner(database) { db in
+                try await lock(db, kind)
+                let done = try await db.raw("SELECT version FROM schema_migrations WHERE version = \(bind: migration.version)").first() != nil
+                guard !done else { return }
                 for statement in migration.sql(for: kind) {
                     try await db.raw(SQLQueryString(statement)).run()
                 }
@@ -49,4 +53,23 @@ public enum Migrator {
             }
         }
     }
+
+    /// A transaction as the tables' owner on PostgreSQL; an ordinary transaction on SQLite.
+    private static func asOwner(_ database: any Database, _ body: @escaping @Sendable (any SQLDatabase) async throws -> Void) async throws {
+        if let postgres = database as? PostgresStore {
+            try await postgres.ownerTransaction(.migration, body)
+        } else {
+            try await database.transaction(body)
+        }
+    }
+
+    /// Serializes migrators on one PostgreSQL database until the transaction ends (SQLite's
+    /// write transactions are serialized already).
+    private static func lock(_ db: any SQLDatabase, _ kind: DatabaseKind) async throws {
+        guard kind == .postgres else { return }
+        try await db.raw("SELECT pg_advisory_xact_lock(\(bind: Self.lockKey))").run()
+    }
+
+    /// The advisory-lock key of the migrator ("snackbas" in ASCII, as a number).
+    private static let lockKey: Int64 = 0x736E61636B626173
 }

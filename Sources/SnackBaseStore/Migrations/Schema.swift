@@ -68,5 +68,9 @@ enum Schema {
             """,
         ]),
         Migration(version: 3, name: "audit log", statements: AuditSchema.statements, sqlite: AuditSchema.sqlite, postgres: AuditSchema.postgres),
+        // PostgreSQL only: the application role and a row-level security policy on every tenant table
+        // (see RowSecurity). A later migration that adds a tenant table protects it the same way;
+        // a table it does not grant stays out of the application's reach (fail closed).
+        Migration(version: 4, name: "row-level security", statements: [], postgres: RowSecurity.migrationStatements),
     ]
 }

@@ -16,6 +16,7 @@ public enum RecordRepository {
     }
 
     public static func insert(_ record: StoredRecord, in scope: RecordScope, on db: any SQLDatabase) async throws {
+        try await RowSecurity.enter(scope.account, on: db)
         let columns = scope.columns.filter { record[$0] != nil }
         try await db.insert(into: SQLIdentifier(scope.table))
             .columns(columns.map { SQLIdentifier($0) })
@@ -24,7 +25,8 @@ public enum RecordRepository {
     }
 
     public static func find(id: String, in scope: RecordScope, on db: any SQLDatabase) async throws -> StoredRecord? {
-        try await db.select().column(SQLLiteral.all).from(SQLIdentifier(scope.table))
+        try await RowSecurity.enter(scope.account, on: db)
+        return try await db.select().column(SQLLiteral.all).from(SQLIdentifier(scope.table))
             .where(SQLIdentifier("account_id"), .equal, SQLBind(scope.account.accountID.rawValue))
             .where(SQLIdentifier("id"), .equal, SQLBind(id))
             .first().map { try decode($0, in: scope) }
@@ -32,7 +34,8 @@ public enum RecordRepository {
 
     /// Whether a record with this id exists in the account, in another collection (reference checks).
     public static func exists(id: String, collection: CollectionSchema, in account: AccountScope, on db: any SQLDatabase) async throws -> Bool {
-        try await db.select().column(SQLIdentifier("id")).from(SQLIdentifier(collection.tableName))
+        try await RowSecurity.enter(account, on: db)
+        return try await db.select().column(SQLIdentifier("id")).from(SQLIdentifier(collection.tableName))
             .where(SQLIdentifier("account_id"), .equal, SQLBind(account.accountID.rawValue))
             .where(SQLIdentifier("id"), .equal, SQLBind(id))
             .first() != nil
@@ -43,6 +46,7 @@ public enum RecordRepository {
     public static func missingReferences(
         _ values: StoredRecord, in scope: RecordScope, collections: [String: CollectionSchema], on db: any SQLDatabase
     ) async throws -> [String] {
+        try await RowSecurity.enter(scope.account, on: db)
         var missing: [String] = []
         for field in scope.collection.fields where field.type == .reference {
             guard case .text(let id?) = values[field.name] else { continue }
@@ -61,6 +65,7 @@ public enum RecordRepository {
     public static func list(
         in scope: RecordScope, conditions: [SQLFragment], sort: [Sort], skip: Int, limit: Int, on db: any SQLDatabase
     ) async throws -> (items: [StoredRecord], total: Int) {
+        try await RowSecurity.enter(scope.account, on: db)
         let known = Set(scope.columns)
         for fragment in conditions {
             for case .identifier(let name) in fragment.pieces where !known.contains(name) {
@@ -91,6 +96,7 @@ public enum RecordRepository {
 
     /// Writes the given columns of one record of the scope's account.
     public static func update(id: String, _ values: StoredRecord, in scope: RecordScope, on db: any SQLDatabase) async throws {
+        try await RowSecurity.enter(scope.account, on: db)
         let columns = scope.columns.filter { values[$0] != nil && $0 != "id" && $0 != "account_id" }
         guard !columns.isEmpty else { return }
         var update = db.update(SQLIdentifier(scope.table))
@@ -104,6 +110,7 @@ public enum RecordRepository {
     }
 
     public static func delete(id: String, in scope: RecordScope, on db: any SQLDatabase) async throws {
+        try await RowSecurity.enter(scope.account, on: db)
         try await db.delete(from: SQLIdentifier(scope.table))
             .where(SQLIdentifier("account_id"), .equal, SQLBind(scope.account.accountID.rawValue))
             .where(SQLIdentifier("id"), .equal, SQLBind(id))

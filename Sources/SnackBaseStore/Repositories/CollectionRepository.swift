@@ -15,7 +15,16 @@ public enum CollectionRepository {
 
     /// Stores the collection and creates its table with the system columns, the indexes that the
     /// default list order and ownership lookups need, and one unique index per unique field.
+    /// On PostgreSQL the table is created as the owner (``RowSecurity/Bypass/schemaChange``) and put
+    /// under the account-isolation policy.
     public static func create(_ collection: CollectionSchema, kind: DatabaseKind, on db: any SQLDatabase) async throws {
+        try await RowSecurity.bypassing(.schemaChange, on: db) { db in
+            try await createTable(collection, kind: kind, on: db)
+            try await RowSecurity.protectCollectionTable(collection.tableName, kind: kind, on: db)
+        }
+    }
+
+    private static func createTable(_ collection: CollectionSchema, kind: DatabaseKind, on db: any SQLDatabase) async throws {
         try await db.raw("""
             INSERT INTO collections (id, name, description, schema, created_at, updated_at)
             VALUES (\(bind: collection.id), \(bind: collection.name), \(bind: collection.description),
@@ -42,6 +51,12 @@ public enum CollectionRepository {
     /// Applies a new field list: adds new fields, drops missing ones, adds or drops unique indexes,
     /// and stores the new schema. Type changes are refused by the caller before this runs.
     public static func update(from old: CollectionSchema, to new: CollectionSchema, kind: DatabaseKind, on db: any SQLDatabase) async throws {
+        try await RowSecurity.bypassing(.schemaChange, on: db) { db in
+            try await alterTable(from: old, to: new, kind: kind, on: db)
+        }
+    }
+
+    private static func alterTable(from old: CollectionSchema, to new: CollectionSchema, kind: DatabaseKind, on db: any SQLDatabase) async throws {
         let table = new.tableName
         let oldNames = Set(old.fields.map(\.name))
         let newNames = Set(new.fields.map(\.name))
@@ -65,8 +80,10 @@ public enum CollectionRepository {
     }
 
     public static func delete(_ collection: CollectionSchema, on db: any SQLDatabase) async throws {
-        try await db.raw("DROP TABLE \(ident: collection.tableName)").run()
-        try await db.raw("DELETE FROM collections WHERE id = \(bind: collection.id)").run()
+        try await RowSecurity.bypassing(.schemaChange, on: db) { db in
+            try await db.raw("DROP TABLE \(ident: collection.tableName)").run()
+            try await db.raw("DELETE FROM collections WHERE id = \(bind: collection.id)").run()
+        }
     }
 
     /// Unique per account: two tenants may hold the same value.

@@ -5,6 +5,7 @@ import SnackBaseCore
 /// Permissions of one account. List-valued parts are stored as JSON text.
 public enum PermissionRepository {
     public static func insert(_ permission: Permission, in scope: AccountScope, on db: any SQLDatabase) async throws {
+        try await RowSecurity.enter(scope, on: db)
         try await db.raw("""
             INSERT INTO permissions (id, account_id, role_id, collection, can_create, can_read, can_update, can_delete,
                 fields, excluded_fields, rules, field_rules, created_at, updated_at)
@@ -16,12 +17,14 @@ public enum PermissionRepository {
     }
 
     public static func find(id: String, in scope: AccountScope, on db: any SQLDatabase) async throws -> Permission? {
-        try await db.raw("SELECT * FROM permissions WHERE account_id = \(bind: scope.accountID.rawValue) AND id = \(bind: id)").first()
+        try await RowSecurity.enter(scope, on: db)
+        return try await db.raw("SELECT * FROM permissions WHERE account_id = \(bind: scope.accountID.rawValue) AND id = \(bind: id)").first()
             .map { try decode($0, scope: scope) }
     }
 
     /// Permissions of the account, optionally only one role's or one collection's.
     public static func list(roleID: String?, collection: String?, in scope: AccountScope, on db: any SQLDatabase) async throws -> [Permission] {
+        try await RowSecurity.enter(scope, on: db)
         var query = db.select().column(SQLLiteral.all).from("permissions")
             .where("account_id", .equal, scope.accountID.rawValue)
         if let roleID { query = query.where("role_id", .equal, roleID) }
@@ -30,6 +33,7 @@ public enum PermissionRepository {
     }
 
     public static func update(_ permission: Permission, in scope: AccountScope, on db: any SQLDatabase) async throws {
+        try await RowSecurity.enter(scope, on: db)
         try await db.raw("""
             UPDATE permissions SET role_id = \(bind: permission.roleID), collection = \(bind: permission.collection),
                 can_create = \(bind: permission.create), can_read = \(bind: permission.read),
@@ -42,11 +46,13 @@ public enum PermissionRepository {
     }
 
     public static func delete(id: String, in scope: AccountScope, on db: any SQLDatabase) async throws {
+        try await RowSecurity.enter(scope, on: db)
         try await db.raw("DELETE FROM permissions WHERE account_id = \(bind: scope.accountID.rawValue) AND id = \(bind: id)").run()
     }
 
     /// Every permission of the given roles.
     public static func forRoles(_ roleIDs: [String], in scope: AccountScope, on db: any SQLDatabase) async throws -> [Permission] {
+        try await RowSecurity.enter(scope, on: db)
         guard !roleIDs.isEmpty else { return [] }
         let ids = SQLList(roleIDs.map { SQLBind($0) })
         return try await db.raw("SELECT * FROM permissions WHERE account_id = \(bind: scope.accountID.rawValue) AND role_id IN (\(ids))")
@@ -54,8 +60,12 @@ public enum PermissionRepository {
     }
 
     /// Every permission, in every account, that names this collection (the superadmin's schema path).
+    /// Reads across accounts under ``RowSecurity/Bypass/crossAccountPermissions``.
     public static func naming(collection: String, on db: any SQLDatabase) async throws -> [Permission] {
-        try await db.raw("SELECT * FROM permissions WHERE collection = \(bind: collection) ORDER BY account_id, id").all().map { row in
+        let rows = try await RowSecurity.bypassing(.crossAccountPermissions, on: db) { db in
+            try await db.raw("SELECT * FROM permissions WHERE collection = \(bind: collection) ORDER BY account_id, id").all()
+        }
+        return try rows.map { row in
             guard let account = AccountID(try row.decode(column: "account_id", as: String.self)) else {
                 throw StoreError.configuration("malformed account id in database")
             }

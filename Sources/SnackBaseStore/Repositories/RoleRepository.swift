@@ -4,6 +4,7 @@ import SnackBaseCore
 /// Roles of one account.
 public enum RoleRepository {
     public static func insert(_ role: Role, in scope: AccountScope, on db: any SQLDatabase) async throws {
+        try await RowSecurity.enter(scope, on: db)
         try await db.raw("""
             INSERT INTO roles (id, account_id, name, description, created_at, updated_at)
             VALUES (\(bind: role.id), \(bind: scope.accountID.rawValue), \(bind: role.name), \(bind: role.description),
@@ -12,21 +13,25 @@ public enum RoleRepository {
     }
 
     public static func all(in scope: AccountScope, on db: any SQLDatabase) async throws -> [Role] {
-        try await db.raw("SELECT * FROM roles WHERE account_id = \(bind: scope.accountID.rawValue) ORDER BY created_at, name").all()
+        try await RowSecurity.enter(scope, on: db)
+        return try await db.raw("SELECT * FROM roles WHERE account_id = \(bind: scope.accountID.rawValue) ORDER BY created_at, name").all()
             .map { try decode($0, scope: scope) }
     }
 
     public static func find(id: String, in scope: AccountScope, on db: any SQLDatabase) async throws -> Role? {
-        try await db.raw("SELECT * FROM roles WHERE account_id = \(bind: scope.accountID.rawValue) AND id = \(bind: id)").first()
+        try await RowSecurity.enter(scope, on: db)
+        return try await db.raw("SELECT * FROM roles WHERE account_id = \(bind: scope.accountID.rawValue) AND id = \(bind: id)").first()
             .map { try decode($0, scope: scope) }
     }
 
     public static func find(name: String, in scope: AccountScope, on db: any SQLDatabase) async throws -> Role? {
-        try await db.raw("SELECT * FROM roles WHERE account_id = \(bind: scope.accountID.rawValue) AND name = \(bind: name)").first()
+        try await RowSecurity.enter(scope, on: db)
+        return try await db.raw("SELECT * FROM roles WHERE account_id = \(bind: scope.accountID.rawValue) AND name = \(bind: name)").first()
             .map { try decode($0, scope: scope) }
     }
 
     public static func update(_ role: Role, in scope: AccountScope, on db: any SQLDatabase) async throws {
+        try await RowSecurity.enter(scope, on: db)
         try await db.raw("""
             UPDATE roles SET name = \(bind: role.name), description = \(bind: role.description), updated_at = \(bind: role.updatedAt)
             WHERE account_id = \(bind: scope.accountID.rawValue) AND id = \(bind: role.id)
@@ -35,12 +40,14 @@ public enum RoleRepository {
 
     /// Deletes a role; its permissions and assignments go with it.
     public static func delete(id: String, in scope: AccountScope, on db: any SQLDatabase) async throws {
+        try await RowSecurity.enter(scope, on: db)
         try await db.raw("DELETE FROM roles WHERE account_id = \(bind: scope.accountID.rawValue) AND id = \(bind: id)").run()
     }
 
     /// Role ids for role names of this account; an unknown name is a 422 naming it, so a role
     /// of another account can never be granted.
     public static func ids(forNames names: [String], in scope: AccountScope, on db: any SQLDatabase) async throws -> [String] {
+        try await RowSecurity.enter(scope, on: db)
         var ids: [String] = []
         var unknown: [String] = []
         for name in Set(names) {
@@ -57,6 +64,7 @@ public enum RoleRepository {
     /// Returns the roles by name.
     @discardableResult
     public static func createDefaults(in scope: AccountScope, on db: any SQLDatabase) async throws -> [String: Role] {
+        try await RowSecurity.enter(scope, on: db)
         let now = Timestamp.now()
         let defaults: [(name: String, description: String, flags: (Bool, Bool, Bool, Bool)?)] = [
             ("admin", "Full administrative access", (true, true, true, true)),

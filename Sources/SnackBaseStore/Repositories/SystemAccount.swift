@@ -5,8 +5,13 @@ import SnackBaseCore
 public enum SystemAccount {
     public static let slug = "system"
 
-    /// Creates the system account and its default roles when missing.
+    /// Creates the system account and its default roles when missing. On PostgreSQL a
+    /// transaction-scoped advisory lock makes processes that start together create it once
+    /// (and, through ``upsertSuperadmin(email:passwordHash:on:)``, the same superadmin once).
     public static func ensure(on db: any SQLDatabase) async throws {
+        if db.dialect.name == "postgresql" {
+            try await db.raw("SELECT pg_advisory_xact_lock(\(bind: lockKey))").run()
+        }
         guard try await AccountRepository.find(id: .system, on: db) == nil else { return }
         let now = Timestamp.now()
         try await AccountRepository.insert(Account(id: .system, slug: slug, name: "System", createdAt: now, updatedAt: now), on: db)
@@ -33,6 +38,9 @@ public enum SystemAccount {
         try await UserRepository.insert(user, roleIDs: adminRoles, in: scope, on: db)
         return true
     }
+
+    /// The advisory-lock key of the bootstrap ("SY0000" in ASCII, as a number).
+    static let lockKey: Int64 = 0x535930303030
 
     public static func hasSuperadmin(email: String, on db: any SQLDatabase) async throws -> Bool {
         try await UserRepository.find(email: email, in: AccountScope(.system), on: db) != nil

@@ -13,6 +13,7 @@ public enum TokenRepository {
     }
 
     public static func createFamily(id: String, userID: String, in scope: AccountScope, on db: any SQLDatabase) async throws {
+        try await RowSecurity.enter(scope, on: db)
         try await db.raw("""
             INSERT INTO token_families (id, account_id, user_id, created_at)
             VALUES (\(bind: id), \(bind: scope.accountID.rawValue), \(bind: userID), \(bind: Timestamp.now()))
@@ -20,6 +21,7 @@ public enum TokenRepository {
     }
 
     public static func insertRefresh(jti: String, familyID: String, expiresAt: String, in scope: AccountScope, on db: any SQLDatabase) async throws {
+        try await RowSecurity.enter(scope, on: db)
         try await db.raw("""
             INSERT INTO refresh_tokens (jti, account_id, family_id, expires_at, created_at)
             VALUES (\(bind: jti), \(bind: scope.accountID.rawValue), \(bind: familyID), \(bind: expiresAt), \(bind: Timestamp.now()))
@@ -27,6 +29,7 @@ public enum TokenRepository {
     }
 
     public static func findRefresh(jti: String, in scope: AccountScope, on db: any SQLDatabase) async throws -> RefreshToken? {
+        try await RowSecurity.enter(scope, on: db)
         guard let row = try await db.raw("""
             SELECT t.jti AS jti, t.family_id AS family_id, t.used_at AS used_at, f.revoked_at AS revoked_at, f.user_id AS user_id
             FROM refresh_tokens t JOIN token_families f ON f.id = t.family_id AND f.account_id = t.account_id
@@ -43,6 +46,7 @@ public enum TokenRepository {
 
     /// Marks a refresh token used; false when it was already used (a concurrent refresh won).
     public static func markUsed(jti: String, in scope: AccountScope, on db: any SQLDatabase) async throws -> Bool {
+        try await RowSecurity.enter(scope, on: db)
         let won = try await db.raw("""
             UPDATE refresh_tokens SET used_at = \(bind: Timestamp.now())
             WHERE account_id = \(bind: scope.accountID.rawValue) AND jti = \(bind: jti) AND used_at IS NULL
@@ -52,6 +56,7 @@ public enum TokenRepository {
     }
 
     public static func revokeFamily(_ familyID: String, reason: String, in scope: AccountScope, on db: any SQLDatabase) async throws {
+        try await RowSecurity.enter(scope, on: db)
         try await db.raw("""
             UPDATE token_families SET revoked_at = \(bind: Timestamp.now()), revoked_reason = \(bind: reason)
             WHERE account_id = \(bind: scope.accountID.rawValue) AND id = \(bind: familyID) AND revoked_at IS NULL
@@ -60,7 +65,8 @@ public enum TokenRepository {
 
     /// True when the family exists, belongs to the user and is not revoked.
     public static func isFamilyActive(_ familyID: String, userID: String, in scope: AccountScope, on db: any SQLDatabase) async throws -> Bool {
-        try await db.raw("""
+        try await RowSecurity.enter(scope, on: db)
+        return try await db.raw("""
             SELECT 1 AS ok FROM token_families
             WHERE account_id = \(bind: scope.accountID.rawValue) AND id = \(bind: familyID) AND user_id = \(bind: userID) AND revoked_at IS NULL
             """).first() != nil

@@ -4,6 +4,7 @@ import SnackBaseCore
 /// Users of one account. Every query is bound to an ``AccountScope``.
 public enum UserRepository {
     public static func insert(_ user: User, roleIDs: [String], in scope: AccountScope, on db: any SQLDatabase) async throws {
+        try await RowSecurity.enter(scope, on: db)
         precondition(user.accountID == scope.accountID, "a user is written only in its own account")
         try await db.raw("""
             INSERT INTO users (id, account_id, email, password_hash, is_active, created_at, updated_at)
@@ -14,6 +15,7 @@ public enum UserRepository {
     }
 
     public static func find(id: String, in scope: AccountScope, on db: any SQLDatabase) async throws -> User? {
+        try await RowSecurity.enter(scope, on: db)
         guard let row = try await db.raw("SELECT * FROM users WHERE account_id = \(bind: scope.accountID.rawValue) AND id = \(bind: id)").first() else {
             return nil
         }
@@ -21,6 +23,7 @@ public enum UserRepository {
     }
 
     public static func find(email: String, in scope: AccountScope, on db: any SQLDatabase) async throws -> User? {
+        try await RowSecurity.enter(scope, on: db)
         guard let row = try await db.raw("SELECT * FROM users WHERE account_id = \(bind: scope.accountID.rawValue) AND email = \(bind: email)").first() else {
             return nil
         }
@@ -28,6 +31,7 @@ public enum UserRepository {
     }
 
     public static func list(in scope: AccountScope, skip: Int, limit: Int, on db: any SQLDatabase) async throws -> (items: [User], total: Int) {
+        try await RowSecurity.enter(scope, on: db)
         let account = scope.accountID.rawValue
         let rows = try await db.raw("SELECT * FROM users WHERE account_id = \(bind: account) ORDER BY created_at, id LIMIT \(bind: limit) OFFSET \(bind: skip)").all()
         let total = try await db.raw("SELECT COUNT(*) AS n FROM users WHERE account_id = \(bind: account)").first()?.decode(column: "n", as: Int.self) ?? 0
@@ -37,6 +41,7 @@ public enum UserRepository {
     }
 
     public static func update(_ user: User, in scope: AccountScope, on db: any SQLDatabase) async throws {
+        try await RowSecurity.enter(scope, on: db)
         try await db.raw("""
             UPDATE users SET email = \(bind: user.email), password_hash = \(bind: user.passwordHash),
                 is_active = \(bind: user.isActive), updated_at = \(bind: user.updatedAt)
@@ -46,6 +51,7 @@ public enum UserRepository {
 
     /// Replaces the user's roles. Role ids must come from ``RoleRepository`` lookups in the same scope.
     public static func setRoles(userID: String, roleIDs: [String], in scope: AccountScope, on db: any SQLDatabase) async throws {
+        try await RowSecurity.enter(scope, on: db)
         let account = scope.accountID.rawValue
         try await db.raw("DELETE FROM user_roles WHERE account_id = \(bind: account) AND user_id = \(bind: userID)").run()
         for roleID in Set(roleIDs) {
@@ -55,7 +61,8 @@ public enum UserRepository {
 
     /// Role names of a user, sorted.
     public static func roleNames(userID: String, in scope: AccountScope, on db: any SQLDatabase) async throws -> [String] {
-        try await db.raw("""
+        try await RowSecurity.enter(scope, on: db)
+        return try await db.raw("""
             SELECT r.name AS name FROM user_roles ur JOIN roles r ON r.id = ur.role_id AND r.account_id = ur.account_id
             WHERE ur.account_id = \(bind: scope.accountID.rawValue) AND ur.user_id = \(bind: userID) ORDER BY r.name
             """).all().map { try $0.decode(column: "name", as: String.self) }
@@ -63,7 +70,8 @@ public enum UserRepository {
 
     /// Number of users holding a role.
     public static func countHolding(roleID: String, in scope: AccountScope, on db: any SQLDatabase) async throws -> Int {
-        try await db.raw("SELECT COUNT(*) AS n FROM user_roles WHERE account_id = \(bind: scope.accountID.rawValue) AND role_id = \(bind: roleID)")
+        try await RowSecurity.enter(scope, on: db)
+        return try await db.raw("SELECT COUNT(*) AS n FROM user_roles WHERE account_id = \(bind: scope.accountID.rawValue) AND role_id = \(bind: roleID)")
             .first()?.decode(column: "n", as: Int.self) ?? 0
     }
 

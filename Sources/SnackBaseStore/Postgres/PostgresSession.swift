@@ -1,0 +1,99 @@
+import Logging
+import NIOCore
+import SQLKit
+
+/// One PostgreSQL transaction as the repositories see it: the connection's `SQLDatabase`, plus
+/// what row-level security needs to know about the transaction.
+///
+/// ``PostgresStore`` opens every transaction with `BEGIN` and
+/// `set_config('role', 'snackbase_app', true)`, so each query runs under the application role,
+/// which owns no table and cannot bypass row-level security; ``RowSecurity/enter(_:on:)`` then
+/// sets `snackbase.account_id` for the policies. The session remembers the account it set, so the
+/// many repository calls of one request cost one `set_config` between them.
+final class PostgresSession: SQLDatabase {
+    private let base: any SQLDatabase
+    private let state = State()
+
+    init(_ base: any SQLDatabase) {
+        self.base = base
+    }
+
+    var logger: Logger { base.logger }
+    var eventLoop: any EventLoop { base.eventLoop }
+    var version: (any SQLDatabaseReportedVersion)? { base.version }
+    var dialect: any SQLDialect { base.dialect }
+    var queryLogLevel: Logger.Level? { base.queryLogLevel }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) -> EventLoopFuture<Void> {
+        base.execute(sql: query, onRow)
+    }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) async throws {
+        try await base.execute(sql: query, onRow)
+    }
+
+    func withSession<R>(_ closure: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        try await closure(self)
+    }
+
+    /// Starts the transaction under the application role (or, for `.owner`, under the role the
+    /// connection logged in as: migrations only).
+    func begin(readOnly: Bool, as role: Role) async throws {
+        try await base.raw(readOnly ? "BEGIN READ ONLY" : "BEGIN").run()
+        switch role {
+        case .application:
+            try await base.raw("SELECT set_config('role', \(bind: RowSecurity.applicationRole), true)").run()
+        case .owner:
+            await state.beginBypass()
+        }
+    }
+
+    /// Sets the account the row-level security policies compare with, for the rest of the
+    /// transaction (`set_config(…, true)` is `SET LOCAL`; the value is bound, never spliced).
+    func enter(account: String) async throws {
+        guard await state.needsEnter(account) else { return }
+        try await base.raw("SELECT set_config(\(bind: RowSecurity.accountSetting), \(bind: account), true)").run()
+        await state.entered(account)
+    }
+
+    /// Runs `body` as the connection's own role (the tables' owner, which row-level security does
+    /// not restrict), then returns to the application role. Nested bypasses return only at the end
+    /// of the outermost one.
+    func bypassing<T>(_ reason: RowSecurity.Bypass, _ body: (any SQLDatabase) async throws -> T) async throws -> T {
+        if await state.beginBypass() {
+            logger.debug("db.rls.bypass", metadata: ["db.rls.reason": .string(reason.rawValue)])
+            try await base.raw("SET LOCAL ROLE NONE").run()
+        }
+        let value = try await body(self)
+        if await state.endBypass() {
+            try await base.raw("SELECT set_config('role', \(bind: RowSecurity.applicationRole), true)").run()
+        }
+        return value
+    }
+
+    enum Role {
+        case application, owner
+    }
+
+    /// The mutable part of a session, behind an actor so the session stays honestly `Sendable`.
+    private actor State {
+        private var account: String?
+        private var bypassDepth = 0
+
+        func needsEnter(_ candidate: String) -> Bool { account != candidate }
+        func entered(_ value: String) { account = value }
+
+        /// True when this starts the outermost bypass (the role must be switched).
+        @discardableResult
+        func beginBypass() -> Bool {
+            bypassDepth += 1
+            return bypassDepth == 1
+        }
+
+        /// True when this ends the outermost bypass (the role must be switched back).
+        func endBypass() -> Bool {
+            bypassDepth -= 1
+            return bypassDepth == 0
+        }
+    }
+}

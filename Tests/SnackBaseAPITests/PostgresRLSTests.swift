@@ -1,0 +1,246 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import SnackBaseAPI
+import SnackBaseAuth
+import SnackBaseCore
+import SnackBaseStore
+import SQLKit
+import Testing
+
+/// PostgreSQL only: native row-level security beneath the repositories (security-model.md §2) and
+/// cache invalidations across server processes (§5). Enabled when `SNACKBASE_TEST_POSTGRES_URL`
+/// is set, which `scripts/test` guarantees under `CI=true`.
+@Suite("PostgreSQL: row-level security and several processes", .enabled(if: TestDatabase.postgresURL != nil))
+struct PostgresRLSTests {
+    /// Every table that holds tenant rows, with the column that names a row in failure messages.
+    static let tenantTables = RowSecurity.tenantTables + RowSecurity.appendOnlyTenantTables + ["col_notes"]
+
+    @Test("ISO-RLS-001: through the application role, account A's setting shows none of B's rows, even without WHERE account_id")
+    func isolation() async throws {
+        try await PostgresScratch.with { url in
+            let database = try await PostgresStore(url: url, logger: TestDatabase.logger)
+            let (acme, globex) = try await PostgresScratch.app(on: database) { app in
+                let root = try await app.superadminToken()
+                try await app.createCollection("notes", fields: #"[{"name":"title","type":"text"}]"#, root: root)
+                let acme = try await app.register("acme")
+                let globex = try await app.register("globex")
+                for tenant in [acme, globex] {
+                    _ = try await app.user("viewer@\(tenant.slug).test", roles: ["viewer"], in: tenant)
+                    let note = try await app.request(.post, "/api/v1/records/notes", json: #"{"title":"\#(tenant.slug)"}"#, token: tenant.token)
+                    #expect(note.status == 201, "\(note.text)")
+                }
+                return (acme.accountID, globex.accountID)
+            }
+
+            // The role really is the application's: not a superuser, no BYPASSRLS, owner of nothing.
+            let role = try await database.read { db in
+                try await db.raw("SELECT current_user AS name, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user").first()
+            }
+            #expect(try role?.decode(column: "name", as: String.self) == RowSecurity.applicationRole)
+            #expect(try role?.decode(column: "rolsuper", as: Bool.self) == false)
+            #expect(try role?.decode(column: "rolbypassrls", as: Bool.self) == false)
+
+            // Every table with an account_id column is under row-level security (a new tenant table
+            // that forgets its policy fails here).
+            let unprotected = try await database.read { db in
+                try await db.raw("""
+                    SELECT c.relname AS name FROM pg_class c
+                    JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'public'
+                    JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'account_id' AND NOT a.attisdropped
+                    WHERE c.relkind = 'r' AND NOT c.relrowsecurity
+                    """).all().map { try $0.decode(column: "name", as: String.self) }
+            }
+            #expect(unprotected.isEmpty, "tenant tables without row-level security: \(unprotected)")
+
+            for table in Self.tenantTables {
+                // The data is there: the owner (the migration's bypass) sees both accounts.
+                let owners = try await accounts(in: table, setting: nil, asOwner: true, database)
+                #expect(Set(owners).isSuperset(of: [acme, globex]), "\(table): \(Set(owners))")
+                // A's setting: only A's rows, with no WHERE at all.
+                let seenByA = try await accounts(in: table, setting: acme, database)
+                #expect(!seenByA.isEmpty, "\(table): account A sees its own rows")
+                #expect(seenByA.allSatisfy { $0 == acme }, "\(table): account A sees \(Set(seenByA))")
+                // No setting: nothing (fail closed).
+                let unset = try await accounts(in: table, setting: nil, database)
+                #expect(unset.isEmpty, "\(table): without a setting \(unset.count) rows are visible")
+            }
+
+            // Writes are checked too: with A's setting, B's rows can be neither changed nor created.
+            let changed = try await database.transaction { db in
+                try await db.raw("SELECT set_config('snackbase.account_id', \(bind: acme), true)").run()
+                return try await db.raw("UPDATE users SET is_active = false WHERE account_id = \(bind: globex) RETURNING id").all().count
+            }
+            #expect(changed == 0)
+            await #expect(throws: (any Error).self) {
+                try await database.transaction { db in
+                    try await db.raw("SELECT set_config('snackbase.account_id', \(bind: acme), true)").run()
+                    try await db.raw("""
+                        INSERT INTO roles (id, account_id, name, description, created_at, updated_at)
+                        VALUES ('role_planted', \(bind: globex), 'planted', '', '', '')
+                        """).run()
+                }
+            }
+            await database.shutdown()
+        }
+    }
+
+    /// The `account_id` of every row of `table` as a transaction sees it, with no WHERE clause.
+    private func accounts(in table: String, setting: String?, asOwner: Bool = false, _ database: PostgresStore) async throws -> [String] {
+        let body: @Sendable (any SQLDatabase) async throws -> [String] = { db in
+            if let setting { try await db.raw("SELECT set_config('snackbase.account_id', \(bind: setting), true)").run() }
+            return try await db.raw("SELECT account_id FROM \(ident: table)").all().map { try $0.decode(column: "account_id", as: String.self) }
+        }
+        if asOwner {
+            return try await database.read { db in try await RowSecurity.bypassing(.migration, on: db) { try await body($0) } }
+        }
+        return try await database.read(body)
+    }
+
+    @Test("two processes: a permission revoked through A is enforced by B within 1 s; a collection created through A is served by B")
+    func twoProcesses() async throws {
+        try await PostgresScratch.with { url in
+            let storeA = try await PostgresStore(url: url, logger: TestDatabase.logger)
+            let storeB = try await PostgresStore(url: url, logger: TestDatabase.logger)
+            let storeC = try await PostgresStore(url: url, logger: TestDatabase.logger)
+            try await PostgresScratch.app(on: storeA) { a in
+                try await PostgresScratch.app(on: storeB, migrate: false) { b in
+                    try await PostgresScratch.app(on: storeC, migrate: false) { c in
+                        let log = InvalidationLog()
+                        let listener = Task { await b.services.listenForChanges(onListening: { await log.listening() }, onApplied: { await log.applied($0) }) }
+                        defer { listener.cancel() }
+                        #expect(await log.waitForSubscription(1))
+
+                        let root = try await a.superadminToken()
+                        try await a.createCollection("notes", fields: #"[{"name":"title","type":"text"}]"#, root: root)
+                        let acme = try await a.register("acme")
+                        let account = try #require(AccountID(acme.accountID))
+                        let viewer = try await a.user("viewer@acme.test", roles: ["viewer"], in: acme)
+                        // B and C (which does not listen: the control) cache acme's policy.
+                        for app in [b, c] {
+                            for _ in 0..<2 {
+                                let list = try await app.request(.get, "/api/v1/records/notes", token: viewer.token)
+                                #expect(list.status == 200, "\(list.text)")
+                            }
+                        }
+                        #expect(await b.services.policies.hits >= 1)
+
+                        // Revoke through A: the viewer role's wildcard permission goes. B drops the
+                        // cached policy within 1 s (measured from A's answer; a few ms on an idle
+                        // machine), so the next request B serves is refused.
+                        let permissions = try await a.request(.get, "/api/v1/permissions?collection=*", token: acme.token)
+                        let viewerPermission = try #require(permissions.items.first { ($0["role"] as? String) == "viewer" }?["id"] as? String)
+                        let asked = ContinuousClock.now
+                        #expect(try await a.request(.delete, "/api/v1/permissions/\(viewerPermission)", token: acme.token).status == 204)
+                        let elapsed = await log.waitFor(.access(account), askedAt: asked, answeredAt: .now)
+                        #expect(elapsed.map { $0 < .seconds(1) } == true, "B applied the revocation after \(String(describing: elapsed))")
+                        #expect(try await b.request(.get, "/api/v1/records/notes", token: viewer.token).status == 403)
+                        // Without the feed the cache would still grant: C, which does not listen, does.
+                        #expect(try await c.request(.get, "/api/v1/records/notes", token: viewer.token).status == 200)
+
+                        // A schema change reaches B's collection catalog too.
+                        #expect(try await b.request(.get, "/api/v1/records/tasks", token: acme.token).status == 404)
+                        let creating = ContinuousClock.now
+                        try await a.createCollection("tasks", fields: #"[{"name":"title","type":"text"}]"#, root: root)
+                        let schema = await log.waitFor(.schema, askedAt: creating, answeredAt: .now)
+                        #expect(schema.map { $0 < .seconds(1) } == true, "B applied the schema change after \(String(describing: schema))")
+                        #expect(try await b.request(.get, "/api/v1/records/tasks", token: acme.token).status == 200)
+
+                        // The listener's connection drops: it reconnects, drops everything it caches
+                        // (messages may have been lost meanwhile) and applies new messages again.
+                        let terminated = try await storeA.read { db in
+                            try await RowSecurity.bypassing(.migration, on: db) { db in
+                                try await db.raw("""
+                                    SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity
+                                    WHERE datname = current_database() AND query LIKE 'LISTEN%'
+                                    """).all().count
+                            }
+                        }
+                        #expect(terminated == 1)
+                        let dropped = ContinuousClock.now
+                        #expect(await log.waitForSubscription(2))
+                        #expect(await log.waitFor(.everything, askedAt: dropped, answeredAt: dropped) != nil)
+                        let reader = try await a.user("reader@acme.test", roles: ["editor"], in: acme)
+                        #expect(try await b.request(.get, "/api/v1/records/notes", token: reader.token).status == 200)
+                        let editorPermission = try #require(permissions.items.first { ($0["role"] as? String) == "editor" }?["id"] as? String)
+                        let revoking = ContinuousClock.now
+                        #expect(try await a.request(.delete, "/api/v1/permissions/\(editorPermission)", token: acme.token).status == 204)
+                        let again = await log.waitFor(.access(account), askedAt: revoking, answeredAt: .now)
+                        #expect(again.map { $0 < .seconds(1) } == true, "after reconnecting, B applied the revocation after \(String(describing: again))")
+                        #expect(try await b.request(.get, "/api/v1/records/notes", token: reader.token).status == 403)
+                    }
+                }
+            }
+            for store in [storeA, storeB, storeC] { await store.shutdown() }
+        }
+    }
+}
+
+/// What one process's listener did, and when, for the two-process test.
+actor InvalidationLog {
+    private var subscriptions = 0
+    private var events: [(invalidation: CacheInvalidation, at: ContinuousClock.Instant)] = []
+
+    func listening() { subscriptions += 1 }
+    func applied(_ invalidation: CacheInvalidation) { events.append((invalidation, .now)) }
+
+    /// True once the listener has subscribed `count` times (waits up to 10 s).
+    func waitForSubscription(_ count: Int) async -> Bool {
+        let start = ContinuousClock.now
+        while subscriptions < count {
+            guard ContinuousClock.now - start < .seconds(10) else { return false }
+            try? await Task.sleep(for: .milliseconds(2))
+        }
+        return true
+    }
+
+    /// How long after the change's answer (`answered`) the listener applied `expected`, counting only
+    /// what it applied after the change was asked for (`asked`); zero when it applied it before the
+    /// answer was even back. Waits up to 10 s; nil if it never did.
+    func waitFor(_ expected: CacheInvalidation, askedAt asked: ContinuousClock.Instant, answeredAt answered: ContinuousClock.Instant) async -> Duration? {
+        while ContinuousClock.now - answered < .seconds(10) {
+            if let event = events.first(where: { $0.invalidation == expected && $0.at >= asked }) {
+                return event.at > answered ? event.at - answered : .zero
+            }
+            try? await Task.sleep(for: .milliseconds(2))
+        }
+        return nil
+    }
+}
+
+/// A PostgreSQL database of its own for one test, made through `SNACKBASE_TEST_POSTGRES_URL`
+/// and dropped afterwards; several stores (processes) can open it by URL.
+enum PostgresScratch {
+    static func with(_ body: (String) async throws -> Void) async throws {
+        guard let url = TestDatabase.postgresURL, var components = URLComponents(string: url) else { throw TestFailure("no PostgreSQL configured") }
+        let name = "snackbase_test_" + SecureID.randomHex(bytes: 6)
+        let admin = try await PostgresStore(url: url, logger: TestDatabase.logger)
+        try await admin.execute(unsafeSQL: "CREATE DATABASE \(name)")
+        components.path = "/" + name
+        var failure: (any Error)?
+        do { try await body(components.string ?? url) } catch { failure = error }
+        try? await admin.execute(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+        await admin.shutdown()
+        if let failure { throw failure }
+    }
+
+    /// One server process on `database`: its own services (caches) and in-memory client.
+    static func app<T: Sendable>(on database: PostgresStore, migrate: Bool = true, _ body: @Sendable (TestApp) async throws -> T) async throws -> T {
+        if migrate {
+            try await Migrator.migrate(database)
+            try await database.transaction { db in try await SystemAccount.ensure(on: db) }
+        }
+        let passwords = try PasswordService(parameters: TestApp.tinyArgon2)
+        let services = AppServices(database: database, tokens: await TokenService(secret: TestApp.secret), passwords: passwords, logger: TestDatabase.logger)
+        let app = Application(router: SnackBaseApplication.router(services: services), logger: TestDatabase.logger)
+        do {
+            let value = try await app.test(.router) { client in try await body(TestApp(services: services, client: client)) }
+            await passwords.shutdown()
+            return value
+        } catch {
+            await passwords.shutdown()
+            throw error
+        }
+    }
+}
