@@ -10,7 +10,7 @@ enum OpenAPIDocument {
 
     private static func ref(_ name: String) -> OpenAPIValue { OpenAPISchemas.ref(name) }
 
-    static let skip = Q(name: "skip", schema: ["type": "integer", "minimum": 0], description: "Items to skip (default 0).")
+    static let skip = Q(name: "skip", schema: ["type": "integer", "minimum": 0, "maximum": 2_147_483_647], description: "Items to skip (default 0).")
     static let limit = Q(name: "limit", schema: ["type": "integer", "minimum": 1, "maximum": 100], description: "Page size, 1–100 (default 30).")
     static let accountID = Q(name: "account_id", schema: ["type": "string"],
                              description: "The account to act in: the caller's own, or (superadmin only) any other.")
