@@ -64,7 +64,17 @@ final class PostgresSession: SQLDatabase {
             logger.debug("db.rls.bypass", metadata: ["db.rls.reason": .string(reason.rawValue)])
             try await base.raw("SET LOCAL ROLE NONE").run()
         }
-        let value = try await body(self)
+        let value: T
+        do {
+            value = try await body(self)
+        } catch {
+            // Back to the application role even on failure, in case the caller catches and goes on;
+            // after a database error the transaction refuses every statement, this one included.
+            if await state.endBypass() {
+                try? await base.raw("SELECT set_config('role', \(bind: RowSecurity.applicationRole), true)").run()
+            }
+            throw error
+        }
         if await state.endBypass() {
             try await base.raw("SELECT set_config('role', \(bind: RowSecurity.applicationRole), true)").run()
         }
