@@ -8,14 +8,18 @@ public final class PasswordService: Sendable {
     public let hasher: PasswordHasher
     private let pool: NIOThreadPool
     /// A hash of a random password with the current parameters, verified against when the account
-    /// or e-mail does not exist, so that every failed login costs the same.
-    private let decoy: String
+    /// or e-mail does not exist, so that every failed login costs the same. Made on the pool in the
+    /// background, so that it does not delay the start.
+    private let decoy: Task<String?, Never>
 
     public init(parameters: Argon2Parameters, threads: Int = 2) throws {
-        hasher = PasswordHasher(parameters: parameters)
-        pool = NIOThreadPool(numberOfThreads: threads)
+        try parameters.validate()
+        let hasher = PasswordHasher(parameters: parameters)
+        let pool = NIOThreadPool(numberOfThreads: threads)
         pool.start()
-        decoy = try hasher.hash(SecureID.randomHex(bytes: 16))
+        self.hasher = hasher
+        self.pool = pool
+        decoy = Task { try? await pool.runIfActive { try hasher.hash(SecureID.randomHex(bytes: 16)) } }
     }
 
     public func hash(_ password: String) async throws -> String {
@@ -31,7 +35,11 @@ public final class PasswordService: Sendable {
 
     /// Spends one verification on the decoy hash; always false.
     public func verifyDecoy(_ password: String) async -> Bool {
-        _ = await verify(password, against: decoy)
+        if let decoy = await decoy.value {
+            _ = await verify(password, against: decoy)
+        } else {
+            _ = try? await hash(password)
+        }
         return false
     }
 

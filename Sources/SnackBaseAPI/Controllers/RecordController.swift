@@ -89,7 +89,7 @@ struct RecordController {
             try await hooks.after(event, on: db)
             return event.record
         }
-        return try JSONBody.response(.created, visible(stored, target: target, requested: nil))
+        return JSONBody.response(.created, buffer: JSONWriter.object(visible(stored, target: target, requested: nil)))
     }
 
     // MARK: read
@@ -101,7 +101,7 @@ struct RecordController {
         let decision = target.policy.decide(.read, by: target.principal, on: target.scope.collection,
                                             record: RecordCodec.ruleValues(stored, collection: target.scope.collection), now: target.now)
         try Self.require(decision)
-        return try JSONBody.response(.ok, Self.narrow(RecordCodec.json(stored, collection: target.scope.collection, visible: decision.readableFields), to: requested))
+        return JSONBody.response(.ok, buffer: JSONWriter.object(Self.narrow(RecordCodec.json(stored, collection: target.scope.collection, visible: decision.readableFields), to: requested)))
     }
 
     private func list(_ request: Request, _ context: AppRequestContext, alias: Bool) async throws -> Response {
@@ -132,7 +132,7 @@ struct RecordController {
         var conditions: [SQLFragment] = []
         switch SQLCompiler.compile(RuleResidual.allOf(residuals), dialect: dialect) {
         case .noRows:
-            return try JSONBody.response(.ok, Page(items: [[String: JSONValue]](), total: 0, skip: page.skip, limit: page.limit))
+            return JSONBody.response(.ok, buffer: JSONWriter.page([], total: 0, skip: page.skip, limit: page.limit))
         case .noFilter: break
         case .fragment(let fragment): conditions.append(fragment)
         }
@@ -148,7 +148,7 @@ struct RecordController {
             )
             return Self.narrow(RecordCodec.json(row, collection: collection, visible: visible), to: requested)
         }
-        return try JSONBody.response(.ok, Page(items: items, total: total, skip: page.skip, limit: page.limit))
+        return JSONBody.response(.ok, buffer: JSONWriter.page(items, total: total, skip: page.skip, limit: page.limit))
     }
 
     // MARK: update and delete
@@ -184,7 +184,7 @@ struct RecordController {
             try await hooks.after(event, on: db)
             return event.record
         }
-        return try JSONBody.response(.ok, visible(updated, target: target, requested: nil))
+        return JSONBody.response(.ok, buffer: JSONWriter.object(visible(updated, target: target, requested: nil)))
     }
 
     private func remove(_ request: Request, _ context: AppRequestContext, alias: Bool) async throws -> Response {

@@ -106,6 +106,11 @@ public enum JSONBody {
         Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
+    /// A JSON answer already serialized.
+    static func response(_ status: HTTPResponse.Status = .ok, buffer: ByteBuffer) -> Response {
+        Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: buffer))
+    }
+
     public static func noContent() -> Response {
         Response(status: .noContent)
     }
