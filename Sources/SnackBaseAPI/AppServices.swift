@@ -87,11 +87,9 @@ public struct IdentityResolver: Sendable {
 
     public func principal(userID: String, accountID: AccountID, family: String) async throws -> Principal? {
         let scope = AccountScope(accountID)
-        return try await database.read { db in
-            guard let user = try await UserRepository.find(id: userID, in: scope, on: db), user.isActive,
-                  try await TokenRepository.isFamilyActive(family, userID: userID, in: scope, on: db)
-            else { return nil }
-            return Principal(userID: user.id, email: user.email, accountID: accountID, roles: user.roles, sessionFamily: family)
-        }
+        guard let identity = try await database.read({ db in
+            try await IdentityRepository.current(userID: userID, family: family, in: scope, on: db)
+        }) else { return nil }
+        return Principal(userID: userID, email: identity.email, accountID: accountID, roles: identity.roles, sessionFamily: family)
     }
 }
