@@ -9,6 +9,7 @@ public enum SnackBaseApplication {
         let router = Router(context: AppRequestContext.self)
         router.add(middleware: RequestMetricsMiddleware(metrics: services.metrics))
         router.add(middleware: RequestIDMiddleware())
+        router.add(middleware: QueryGuardMiddleware())
         router.add(middleware: AuthenticationMiddleware(services: services))
         router.add(middleware: AuditMiddleware(services: services))
         MetricsController(services: services).register(on: router)

@@ -36,4 +36,42 @@ struct FuzzFindingsTests {
             #expect(third.status == 201)
         }
     }
+
+    @Test("FUZZ-002: NUL in a query parameter is a 400 on both databases, not a PostgreSQL error", arguments: [
+        "/api/v1/permissions?collection=a%00b",
+        "/api/v1/records/notes?title=a%00b",
+        "/api/v1/audit-logs?actor_id=%00",
+        "/api/v1/users?skip=0&account_id=%00",
+    ])
+    func nulInQuery(path: String) async throws {
+        try await TestApp.run { app in
+            let root = try await app.superadminToken()
+            let acme = try await app.register("acme")
+            try await app.createCollection("notes", fields: #"[{"name":"title","type":"text"}]"#, root: root)
+            let response = try await app.request(.get, path, token: acme.token)
+            #expect(response.status == 400, "\(path): \(response.status) \(response.text)")
+            #expect(response.string("error") == "Bad Request")
+        }
+    }
+
+    @Test("FUZZ-003: NUL in a string of a JSON body is a 422 naming the field, on both databases")
+    func nulInBody() async throws {
+        try await TestApp.run { app in
+            let acme = try await app.register("acme")
+            let cases: [(path: String, json: String, field: String)] = [
+                ("/api/v1/auth/login", #"{"account":"ac\u0000me","email":"a@acme.test","password":"x"}"#, "account"),
+                ("/api/v1/auth/register", #"{"account_name":"a\u0000b","email":"q@b.test","password":"Correct-Horse-9-battery"}"#, "account_name"),
+                ("/api/v1/roles", #"{"name":"r","description":"x\u0000y"}"#, "description"),
+                ("/api/v1/roles", #"{"name":"r","permissions":[{"collection":"*","rules":{"read":"x"},"fields":["a\u0000"]}]}"#, "permissions.0.fields.0"),
+            ]
+            for item in cases {
+                let response = try await app.request(.post, item.path, json: item.json, token: acme.token)
+                #expect(response.status == 422, "\(item.path): \(response.status) \(response.text)")
+                #expect((response.array("details")?.first as? [String: Any])?["field"] as? String == item.field, "\(response.text)")
+            }
+            // The same text without NUL is not refused by this rule.
+            let plain = try await app.request(.post, "/api/v1/roles", json: #"{"name":"r","description":"x y"}"#, token: acme.token)
+            #expect(plain.status == 201)
+        }
+    }
 }

@@ -38,14 +38,35 @@ public enum JSONBody {
     /// Decodes a body already read.
     public static func decode<T: Decodable>(_ type: T.Type, buffer: ByteBuffer) throws -> T {
         let data = Data(buffer: buffer)
-        guard (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) != nil else {
+        guard let parsed = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) else {
             throw SnackBaseError.badRequest("Malformed JSON body")
         }
+        // PostgreSQL refuses text with NUL; refuse it here so that both databases answer the same.
+        if let path = pathOfNUL(in: parsed) { throw SnackBaseError.validation(field: path, "must not contain the NUL character") }
         do {
             return try decoder.decode(T.self, from: data)
         } catch let error as DecodingError {
             throw validationError(error)
         }
+    }
+
+    /// The dotted path (`body` at the top) of the first string or key holding U+0000, or nil.
+    static func pathOfNUL(in value: Any, path: String = "") -> String? {
+        if let text = value as? String {
+            return text.unicodeScalars.contains("\u{0}") ? (path.isEmpty ? "body" : path) : nil
+        }
+        if let object = value as? [String: Any] {
+            for (key, member) in object {
+                let here = path.isEmpty ? key : path + "." + key
+                if key.unicodeScalars.contains("\u{0}") { return path.isEmpty ? "body" : path }
+                if let found = pathOfNUL(in: member, path: here) { return found }
+            }
+        } else if let array = value as? [Any] {
+            for (index, member) in array.enumerated() {
+                if let found = pathOfNUL(in: member, path: path.isEmpty ? String(index) : path + "." + String(index)) { return found }
+            }
+        }
+        return nil
     }
 
     static func validationError(_ error: DecodingError) -> SnackBaseError {
