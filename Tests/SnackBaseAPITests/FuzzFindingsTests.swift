@@ -74,4 +74,27 @@ struct FuzzFindingsTests {
             #expect(plain.status == 201)
         }
     }
+
+    @Test("FUZZ-004: long collection and field names work on PostgreSQL (index names past 63 bytes)")
+    func longNames() async throws {
+        try await TestApp.run { app in
+            let root = try await app.superadminToken()
+            let acme = try await app.register("acme")
+            let name = "a" + String(repeating: "b", count: 47) + "_one"          // 52 characters
+            let first = "f" + String(repeating: "x", count: 58) + "_one"         // 63 characters
+            let second = "f" + String(repeating: "x", count: 58) + "_two"
+            let fields = #"[{"name":"\#(first)","type":"text","unique":true},{"name":"\#(second)","type":"text","unique":true}]"#
+            try await app.createCollection(name, fields: fields, root: root)
+            let record = #"{"\#(first)":"same","\#(second)":"same"}"#
+            #expect(try await app.request(.post, "/api/v1/records/\(name)", json: record, token: acme.token).status == 201)
+            // Each unique index is its own: a second record clashes on both fields.
+            #expect(try await app.request(.post, "/api/v1/records/\(name)", json: record, token: acme.token).status == 409)
+            // Dropping the uniqueness of the second field drops its index, and only its index.
+            let relaxed = #"{"schema":{"fields":[{"name":"\#(first)","type":"text","unique":true},{"name":"\#(second)","type":"text"}]}}"#
+            #expect(try await app.request(.patch, "/api/v1/collections/\(name)", json: relaxed, token: root).status == 200)
+            let other = #"{"\#(first)":"other","\#(second)":"same"}"#
+            #expect(try await app.request(.post, "/api/v1/records/\(name)", json: other, token: acme.token).status == 201)
+            #expect(try await app.request(.post, "/api/v1/records/\(name)", json: record, token: acme.token).status == 409)
+        }
+    }
 }

@@ -41,8 +41,8 @@ public enum CollectionRepository {
             columns += ", " + SQLIdentifier(field.name).serialized(db) + " " + columnType(field.type, kind)
         }
         try await db.raw(SQLQueryString("CREATE TABLE \(SQLIdentifier(table).serialized(db)) (\(columns))")).run()
-        try await db.raw("CREATE INDEX \(ident: table + "_by_account_created") ON \(ident: table) (account_id, created_at, id)").run()
-        try await db.raw("CREATE INDEX \(ident: table + "_by_account_owner") ON \(ident: table) (account_id, created_by)").run()
+        try await db.raw("CREATE INDEX \(ident: indexName(table + "_by_account_created", on: db)) ON \(ident: table) (account_id, created_at, id)").run()
+        try await db.raw("CREATE INDEX \(ident: indexName(table + "_by_account_owner", on: db)) ON \(ident: table) (account_id, created_by)").run()
         for field in collection.fields where field.unique {
             try await createUniqueIndex(table: table, field: field.name, on: db)
         }
@@ -88,11 +88,23 @@ public enum CollectionRepository {
 
     /// Unique per account: two tenants may hold the same value.
     static func createUniqueIndex(table: String, field: String, on db: any SQLDatabase) async throws {
-        try await db.raw("CREATE UNIQUE INDEX \(ident: table + "_unique_" + field) ON \(ident: table) (account_id, \(ident: field))").run()
+        try await db.raw("CREATE UNIQUE INDEX \(ident: indexName(table + "_unique_" + field, on: db)) ON \(ident: table) (account_id, \(ident: field))").run()
     }
 
     static func dropUniqueIndex(table: String, field: String, on db: any SQLDatabase) async throws {
-        try await db.raw("DROP INDEX IF EXISTS \(ident: table + "_unique_" + field)").run()
+        try await db.raw("DROP INDEX IF EXISTS \(ident: indexName(table + "_unique_" + field, on: db))").run()
+    }
+
+    /// PostgreSQL keeps only the first 63 bytes of an identifier, so two long index names of one table
+    /// could end up the same (and the second CREATE INDEX fail). There a longer name becomes its first
+    /// 46 bytes, `_` and the 16 hex digits of its FNV-1a hash, stable across runs. SQLite keeps any
+    /// length, so its names stay as they always were. Names are ASCII (validated schema names).
+    static func indexName(_ name: String, on db: any SQLDatabase) -> String {
+        guard db.dialect.name == "postgresql", name.utf8.count > 63 else { return name }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in name.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+        let hex = String(hash, radix: 16)
+        return String(decoding: name.utf8.prefix(46), as: UTF8.self) + "_" + String(repeating: "0", count: 16 - hex.count) + hex
     }
 
     static func columnType(_ type: FieldType, _ kind: DatabaseKind) -> String {
