@@ -144,6 +144,28 @@ struct RecordTests {
         }
     }
 
+    @Test("total is right for every order: the index-served default and the counted-in-one-pass others")
+    func totals() async throws {
+        try await TestApp.run { app in
+            let root = try await app.superadminToken()
+            try await app.createCollection("posts", fields: Self.postFields, root: root)
+            let acme = try await app.register("acme")
+            for title in ["c", "a", "b"] {
+                #expect(try await app.request(.post, "/api/v1/posts", json: #"{"title":"\#(title)","priority":1}"#, token: acme.token).status == 201)
+            }
+            for sort in ["-created_at", "title", "-priority,title", "id"] {
+                let first = try await app.request(.get, "/api/v1/posts?sort=\(sort)&limit=1", token: acme.token)
+                #expect(first.int("total") == 3 && first.items.count == 1, "\(sort)")
+                let beyond = try await app.request(.get, "/api/v1/posts?sort=\(sort)&skip=5", token: acme.token)
+                #expect(beyond.int("total") == 3 && beyond.items.isEmpty, "\(sort)")
+                let none = try await app.request(.get, "/api/v1/posts?sort=\(sort)&title=zzz", token: acme.token)
+                #expect(none.int("total") == 0 && none.items.isEmpty, "\(sort)")
+            }
+            let sorted = try await app.request(.get, "/api/v1/posts?sort=title", token: acme.token)
+            #expect(sorted.items.map { $0["title"] as? String } == ["a", "b", "c"])
+        }
+    }
+
     @Test("list parameters: bad limit, sort, fields and filter are 400s; filter errors carry a position")
     func listParameters() async throws {
         try await TestApp.run { app in

@@ -89,8 +89,22 @@ public enum RecordRepository {
         if !sort.contains(where: { $0.field == "id" }) {
             select = select.orderBy(SQLIdentifier("id"), sort.last?.descending == true ? SQLDirection.descending : SQLDirection.ascending)
         }
+        // The default order (created_at) is served by the (account_id, created_at, id) index, so the page
+        // stops after `limit` rows and a separate COUNT is cheap. Any other order has to read every
+        // matching row to sort it anyway: then the same pass counts them (a window), instead of a second scan.
+        let indexOrdered = sort.allSatisfy { $0.field == "created_at" || $0.field == "id" }
+        if !indexOrdered {
+            select = select.column(SQLRaw("COUNT(*) OVER ()"), as: "snackbase_total")
+        }
         let rows = try await select.limit(limit).offset(skip).all()
-        let total = try await count.first()?.decode(column: "n", as: Int.self) ?? 0
+        let total: Int
+        if !indexOrdered, let first = rows.first {
+            total = try first.decode(column: "snackbase_total", as: Int.self)
+        } else if !indexOrdered, skip == 0 {
+            total = 0
+        } else {
+            total = try await count.first()?.decode(column: "n", as: Int.self) ?? 0
+        }
         return (try rows.map { try decode($0, in: scope) }, total)
     }
 
