@@ -213,6 +213,18 @@ struct AuthTests {
         }
     }
 
+    @Test("the limit counts an account as one whether it is named by slug or by id")
+    func rateLimitAcrossNames() async throws {
+        try await TestApp.run { app in
+            let tenant = try await app.register("acme")
+            for name in ["acme", tenant.accountID, "acme", tenant.accountID, "acme"] {
+                #expect(try await app.login(name, tenant.email, password: "Wrong-Horse-9-battery").status == 401)
+            }
+            #expect(try await app.login(tenant.accountID, tenant.email).status == 429)
+            #expect(try await app.login("acme", tenant.email).status == 429)
+        }
+    }
+
     @Test("a weaker stored hash is upgraded at login")
     func rehash() async throws {
         try await TestApp.run(argon2: Argon2Parameters(memoryKiB: 128, iterations: 2, parallelism: 1)) { app in

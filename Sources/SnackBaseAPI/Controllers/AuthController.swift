@@ -108,13 +108,15 @@ struct AuthController {
     @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> Response {
         let body = try await JSONBody.decode(LoginBody.self, from: request)
         let email = Validation.normalizedEmail(body.email)
-        let identity = body.account.lowercased() + "|" + email
+        let named = try await services.database.read { db in try await AccountRepository.find(idOrSlug: body.account, on: db) }
+        // One counter per account however it is named (slug or id), so naming it both ways gains nothing.
+        let identity = (named?.id.rawValue ?? body.account.lowercased()) + "|" + email
         if let wait = await services.loginLimiter.retryAfter(identity: identity, address: context.remoteAddress) {
             services.metrics.rateLimitHit()
             throw SnackBaseError.tooManyRequests(retryAfter: wait)
         }
         let found = try await services.database.read { db -> (Account, User)? in
-            guard let account = try await AccountRepository.find(idOrSlug: body.account, on: db),
+            guard let account = named,
                   let user = try await UserRepository.find(email: email, in: AccountScope(account.id), on: db)
             else { return nil }
             return (account, user)
