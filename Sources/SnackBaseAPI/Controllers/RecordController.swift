@@ -71,24 +71,7 @@ struct RecordController {
             data: RecordCodec.ruleValues(values.filter { sent.contains($0.key) }, collection: collection), sentFields: sent, now: target.now
         )
         try Self.require(decision)
-        let hooks = services.hooks
-        let requestID = context.requestID
-        let collections = try await services.collections.all(database: services.database)
-        let stored = try await services.database.transaction { db in
-            let missing = try await RecordRepository.missingReferences(values, in: target.scope, collections: collections, on: db)
-            guard missing.isEmpty else {
-                throw SnackBaseError.validation(missing.map { .init(field: $0, message: "must be the id of an existing record of this account") })
-            }
-            var event = RecordEvent(kind: .create, scope: target.scope, actor: target.principal, record: values, previous: nil, now: target.now, requestID: requestID)
-            try await hooks.before(&event, on: db)
-            do {
-                try await RecordRepository.insert(event.record, in: target.scope, on: db)
-            } catch where isUniqueViolation(error) {
-                throw SnackBaseError.conflict("A record with the same value of a unique field already exists")
-            }
-            try await hooks.after(event, on: db)
-            return event.record
-        }
+        let stored = try await write(.create, values, previous: nil, target: target, requestID: context.requestID)
         return JSONBody.response(.created, buffer: JSONWriter.object(visible(stored, target: target, requested: nil)))
     }
 
@@ -165,25 +148,7 @@ struct RecordController {
             sentFields: mode == .replace ? Set(collection.fields.map(\.name)) : sent, now: target.now
         )
         try Self.require(decision)
-        let hooks = services.hooks
-        let requestID = context.requestID
-        let collections = try await services.collections.all(database: services.database)
-        let updated = try await services.database.transaction { db in
-            let missing = try await RecordRepository.missingReferences(values, in: target.scope, collections: collections, on: db)
-            guard missing.isEmpty else {
-                throw SnackBaseError.validation(missing.map { .init(field: $0, message: "must be the id of an existing record of this account") })
-            }
-            var event = RecordEvent(kind: .update, scope: target.scope, actor: target.principal,
-                                    record: stored.merging(values) { _, new in new }, previous: stored, now: target.now, requestID: requestID)
-            try await hooks.before(&event, on: db)
-            do {
-                try await RecordRepository.update(id: stored["id"].flatMap(Self.text) ?? "", event.record, in: target.scope, on: db)
-            } catch where isUniqueViolation(error) {
-                throw SnackBaseError.conflict("A record with the same value of a unique field already exists")
-            }
-            try await hooks.after(event, on: db)
-            return event.record
-        }
+        let updated = try await write(.update, values, previous: stored, target: target, requestID: context.requestID)
         return JSONBody.response(.ok, buffer: JSONWriter.object(visible(updated, target: target, requested: nil)))
     }
 
@@ -193,18 +158,42 @@ struct RecordController {
         let decision = target.policy.decide(.delete, by: target.principal, on: target.scope.collection,
                                             record: RecordCodec.ruleValues(stored, collection: target.scope.collection), now: target.now)
         try Self.require(decision)
-        let hooks = services.hooks
-        let requestID = context.requestID
-        try await services.database.transaction { db in
-            var event = RecordEvent(kind: .delete, scope: target.scope, actor: target.principal, record: stored, previous: stored, now: target.now, requestID: requestID)
-            try await hooks.before(&event, on: db)
-            try await RecordRepository.delete(id: stored["id"].flatMap(Self.text) ?? "", in: target.scope, on: db)
-            try await hooks.after(event, on: db)
-        }
+        _ = try await write(.delete, [:], previous: stored, target: target, requestID: context.requestID)
         return JSONBody.noContent()
     }
 
     // MARK: helpers
+
+    /// One record write in one transaction: references checked, hooks around the statement (the
+    /// account-isolation hook first), a unique conflict as 409. Returns the record as written.
+    private func write(
+        _ kind: RecordEvent.Kind, _ values: StoredRecord, previous: StoredRecord?, target: Target, requestID: String
+    ) async throws -> StoredRecord {
+        let hooks = services.hooks
+        let collections = try await services.collections.all(database: services.database)
+        let id = previous?["id"].flatMap(Self.text) ?? ""
+        return try await services.database.transaction { db in
+            let missing = try await RecordRepository.missingReferences(values, in: target.scope, collections: collections, on: db)
+            guard missing.isEmpty else {
+                throw SnackBaseError.validation(missing.map { .init(field: $0, message: "must be the id of an existing record of this account") })
+            }
+            let record = previous.map { $0.merging(values) { _, new in new } } ?? values
+            var event = RecordEvent(kind: kind, scope: target.scope, actor: target.principal, record: record, previous: previous,
+                                    now: target.now, requestID: requestID)
+            try await hooks.before(&event, on: db)
+            do {
+                switch kind {
+                case .create: try await RecordRepository.insert(event.record, in: target.scope, on: db)
+                case .update: try await RecordRepository.update(id: id, event.record, in: target.scope, on: db)
+                case .delete: try await RecordRepository.delete(id: id, in: target.scope, on: db)
+                }
+            } catch where isUniqueViolation(error) {
+                throw SnackBaseError.conflict("A record with the same value of a unique field already exists")
+            }
+            try await hooks.after(event, on: db)
+            return event.record
+        }
+    }
 
     private func find(_ context: AppRequestContext, target: Target) async throws -> StoredRecord {
         let id = context.parameters.get("id") ?? ""
