@@ -1,7 +1,6 @@
 import ArgumentParser
 
 /// The `snackbase` executable: one binary that migrates, serves and administers.
-@main
 struct SnackBaseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "snackbase",
