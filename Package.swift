@@ -49,11 +49,13 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // One variadic SQLite call Swift cannot make (see CSQLiteShim.h).
+        .target(name: "CSQLiteShim"),
         // The only target that talks to a database.
         .target(
             name: "SnackBaseStore",
             dependencies: [
-                "SnackBaseCore", "SnackBaseRules",
+                "SnackBaseCore", "SnackBaseRules", "CSQLiteShim",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "SQLiteKit", package: "sqlite-kit"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
@@ -117,6 +119,7 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SQLKit", package: "sql-kit"),
             ],
             swiftSettings: strict
         ),

@@ -4,6 +4,9 @@ import SQLiteNIO
 /// True when `error` is the database refusing a duplicate value of a unique key;
 /// callers turn that into a 409 instead of checking first (which would race).
 public func isUniqueViolation(_ error: any Error) -> Bool {
+    if let error = error as? SQLiteFailure {
+        return error.isUniqueViolation
+    }
     if let error = error as? SQLiteError {
         switch error.reason {
         case .constraintUniqueFailed, .constraintPrimaryKeyFailed: return true

@@ -1,0 +1,304 @@
+import CSQLiteShim
+import Logging
+import NIOCore
+import SQLKit
+import SQLiteKit
+import SQLiteNIO
+import Synchronization
+import VaporCSQLite
+
+/// One SQLite connection used directly through the C API, on the calling thread.
+///
+/// SQLiteNIO runs every statement on a thread pool and prepares it anew each time; on the hot
+/// paths (a record by id is two short queries) the thread hops and the SQL parsing cost more than
+/// the queries themselves. Here a statement is prepared once per distinct SQL text and kept;
+/// each execution binds, steps and resets it while holding the connection's lock. A call never
+/// suspends while it holds the lock, so it cannot deadlock with other tasks.
+///
+/// The SQL text comes from SQLKit's serializer (identifiers from the stored schema, `?` for every
+/// value); the values are bound, never spliced.
+final class SQLiteLink: Sendable {
+    /// Statements kept per connection; past this, the cache is emptied and starts over (SQL text
+    /// varies only with the shape of a query, so a real workload stays well under it).
+    static let statementCacheLimit = 256
+
+    private struct State: ~Copyable {
+        let handle: OpaquePointer
+        var statements: [String: OpaquePointer] = [:]
+        var columns: [String: SQLiteColumnNames] = [:]
+        var closed = false
+    }
+
+    private let state: Mutex<State>
+    let path: String
+
+    init(path: String, readOnly: Bool) throws {
+        var handle: OpaquePointer?
+        let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
+            | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
+        let status = sqlite_nio_sqlite3_open_v2(path, &handle, flags, nil)
+        guard status == SQLITE_OK, let handle else {
+            let message = handle.map { String(cString: sqlite_nio_sqlite3_errmsg($0)) } ?? "out of memory"
+            if let handle { sqlite_nio_sqlite3_close(handle) }
+            throw SQLiteFailure(code: status, message: "cannot open \(path): \(message)")
+        }
+        // Plans must not depend on bound values, or a cached statement is re-prepared on every bind.
+        let qpsg = snackbase_sqlite_enable_qpsg(UnsafeMutableRawPointer(handle))
+        guard qpsg == SQLITE_OK else {
+            sqlite_nio_sqlite3_close(handle)
+            throw SQLiteFailure(code: qpsg, message: "cannot configure \(path)")
+        }
+        self.path = path
+        self.state = Mutex(State(handle: handle))
+    }
+
+    /// Runs one statement: prepares it (or takes it from the cache), binds `binds`, and hands
+    /// every result row to `onRow`.
+    func run(_ sql: String, _ binds: [SQLiteData], _ onRow: (SQLiteResultRow) throws -> Void) throws {
+        try state.withLock { state in
+            guard !state.closed else { throw SQLiteFailure(code: SQLITE_MISUSE, message: "connection closed") }
+            let handle = state.handle
+            let statement: OpaquePointer
+            if let cached = state.statements[sql] {
+                statement = cached
+            } else {
+                if state.statements.count >= Self.statementCacheLimit {
+                    for (_, old) in state.statements { sqlite_nio_sqlite3_finalize(old) }
+                    state.statements.removeAll(keepingCapacity: true)
+                    state.columns.removeAll(keepingCapacity: true)
+                }
+                var prepared: OpaquePointer?
+                let status = sqlite_nio_sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &prepared, nil)
+                guard status == SQLITE_OK, let prepared else {
+                    throw SQLiteFailure(code: status, message: String(cString: sqlite_nio_sqlite3_errmsg(handle)))
+                }
+                statement = prepared
+                state.statements[sql] = prepared
+            }
+            defer {
+                sqlite_nio_sqlite3_reset(statement)
+                sqlite_nio_sqlite3_clear_bindings(statement)
+            }
+            try Self.bind(binds, to: statement, handle: handle)
+            var names: SQLiteColumnNames?
+            while true {
+                let status = sqlite_nio_sqlite3_step(statement)
+                if status == SQLITE_DONE { return }
+                guard status == SQLITE_ROW else {
+                    throw SQLiteFailure(code: sqlite_nio_sqlite3_extended_errcode(handle), message: String(cString: sqlite_nio_sqlite3_errmsg(handle)))
+                }
+                if names == nil {
+                    // The names are kept with the statement, and read again whenever SQLite has
+                    // re-prepared it (a schema change: a column dropped and another added keeps the count).
+                    let prepared = sqlite_nio_sqlite3_stmt_status(statement, SQLITE_STMTSTATUS_REPREPARE, 0)
+                    if let known = state.columns[sql], known.preparation == prepared {
+                        names = known
+                    } else {
+                        let count = Int(sqlite_nio_sqlite3_column_count(statement))
+                        let fresh = SQLiteColumnNames(
+                            (0..<count).map { String(cString: sqlite_nio_sqlite3_column_name(statement, Int32($0))) }, preparation: prepared
+                        )
+                        state.columns[sql] = fresh
+                        names = fresh
+                    }
+                }
+                try onRow(SQLiteResultRow(names: names!, values: try Self.values(of: statement, count: names!.names.count)))
+            }
+        }
+    }
+
+    func close() {
+        state.withLock { state in
+            guard !state.closed else { return }
+            for (_, statement) in state.statements { sqlite_nio_sqlite3_finalize(statement) }
+            state.statements.removeAll()
+            sqlite_nio_sqlite3_close_v2(state.handle)
+            state.closed = true
+        }
+    }
+
+    deinit {
+        close()
+    }
+
+    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+    private static func bind(_ binds: [SQLiteData], to statement: OpaquePointer, handle: OpaquePointer) throws {
+        for (offset, value) in binds.enumerated() {
+            let index = Int32(offset + 1)
+            let status: Int32
+            switch value {
+            case .integer(let integer):
+                status = sqlite_nio_sqlite3_bind_int64(statement, index, Int64(integer))
+            case .float(let double):
+                status = sqlite_nio_sqlite3_bind_double(statement, index, double)
+            case .text(let text):
+                status = sqlite_nio_sqlite3_bind_text64(statement, index, text, UInt64(text.utf8.count), transient, UInt8(SQLITE_UTF8))
+            case .blob(let buffer):
+                status = buffer.withUnsafeReadableBytes {
+                    sqlite_nio_sqlite3_bind_blob64(statement, index, $0.baseAddress ?? UnsafeRawPointer(bitPattern: 1), UInt64($0.count), transient)
+                }
+            case .null:
+                status = sqlite_nio_sqlite3_bind_null(statement, index)
+            }
+            guard status == SQLITE_OK else {
+                throw SQLiteFailure(code: status, message: String(cString: sqlite_nio_sqlite3_errmsg(handle)))
+            }
+        }
+    }
+
+    private static func values(of statement: OpaquePointer, count: Int) throws -> [SQLiteData] {
+        var values: [SQLiteData] = []
+        values.reserveCapacity(count)
+        for column in 0..<Int32(count) {
+            switch sqlite_nio_sqlite3_column_type(statement, column) {
+            case SQLITE_INTEGER:
+                values.append(.integer(Int(sqlite_nio_sqlite3_column_int64(statement, column))))
+            case SQLITE_FLOAT:
+                values.append(.float(sqlite_nio_sqlite3_column_double(statement, column)))
+            case SQLITE_TEXT:
+                let length = Int(sqlite_nio_sqlite3_column_bytes(statement, column))
+                guard let text = sqlite_nio_sqlite3_column_text(statement, column) else {
+                    values.append(.text(""))
+                    continue
+                }
+                values.append(.text(String(decoding: UnsafeBufferPointer(start: text, count: length), as: UTF8.self)))
+            case SQLITE_BLOB:
+                let length = Int(sqlite_nio_sqlite3_column_bytes(statement, column))
+                var buffer = ByteBufferAllocator().buffer(capacity: length)
+                if let blob = sqlite_nio_sqlite3_column_blob(statement, column) {
+                    buffer.writeBytes(UnsafeRawBufferPointer(start: blob, count: length))
+                }
+                values.append(.blob(buffer))
+            default:
+                values.append(.null)
+            }
+        }
+        return values
+    }
+}
+
+/// An error SQLite reported, with its extended result code.
+public struct SQLiteFailure: Error, CustomStringConvertible, Sendable {
+    public let code: Int32
+    public let message: String
+
+    public var description: String { "SQLite error \(code): \(message)" }
+
+    /// A UNIQUE or PRIMARY KEY constraint refused the write.
+    public var isUniqueViolation: Bool {
+        code == 2067 /* SQLITE_CONSTRAINT_UNIQUE */ || code == 1555 /* SQLITE_CONSTRAINT_PRIMARYKEY */
+    }
+}
+
+/// The column names of one statement's results, shared by all its rows.
+final class SQLiteColumnNames: Sendable {
+    let names: [String]
+    let index: [String: Int]
+    /// How many times SQLite had re-prepared the statement when the names were read.
+    let preparation: Int32
+
+    init(_ names: [String], preparation: Int32) {
+        self.names = names
+        self.preparation = preparation
+        self.index = Dictionary(names.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+}
+
+/// One result row, decoded the way SQLiteKit decodes its own rows.
+struct SQLiteResultRow: SQLRow {
+    let names: SQLiteColumnNames
+    let values: [SQLiteData]
+
+    var allColumns: [String] { names.names }
+
+    func contains(column: String) -> Bool {
+        names.index[column] != nil
+    }
+
+    func value(_ column: String) throws -> SQLiteData {
+        guard let offset = names.index[column] else { throw MissingColumn(column: column) }
+        return values[offset]
+    }
+
+    func decodeNil(column: String) throws -> Bool {
+        if case .null = try value(column) { return true }
+        return false
+    }
+
+    func decode<D: Decodable>(column: String, as type: D.Type) throws -> D {
+        let data = try value(column)
+        // The common shapes first; anything else goes through SQLiteKit's decoder.
+        switch data {
+        case .text(let text):
+            if let text = text as? D { return text }
+            if let text = Optional(text) as? D { return text }
+        case .float(let double):
+            if let double = double as? D { return double }
+            if let double = Optional(double) as? D { return double }
+        case .integer(let integer):
+            if let integer = integer as? D { return integer }
+            if let integer = Optional(integer) as? D { return integer }
+        case .null:
+            if let none = Optional<String>.none as? D { return none }
+            if let none = Optional<Double>.none as? D { return none }
+        case .blob:
+            break
+        }
+        return try SQLiteDataDecoder().decode(D.self, from: data)
+    }
+
+    struct MissingColumn: Error, CustomStringConvertible {
+        let column: String
+        var description: String { "no column \(column) in the result" }
+    }
+}
+
+/// SQLKit's view of a ``SQLiteLink``: the same serializer, dialect and bind encoding as
+/// SQLiteKit, executed synchronously through the link.
+struct SQLiteLinkDatabase: SQLDatabase {
+    enum Target: Sendable {
+        /// The write connection, inside a transaction that holds it.
+        case writer(SQLiteLink)
+        /// Any idle read connection, per statement.
+        case readers(SQLiteReaderPool)
+    }
+
+    let target: Target
+    let logger: Logger
+    let eventLoop: any EventLoop
+    var dialect: any SQLDialect { SQLiteDialect() }
+    var queryLogLevel: Logger.Level? { .trace }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) -> EventLoopFuture<Void> {
+        eventLoop.makeCompletedFuture { try run(query, onRow) }
+    }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) async throws {
+        try run(query, onRow)
+    }
+
+    func withSession<R>(_ closure: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        try await closure(self)
+    }
+
+    private func run(_ query: any SQLExpression, _ onRow: (any SQLRow) -> ()) throws {
+        var serializer = SQLSerializer(database: self)
+        query.serialize(to: &serializer)
+        let encoder = SQLiteDataEncoder()
+        let binds = try serializer.binds.map { bind -> SQLiteData in
+            switch bind {
+            case let text as String: .text(text)
+            case let double as Double: .float(double)
+            case let integer as Int: .integer(integer)
+            default: try encoder.encode(bind)
+            }
+        }
+        switch target {
+        case .writer(let link):
+            try link.run(serializer.sql, binds) { onRow($0) }
+        case .readers(let pool):
+            try pool.withLink { try $0.run(serializer.sql, binds) { onRow($0) } }
+        }
+    }
+}

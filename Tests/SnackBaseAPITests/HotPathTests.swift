@@ -1,0 +1,115 @@
+import Foundation
+import SQLKit
+import SnackBaseAuth
+import SnackBaseCore
+import SnackBaseStore
+import Testing
+
+/// The shortcuts taken on the hot paths must not change an answer: SQLite statements are prepared
+/// once and kept, and a token verified once is not verified again.
+@Suite struct HotPathTests {
+    // MARK: SQLite statement cache
+
+    @Test func cachedStatementFollowsSchemaChanges() async throws {
+        try await TestDatabase.with(.sqlite) { database in
+            try await database.transaction { db in
+                try await db.raw("CREATE TABLE t (id TEXT PRIMARY KEY, a TEXT, b TEXT)").run()
+                try await db.raw("INSERT INTO t (id, a, b) VALUES (\(bind: "1"), \(bind: "A"), \(bind: "B"))").run()
+            }
+            for _ in 0..<3 {
+                let row = try #require(try await database.read { db in try await db.raw("SELECT * FROM t").first() })
+                #expect(try row.decode(column: "a", as: String.self) == "A")
+            }
+            // Same number of columns, different names: the cached statement's names must not be reused.
+            try await database.transaction { db in
+                try await db.raw("ALTER TABLE t DROP COLUMN a").run()
+                try await db.raw("ALTER TABLE t ADD COLUMN c TEXT").run()
+                try await db.raw("UPDATE t SET c = \(bind: "C")").run()
+            }
+            for _ in 0..<3 {
+                let row = try #require(try await database.read { db in try await db.raw("SELECT * FROM t").first() })
+                #expect(!row.contains(column: "a"))
+                #expect(row.allColumns == ["id", "b", "c"])
+                #expect(try row.decode(column: "b", as: String.self) == "B")
+                #expect(try row.decode(column: "c", as: String.self) == "C")
+            }
+        }
+    }
+
+    @Test func boundValuesRoundTripAndConstraintsReport() async throws {
+        try await TestDatabase.with(.sqlite) { database in
+            let hostile = "x'); DROP TABLE t; -- \u{00e9}\u{1F600}"
+            try await database.transaction { db in
+                try await db.raw("CREATE TABLE t (id TEXT PRIMARY KEY, v TEXT, n REAL, i INTEGER)").run()
+                try await db.raw("INSERT INTO t (id, v, n, i) VALUES (\(bind: "1"), \(bind: hostile), \(bind: 2.5), \(bind: 7))").run()
+                try await db.raw("INSERT INTO t (id, v) VALUES (\(bind: "2"), NULL)").run()
+            }
+            let rows = try await database.read { db in try await db.raw("SELECT * FROM t ORDER BY id").all() }
+            #expect(rows.count == 2)
+            #expect(try rows[0].decode(column: "v", as: String.self) == hostile)
+            #expect(try rows[0].decode(column: "n", as: Double.self) == 2.5)
+            #expect(try rows[0].decode(column: "i", as: Int.self) == 7)
+            #expect(try rows[1].decode(column: "v", as: String?.self) == nil)
+            #expect(try rows[1].decodeNil(column: "n"))
+            await #expect(throws: (any Error).self) { try rows[0].decode(column: "missing", as: String.self) }
+
+            let duplicate = await #expect(throws: (any Error).self) {
+                try await database.transaction { db in try await db.raw("INSERT INTO t (id) VALUES (\(bind: "1"))").run() }
+            }
+            #expect(duplicate.map(isUniqueViolation) == true)
+            // The failed transaction rolled back and the connection is usable.
+            let count = try await database.read { db in try await db.raw("SELECT COUNT(*) AS n FROM t").first()?.decode(column: "n", as: Int.self) }
+            #expect(count == 2)
+        }
+    }
+
+    @Test func concurrentReadsEachGetTheirOwnConnection() async throws {
+        try await TestDatabase.with(.sqlite) { database in
+            try await database.transaction { db in
+                try await db.raw("CREATE TABLE t (id INTEGER PRIMARY KEY)").run()
+                for id in 0..<100 { try await db.raw("INSERT INTO t (id) VALUES (\(bind: id))").run() }
+            }
+            let sums = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<64 {
+                    group.addTask {
+                        try await database.read { db in
+                            try await db.raw("SELECT SUM(id) AS s FROM t").first()?.decode(column: "s", as: Int.self) ?? -1
+                        }
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(sums.count == 64)
+            #expect(sums.allSatisfy { $0 == 4950 })
+        }
+    }
+
+    // MARK: verified-token memory
+
+    @Test func aRememberedTokenIsStillCheckedForExpiryAndKind() async throws {
+        let tokens = await TokenService(secret: Array(repeating: 7, count: 32), accessTTL: 60)
+        let now = Date()
+        let pair = try await tokens.issuePair(userID: "usr_1", accountID: try #require(AccountID("AB1234")), family: "fam_1", now: now)
+        #expect(try await tokens.verify(pair.access, expecting: .access, now: now).subject == "usr_1")
+        #expect(try await tokens.verify(pair.access, expecting: .access, now: now).subject == "usr_1")
+        await #expect(throws: SnackBaseError.unauthorized("Token expired")) {
+            try await tokens.verify(pair.access, expecting: .access, now: now.addingTimeInterval(60 + Double(TokenService.leeway) + 1))
+        }
+        await #expect(throws: SnackBaseError.unauthorized("Invalid token")) {
+            try await tokens.verify(pair.access, expecting: .refresh, now: now)
+        }
+        // A token that differs in one character of its signature is verified in full, and refused.
+        // (Not the last character: its low bits are padding in base64.)
+        var characters = Array(pair.access)
+        characters[characters.count - 5] = characters[characters.count - 5] == "A" ? "B" : "A"
+        let tampered = String(characters)
+        await #expect(throws: SnackBaseError.unauthorized("Invalid token")) {
+            try await tokens.verify(tampered, expecting: .access, now: now)
+        }
+        // Another key never accepts it, whatever this service remembers.
+        let other = await TokenService(secret: Array(repeating: 8, count: 32), accessTTL: 60)
+        await #expect(throws: SnackBaseError.unauthorized("Invalid token")) {
+            try await other.verify(pair.access, expecting: .access, now: now)
+        }
+    }
+}
