@@ -1,6 +1,7 @@
 import Foundation
 import JWTKit
 import SnackBaseCore
+import Synchronization
 
 /// Issues and verifies SnackBase's JWTs: HS256 only, signed with the configured secret.
 ///
@@ -12,6 +13,7 @@ public struct TokenService: Sendable {
     public static let leeway: Int = 30
 
     private let keys: JWTKeyCollection
+    private let verified = VerifiedTokens()
     public let accessTTL: Int
     public let refreshTTL: Int
 
@@ -52,16 +54,22 @@ public struct TokenService: Sendable {
 
     /// The verified claims of `token`, or a 401.
     public func verify(_ token: String, expecting kind: Claims.Kind, now: Date = Date()) async throws(SnackBaseError) -> Claims {
-        guard Self.headerAlgorithm(of: token) == "HS256" else { throw .unauthorized("Invalid token") }
         let claims: Claims
-        do {
-            claims = try await keys.verify(token, as: Claims.self)
-        } catch {
-            throw .unauthorized("Invalid token")
+        if let known = verified.claims(of: token) {
+            claims = known
+        } else {
+            guard Self.headerAlgorithm(of: token) == "HS256" else { throw .unauthorized("Invalid token") }
+            do {
+                claims = try await keys.verify(token, as: Claims.self)
+            } catch {
+                throw .unauthorized("Invalid token")
+            }
+            guard claims.issuer == Self.issuer, AccountID(claims.accountID) != nil, !claims.subject.isEmpty else {
+                throw .unauthorized("Invalid token")
+            }
+            verified.remember(token, claims)
         }
-        guard claims.type == kind, claims.issuer == Self.issuer, AccountID(claims.accountID) != nil, !claims.subject.isEmpty else {
-            throw .unauthorized("Invalid token")
-        }
+        guard claims.type == kind else { throw .unauthorized("Invalid token") }
         guard claims.expiresAt + Self.leeway >= Int(now.timeIntervalSince1970) else {
             throw .unauthorized("Token expired")
         }
@@ -82,5 +90,27 @@ public struct TokenService: Sendable {
         var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while base64.count % 4 != 0 { base64.append("=") }
         return Data(base64Encoded: base64)
+    }
+}
+
+/// Tokens whose signature and header this process has already checked, with their claims: a
+/// client sends the same access token with every request, and checking it again (two JSON
+/// decodes and an HMAC) cost more than the rest of a by-id read. Only a byte-identical token
+/// string hits, so nothing is trusted that was not verified with this key; the expiry and the
+/// kind are checked on every use, and revocation is the caller's database check as before.
+final class VerifiedTokens: Sendable {
+    /// Past this many tokens the memory is emptied and refilled (at most a few MiB).
+    static let limit = 4096
+    private let known = Mutex<[String: Claims]>([:])
+
+    func claims(of token: String) -> Claims? {
+        known.withLock { $0[token] }
+    }
+
+    func remember(_ token: String, _ claims: Claims) {
+        known.withLock { known in
+            if known.count >= Self.limit { known.removeAll(keepingCapacity: true) }
+            known[token] = claims
+        }
     }
 }

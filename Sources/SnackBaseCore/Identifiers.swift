@@ -55,15 +55,21 @@ public enum SecureID {
 
     public static func randomHex(bytes count: Int) -> String {
         var rng = SystemRandomNumberGenerator()
-        let digits = Array("0123456789abcdef")
-        var text = ""
-        text.reserveCapacity(count * 2)
-        for _ in 0..<count {
-            let byte = UInt8.random(in: 0...255, using: &rng)
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0f)])
+        let digits: StaticString = "0123456789abcdef"
+        return String(unsafeUninitializedCapacity: count * 2) { text in
+            digits.withUTF8Buffer { digits in
+                var word: UInt64 = 0
+                for index in 0..<count {
+                    // One call to the generator per 8 bytes (each call is a system call).
+                    if index % 8 == 0 { word = rng.next() }
+                    let byte = Int(word & 0xff)
+                    word >>= 8
+                    text[2 * index] = digits[byte >> 4]
+                    text[2 * index + 1] = digits[byte & 0x0f]
+                }
+            }
+            return count * 2
         }
-        return text
     }
 }
 
