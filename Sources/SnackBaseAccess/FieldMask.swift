@@ -9,9 +9,15 @@ public enum FieldMask {
     /// Nil means every field (some permission restricts nothing).
     public static func readable(_ permissions: [CompiledPermission], collection: CollectionSchema, context: RuleContext, record: [String: RuleValue]) -> Set<String>? {
         var union: Set<String> = ["id"]
+        // A granting permission that limits no field shows every field (the loop below would reach
+        // `fields == all` for it too, after building the sets).
+        for compiled in permissions where compiled.permission.fields == nil && compiled.permission.excludedFields.isEmpty
+            && compiled.fieldReadRules.isEmpty {
+            return nil
+        }
+        let all = Set(CollectionSchema.systemFields + collection.fields.map(\.name))
         for compiled in permissions {
             let permission = compiled.permission
-            let all = Set(CollectionSchema.systemFields + collection.fields.map(\.name))
             var fields = permission.fields.map { Set($0).intersection(all) } ?? all
             fields.subtract(permission.excludedFields)
             for (field, state) in compiled.fieldReadRules where fields.contains(field) {

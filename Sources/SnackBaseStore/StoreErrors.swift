@@ -19,3 +19,15 @@ public func isUniqueViolation(_ error: any Error) -> Bool {
     }
     return false
 }
+
+/// True when `error` is the database refusing a table or index name that another table or index
+/// already has (PostgreSQL also when two long names agree in their first 63 bytes).
+public func isDuplicateRelation(_ error: any Error) -> Bool {
+    if let error = error as? SQLiteFailure {
+        return error.code == 1 /* SQLITE_ERROR */ && (error.message.hasSuffix("already exists") || error.message.hasPrefix("there is already"))
+    }
+    if let error = error as? PSQLError {
+        return error.serverInfo?[.sqlState] == "42P07"
+    }
+    return false
+}

@@ -182,3 +182,33 @@ struct RecordTests {
         }
     }
 }
+
+@Suite struct CollectionNameClashTests {
+    @Test("a collection whose table name is already an index or (PostgreSQL) a truncated table name is a 409")
+    func tableNameTaken() async throws {
+        try await TestApp.run { app in
+            let root = try await app.superadminToken()
+            let fields = #"[{"name":"title","type":"text"}]"#
+            try await app.createCollection("posts", fields: fields, root: root)
+            // `col_posts_by_account_created` is the name of an index of `posts`.
+            let clash = try await app.request(.post, "/api/v1/collections",
+                                              json: #"{"name":"posts_by_account_created","schema":{"fields":\#(fields)}}"#, token: root)
+            #expect(clash.status == 409, "\(clash.text)")
+            #expect(try await app.request(.get, "/api/v1/collections/posts_by_account_created", token: root).status == 404)
+
+            // Two names of 63 characters that differ only in the last: PostgreSQL keeps 63 bytes of
+            // `col_<name>`, so there they would be one table; SQLite keeps both.
+            let long = String(repeating: "a", count: 62)
+            try await app.createCollection(long + "x", fields: fields, root: root)
+            let second = try await app.request(.post, "/api/v1/collections", json: #"{"name":"\#(long)y","schema":{"fields":\#(fields)}}"#, token: root)
+            switch app.services.database.kind {
+            case .sqlite: #expect(second.status == 201, "\(second.text)")
+            case .postgres: #expect(second.status == 409, "\(second.text)")
+            }
+            // Nothing of the refused collections was left behind, and the first still works.
+            let acme = try await app.register("acme")
+            let created = try await app.request(.post, "/api/v1/records/\(long)x", json: #"{"title":"kept"}"#, token: acme.token)
+            #expect(created.status == 201, "\(created.text)")
+        }
+    }
+}

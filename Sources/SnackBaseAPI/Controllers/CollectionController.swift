@@ -65,6 +65,10 @@ struct CollectionController {
                 try await CollectionRepository.create(collection, kind: kind, on: db)
             } catch where isUniqueViolation(error) {
                 throw SnackBaseError.conflict("A collection named \(collection.name) already exists")
+            } catch where isDuplicateRelation(error) {
+                // Its table name is taken by another collection's index (`posts` has `col_posts_by_account_created`)
+                // or, on PostgreSQL, by a collection whose name starts with the same 59 characters.
+                throw SnackBaseError.conflict("The collection name \(collection.name) cannot be used: its table name is taken by another collection's table or index")
             }
             try await AuditLog.append(AuditEvent("collection.create", in: principal.accountID, by: principal, status: 201, collection: collection.name,
                                                  recordID: collection.id, changes: collection.createdChanges), on: db)

@@ -127,7 +127,7 @@ struct RecordController {
         }
         let items = rows.map { row -> [String: JSONValue] in
             let visible = everything ? nil : target.policy.visibleFields(
-                of: RecordCodec.ruleValues(row, collection: collection), readers: readers, principal: target.principal, collection: collection, now: target.now
+                of: RecordCodec.ruleValues(row, collection: collection), readers: readers, context: ruleContext, collection: collection
             )
             return Self.narrow(RecordCodec.json(row, collection: collection, visible: visible), to: requested)
         }

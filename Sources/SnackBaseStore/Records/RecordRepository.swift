@@ -133,8 +133,15 @@ public enum RecordRepository {
 
     static func decode(_ row: any SQLRow, in scope: RecordScope) throws -> StoredRecord {
         var record: StoredRecord = [:]
+        record.reserveCapacity(scope.columns.count)
+        let direct = row as? SQLiteResultRow
         for column in scope.columns {
             guard let type = scope.type(of: column) else { continue }
+            // SQLite's own values, read without going through Decodable when their type is the expected one.
+            if let direct, let value = direct.storedValue(column, as: type) {
+                record[column] = value
+                continue
+            }
             switch type {
             case .number: record[column] = .number(try row.decode(column: column, as: Double?.self))
             case .boolean: record[column] = .bool(try row.decode(column: column, as: Bool?.self))
@@ -142,5 +149,26 @@ public enum RecordRepository {
             }
         }
         return record
+    }
+}
+
+extension SQLiteResultRow {
+    /// The column as a ``StoredValue`` of `type` when SQLite holds exactly that kind of value
+    /// (or NULL); nil for anything else, which the caller decodes the general way.
+    func storedValue(_ column: String, as type: FieldType) -> StoredValue? {
+        guard let offset = names.index[column] else { return nil }
+        switch (type, values[offset]) {
+        case (.number, .float(let number)): return .number(number)
+        case (.number, .integer(let number)): return .number(Double(number))
+        case (.number, .null): return .number(nil)
+        case (.boolean, .integer(let flag)) where flag == 0 || flag == 1: return .bool(flag == 1)
+        case (.boolean, .null): return .bool(nil)
+        case (.text, .text(let text)), (.datetime, .text(let text)), (.email, .text(let text)),
+             (.url, .text(let text)), (.json, .text(let text)), (.reference, .text(let text)):
+            return .text(text)
+        case (.text, .null), (.datetime, .null), (.email, .null), (.url, .null), (.json, .null), (.reference, .null):
+            return .text(nil)
+        default: return nil
+        }
     }
 }
