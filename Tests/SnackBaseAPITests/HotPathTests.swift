@@ -84,6 +84,39 @@ import Testing
         }
     }
 
+    // MARK: group commit
+
+    /// SQLite's transactions share commits (WriteBatcher); each must still commit or fail alone.
+    @Test func concurrentTransactionsCommitOrFailEachOnTheirOwn() async throws {
+        try await TestDatabase.with(.sqlite) { database in
+            try await database.transaction { db in try await db.raw("CREATE TABLE t (id INTEGER PRIMARY KEY)").run() }
+            let outcomes = try await withThrowingTaskGroup(of: (Int, Bool).self) { group in
+                for id in 0..<200 {
+                    group.addTask {
+                        do {
+                            try await database.transaction { db in
+                                try await db.raw("INSERT INTO t (id) VALUES (\(bind: id))").run()
+                                if id % 3 == 0 { throw TestFailure("refused after writing") }
+                                if id % 7 == 0 { try await db.raw("INSERT INTO t (id) VALUES (\(bind: id))").run() }
+                            }
+                            return (id, true)
+                        } catch {
+                            return (id, false)
+                        }
+                    }
+                }
+                return try await group.reduce(into: [Int: Bool]()) { $0[$1.0] = $1.1 }
+            }
+            let stored = try await database.read { db in
+                try await db.raw("SELECT id FROM t").all().map { try $0.decode(column: "id", as: Int.self) }
+            }
+            let expected = Set((0..<200).filter { $0 % 3 != 0 && $0 % 7 != 0 })
+            #expect(Set(stored) == expected)
+            #expect(Set(outcomes.filter(\.value).map(\.key)) == expected)
+            #expect(stored.count == expected.count)
+        }
+    }
+
     // MARK: verified-token memory
 
     @Test func aRememberedTokenIsStillCheckedForExpiryAndKind() async throws {

@@ -11,7 +11,7 @@ public final class SQLiteStore: Database {
     public let kind = DatabaseKind.sqlite
     private let writer: SQLiteLink
     private let readers: SQLiteReaderPool
-    private let gate = SerialGate()
+    private let batcher: WriteBatcher
     private let logger: Logger
     private let eventLoop: any EventLoop
 
@@ -22,25 +22,17 @@ public final class SQLiteStore: Database {
         for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000"] {
             try writer.run(pragma, []) { _ in }
         }
+        batcher = WriteBatcher(writer: writer)
         readers = SQLiteReaderPool(path: path)
         // Open one reader now so that a database the process cannot read fails the start.
         try readers.withLink { _ in }
     }
 
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        let writer = self.writer
         let db = SQLiteLinkDatabase(target: .writer(writer), logger: logger, eventLoop: eventLoop)
-        return try await gate.withLock {
-            try writer.run("BEGIN IMMEDIATE", []) { _ in }
-            do {
-                let value = try await body(db)
-                try writer.run("COMMIT", []) { _ in }
-                return value
-            } catch {
-                try? writer.run("ROLLBACK", []) { _ in }
-                throw error
-            }
-        }
+        let value = try await batcher.submit { try await body(db) }
+        guard let value = value as? T else { throw SQLiteFailure(code: SQLITE_INTERNAL_CODE, message: "transaction result of the wrong type") }
+        return value
     }
 
     public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
@@ -52,9 +44,130 @@ public final class SQLiteStore: Database {
     }
 
     public func shutdown() async {
-        await gate.acquire()
+        await batcher.close()
         writer.close()
         readers.close()
+    }
+}
+
+private let SQLITE_INTERNAL_CODE: Int32 = 2
+
+/// Group commit: the transactions that arrive while one batch is being written are run together
+/// in the next batch, one after another, each inside its own savepoint, under a single
+/// `BEGIN IMMEDIATE … COMMIT`. A transaction that throws is rolled back to its savepoint and
+/// fails alone; the others of its batch commit. Every caller is answered only after the COMMIT
+/// of its batch (or with the error that ended it), so an answer still means "durable as
+/// configured", exactly as with one commit per transaction, but a burst of writes pays for the
+/// commit (WAL frames and checkpoints) once instead of once per write.
+final class WriteBatcher: Sendable {
+    private struct Job: Sendable {
+        let body: @Sendable () async throws -> any Sendable
+        let answer: CheckedContinuation<any Sendable, any Error>
+    }
+    private struct State {
+        var pending: [Job] = []
+        var writing = false
+        var closed = false
+        var idle: [CheckedContinuation<Void, Never>] = []
+    }
+
+    /// At most this many transactions share one commit, so an answer never waits for an unbounded queue.
+    static let batchLimit = 64
+    private let writer: SQLiteLink
+    private let state = Mutex(State())
+
+    init(writer: SQLiteLink) {
+        self.writer = writer
+    }
+
+    func submit(_ body: @escaping @Sendable () async throws -> any Sendable) async throws -> any Sendable {
+        try await withCheckedThrowingContinuation { answer in
+            let start = state.withLock { state -> Bool? in
+                guard !state.closed else { return nil }
+                state.pending.append(Job(body: body, answer: answer))
+                if state.writing { return false }
+                state.writing = true
+                return true
+            }
+            switch start {
+            case nil: answer.resume(throwing: SQLiteFailure(code: 21, message: "database closed"))
+            case true?: Task { await self.writeBatches() }
+            case false?: break
+            }
+        }
+    }
+
+    /// Waits for the batch being written and refuses new transactions.
+    func close() async {
+        await withCheckedContinuation { done in
+            let finished = state.withLock { state -> Bool in
+                state.closed = true
+                if state.writing { state.idle.append(done); return false }
+                return true
+            }
+            if finished { done.resume() }
+        }
+    }
+
+    private func writeBatches() async {
+        while true {
+            let batch = state.withLock { state -> [Job] in
+                let batch = Array(state.pending.prefix(Self.batchLimit))
+                state.pending.removeFirst(batch.count)
+                if batch.isEmpty { state.writing = false }
+                return batch
+            }
+            if batch.isEmpty {
+                for done in state.withLock({ state in defer { state.idle.removeAll() }; return state.idle }) { done.resume() }
+                return
+            }
+            for (job, result) in zip(batch, await write(batch)) {
+                job.answer.resume(with: result)
+            }
+        }
+    }
+
+    /// Runs the jobs in one transaction; returns each job's outcome once the transaction has ended.
+    private func write(_ batch: [Job]) async -> [Result<any Sendable, any Error>] {
+        do {
+            try writer.run("BEGIN IMMEDIATE", []) { _ in }
+        } catch {
+            return batch.map { _ in .failure(error) }
+        }
+        var results: [Result<any Sendable, any Error>] = []
+        for job in batch {
+            do {
+                try writer.run("SAVEPOINT snackbase_job", []) { _ in }
+            } catch {
+                return abandon(batch, error)
+            }
+            do {
+                let value = try await job.body()
+                try writer.run("RELEASE snackbase_job", []) { _ in }
+                results.append(.success(value))
+            } catch {
+                do {
+                    try writer.run("ROLLBACK TO snackbase_job", []) { _ in }
+                    try writer.run("RELEASE snackbase_job", []) { _ in }
+                } catch let rollback {
+                    // The savepoint could not be undone on its own: nothing of the batch may commit.
+                    return abandon(batch, rollback)
+                }
+                results.append(.failure(error))
+            }
+        }
+        do {
+            try writer.run("COMMIT", []) { _ in }
+        } catch {
+            return abandon(batch, error)
+        }
+        return results
+    }
+
+    /// Rolls the whole batch back; every job fails with `error` (none of them committed).
+    private func abandon(_ batch: [Job], _ error: any Error) -> [Result<any Sendable, any Error>] {
+        try? writer.run("ROLLBACK", []) { _ in }
+        return batch.map { _ in .failure(error) }
     }
 }
 
