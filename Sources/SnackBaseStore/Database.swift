@@ -23,6 +23,9 @@ public protocol Database: Sendable {
     func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
     /// Runs `body` with a session for reads.
     func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
+    /// Record-list totals remembered until the next write, where every write passes through this
+    /// process (SQLite); nil elsewhere.
+    var listTotals: ListTotals? { get }
     /// True when the database answers a trivial query.
     func ping() async -> Bool
     func shutdown() async

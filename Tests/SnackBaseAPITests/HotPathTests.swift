@@ -117,6 +117,38 @@ import Testing
         }
     }
 
+    // MARK: remembered list totals
+
+    @Test func listTotalsFollowEveryWrite() async throws {
+        try await TestApp.run { app in
+            let root = try await app.superadminToken()
+            try await app.createCollection("notes", fields: #"[{"name":"title","type":"text"}]"#, root: root)
+            let acme = try await app.register("acme")
+            let other = try await app.register("other")
+            func total(_ token: String, _ query: String = "") async throws -> Int? {
+                try await app.request(.get, "/api/v1/records/notes" + query, token: token).int("total")
+            }
+            #expect(try await total(acme.token) == 0)
+            var ids: [String] = []
+            for expected in 1...3 {
+                let created = try await app.request(.post, "/api/v1/records/notes", json: #"{"title":"n\#(expected)"}"#, token: acme.token)
+                ids.append(try #require(created.string("id")))
+                #expect(try await total(acme.token) == expected)
+                #expect(try await total(acme.token) == expected)
+            }
+            // Another account's totals are its own, before and after it writes.
+            #expect(try await total(other.token) == 0)
+            _ = try await app.request(.post, "/api/v1/records/notes", json: #"{"title":"x"}"#, token: other.token)
+            #expect(try await total(other.token) == 1)
+            #expect(try await total(acme.token) == 3)
+            // A filtered total is a different query; a delete is seen at once.
+            #expect(try await total(acme.token, "?title=n2") == 1)
+            #expect(try await app.request(.delete, "/api/v1/records/notes/\(ids[1])", token: acme.token).status == 204)
+            #expect(try await total(acme.token, "?title=n2") == 0)
+            #expect(try await total(acme.token) == 2)
+        }
+    }
+
     // MARK: verified-token memory
 
     @Test func aRememberedTokenIsStillCheckedForExpiryAndKind() async throws {

@@ -122,8 +122,9 @@ struct RecordController {
         conditions += try Self.shortcuts(request, collection: collection, dialect: dialect)
         let scope = target.scope
         let where_ = conditions
+        let totals = services.database.listTotals
         let (rows, total) = try await services.database.read { db in
-            try await RecordRepository.list(in: scope, conditions: where_, sort: sort, skip: page.skip, limit: page.limit, on: db)
+            try await RecordRepository.list(in: scope, conditions: where_, sort: sort, skip: page.skip, limit: page.limit, totals: totals, on: db)
         }
         let items = rows.map { row -> [String: JSONValue] in
             let visible = everything ? nil : target.policy.visibleFields(

@@ -12,6 +12,8 @@ import SQLKit
 /// inside a named ``RowSecurity/Bypass``.
 public final class PostgresStore: Database {
     public let kind = DatabaseKind.postgres
+    /// Other processes write to the same database: no totals are remembered.
+    public var listTotals: ListTotals? { nil }
     private let client: PostgresClient
     private let runner: Task<Void, Never>
     let logger: Logger

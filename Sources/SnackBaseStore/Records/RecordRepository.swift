@@ -62,8 +62,9 @@ public enum RecordRepository {
 
     /// One page of records matching every condition, and how many match in all.
     /// `conditions` are compiled rule fragments (the read rule, the `filter` parameter, shortcuts).
+    /// `totals`, when given, may answer the count of the default (created_at) order from memory.
     public static func list(
-        in scope: RecordScope, conditions: [SQLFragment], sort: [Sort], skip: Int, limit: Int, on db: any SQLDatabase
+        in scope: RecordScope, conditions: [SQLFragment], sort: [Sort], skip: Int, limit: Int, totals: ListTotals? = nil, on db: any SQLDatabase
     ) async throws -> (items: [StoredRecord], total: Int) {
         try await RowSecurity.enter(scope.account, on: db)
         let known = Set(scope.columns)
@@ -102,6 +103,11 @@ public enum RecordRepository {
             total = try first.decode(column: "snackbase_total", as: Int.self)
         } else if !indexOrdered, skip == 0 {
             total = 0
+        } else if let totals {
+            let query = db.serialize(count.query)
+            total = try await totals.total(for: ListTotals.key(sql: query.sql, binds: query.binds)) {
+                try await count.first()?.decode(column: "n", as: Int.self) ?? 0
+            }
         } else {
             total = try await count.first()?.decode(column: "n", as: Int.self) ?? 0
         }

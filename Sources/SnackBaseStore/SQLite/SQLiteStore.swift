@@ -9,6 +9,7 @@ import Synchronization
 /// Statements run on the calling thread through ``SQLiteLink`` (prepared once, no thread hop).
 public final class SQLiteStore: Database {
     public let kind = DatabaseKind.sqlite
+    public let listTotals: ListTotals? = ListTotals()
     private let writer: SQLiteLink
     private let readers: SQLiteReaderPool
     private let batcher: WriteBatcher
@@ -22,7 +23,7 @@ public final class SQLiteStore: Database {
         for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000"] {
             try writer.run(pragma, []) { _ in }
         }
-        batcher = WriteBatcher(writer: writer)
+        batcher = WriteBatcher(writer: writer, totals: listTotals)
         readers = SQLiteReaderPool(path: path)
         // Open one reader now so that a database the process cannot read fails the start.
         try readers.withLink { _ in }
@@ -74,10 +75,12 @@ final class WriteBatcher: Sendable {
     /// At most this many transactions share one commit, so an answer never waits for an unbounded queue.
     static let batchLimit = 64
     private let writer: SQLiteLink
+    private let totals: ListTotals?
     private let state = Mutex(State())
 
-    init(writer: SQLiteLink) {
+    init(writer: SQLiteLink, totals: ListTotals?) {
         self.writer = writer
+        self.totals = totals
     }
 
     func submit(_ body: @escaping @Sendable () async throws -> any Sendable) async throws -> any Sendable {
@@ -121,7 +124,10 @@ final class WriteBatcher: Sendable {
                 for done in state.withLock({ state in defer { state.idle.removeAll() }; return state.idle }) { done.resume() }
                 return
             }
-            for (job, result) in zip(batch, await write(batch)) {
+            let results = await write(batch)
+            // Before anyone is answered: a total counted from now on includes this batch.
+            totals?.written()
+            for (job, result) in zip(batch, results) {
                 job.answer.resume(with: result)
             }
         }
