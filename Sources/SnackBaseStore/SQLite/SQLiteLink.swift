@@ -285,6 +285,8 @@ struct SQLiteLinkDatabase: SQLDatabase {
     private func run(_ query: any SQLExpression, _ onRow: (any SQLRow) -> ()) throws {
         var serializer = SQLSerializer(database: self)
         query.serialize(to: &serializer)
+        // As SQLKit's drivers do: the statement's text at trace level (the bound values are not logged).
+        logger.log(level: .trace, "Executing query", metadata: ["sql": .string(serializer.sql)])
         let encoder = SQLiteDataEncoder()
         let binds = try serializer.binds.map { bind -> SQLiteData in
             switch bind {
