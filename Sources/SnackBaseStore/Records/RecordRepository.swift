@@ -93,15 +93,17 @@ public enum RecordRepository {
         // The default order (created_at) is served by the (account_id, created_at, id) index, so the page
         // stops after `limit` rows and a separate COUNT is cheap. Any other order has to read every
         // matching row to sort it anyway: then the same pass counts them (a window), instead of a second scan.
-        let indexOrdered = sort.allSatisfy { $0.field == "created_at" || $0.field == "id" }
-        if !indexOrdered {
+        // Where totals are remembered (SQLite), the count is its own query in every order: it is
+        // counted once per write and the page query stays a plain, cheaper sort.
+        let separateCount = totals != nil || sort.allSatisfy { $0.field == "created_at" || $0.field == "id" }
+        if !separateCount {
             select = select.column(SQLRaw("COUNT(*) OVER ()"), as: "snackbase_total")
         }
         let rows = try await select.limit(limit).offset(skip).all()
         let total: Int
-        if !indexOrdered, let first = rows.first {
+        if !separateCount, let first = rows.first {
             total = try first.decode(column: "snackbase_total", as: Int.self)
-        } else if !indexOrdered, skip == 0 {
+        } else if !separateCount, skip == 0 {
             total = 0
         } else if let totals {
             let query = db.serialize(count.query)
