@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# S1 (first page of 50, newest first, owner rule) with 10,000 and with 1,000,000 records, same binary,
+# interleaved rounds. The 10,000-record database comes from a benchmark run kept with --keep-data;
+# the million is made from it with the sqlite3 CLI (990,000 more rows for the same two users, older
+# than the benchmark's, so the first page is the same), which takes about 15 s.
+#
+#   python3 ../shared/bench/bench.py --servers swift --scenarios S1 --runs 1 --keep-data
+#   Benchmarks/million/run.sh .build/release/snackbase /tmp/bench-swift-r1-XXXX/sb_data/data.db [rounds]
+#
+# Needs wrk, sqlite3, curl, taskset. Prints req/s and latency per round; compare the medians.
+set -euo pipefail
+bin=$(realpath "$1"); seeded=$(realpath "$2"); rounds=${3:-2}
+lua="$(cd "$(dirname "$0")/../../../shared/bench/lua" && pwd)/scenario.lua"
+work=$(mktemp -d /tmp/snackbase-million.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/10k" "$work/1m"
+cp "$seeded" "$work/10k/data.db"
+sqlite3 "$work/10k/data.db" "PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null
+cp "$work/10k/data.db" "$work/1m/data.db"
+sqlite3 "$work/1m/data.db" <<'SQL'
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 990000)
+INSERT INTO col_posts (id, account_id, created_at, updated_at, created_by, updated_by, title, body, status, views)
+SELECT 'rec_million' || printf('%021d', i), p.account_id,
+       strftime('%Y-%m-%dT%H:%M:%fZ', '2020-01-01', '-' || i || ' seconds'), strftime('%Y-%m-%dT%H:%M:%fZ', '2020-01-01', '-' || i || ' seconds'),
+       CASE i % 2 WHEN 0 THEN u.u0 ELSE u.u1 END, CASE i % 2 WHEN 0 THEN u.u0 ELSE u.u1 END,
+       p.title, p.body, CASE i % 3 WHEN 0 THEN 'draft' WHEN 1 THEN 'published' ELSE 'archived' END, i % 1000
+FROM n, (SELECT account_id, title, body FROM col_posts LIMIT 1) p,
+     (SELECT MIN(created_by) u0, MAX(created_by) u1 FROM col_posts) u;
+PRAGMA wal_checkpoint(TRUNCATE);
+SQL
+echo "records: 10k=$(sqlite3 "$work/10k/data.db" 'SELECT COUNT(*) FROM col_posts') 1m=$(sqlite3 "$work/1m/data.db" 'SELECT COUNT(*) FROM col_posts')"
+
+run() {  # run <label> <database>
+  local dir="$work/run"; rm -rf "$dir"; mkdir -p "$dir"; cp "$2" "$dir/data.db"
+  SNACKBASE_SECRET_KEY="bench-secret-key-0123456789abcdef0123456789abcdef" \
+    taskset -c 1 "$bin" serve --host 127.0.0.1 --port 8100 --data-dir "$dir" >"$work/server.log" 2>&1 &
+  local pid=$!
+  for _ in $(seq 200); do curl -sf -o /dev/null http://127.0.0.1:8100/health && break; sleep 0.05; done
+  local token
+  token=$(curl -sf -X POST http://127.0.0.1:8100/api/v1/auth/login -H 'Content-Type: application/json' \
+    -d '{"account":"bench","email":"alice@bench.example.com","password":"UserPass-12345!"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+  echo "/api/v1/records/posts?limit=50&sort=-created_at" >"$work/paths"
+  echo "Authorization: Bearer $token" >"$work/headers"
+  export BENCH_METHOD=GET BENCH_PATHS="$work/paths" BENCH_HEADERS="$work/headers" BENCH_BODY="" BENCH_OUT="$work/out.json"
+  taskset -c 0 wrk -t1 -c32 -d3s -s "$lua" http://127.0.0.1:8100 >/dev/null
+  local line
+  line=$(taskset -c 0 wrk -t1 -c32 -d10s --latency -s "$lua" http://127.0.0.1:8100 | awk '/Requests\/sec/{r=$2} / 50%/{p=$2} /Non-2xx/{e=$0} END{print r " req/s, p50 " p, e}')
+  echo "$1: $line"
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+}
+for _ in $(seq "$rounds"); do
+  run "10,000 records   " "$work/10k/data.db"
+  run "1,000,000 records" "$work/1m/data.db"
+done
