@@ -30,7 +30,6 @@ final class SQLiteLink: Sendable {
     }
 
     private let state: Mutex<State>
-    let path: String
 
     init(path: String, readOnly: Bool) throws {
         var handle: OpaquePointer?
@@ -48,7 +47,6 @@ final class SQLiteLink: Sendable {
             sqlite_nio_sqlite3_close(handle)
             throw SQLiteFailure(code: qpsg, message: "cannot configure \(path)")
         }
-        self.path = path
         self.state = Mutex(State(handle: handle))
     }
 
