@@ -212,3 +212,72 @@ struct RecordTests {
         }
     }
 }
+
+@Suite struct CollectionChangeTests {
+    @Test("existing records take a new field's default; a field required while records lack a value is refused, changing nothing")
+    func requiredAndDefaults() async throws {
+        try await TestApp.run { app in
+            let root = try await app.superadminToken()
+            try await app.createCollection("notes", fields: #"[{"name":"title","type":"text"}]"#, root: root)
+            let acme = try await app.register("acme")
+            let titled = try await app.request(.post, "/api/v1/records/notes", json: #"{"title":"kept"}"#, token: acme.token)
+            let untitled = try await app.request(.post, "/api/v1/records/notes", json: #"{}"#, token: acme.token)
+            let titledID = try #require(titled.string("id")), untitledID = try #require(untitled.string("id"))
+            func fields(_ json: String, confirm: Bool = false) async throws -> TestResponse {
+                try await app.request(.patch, "/api/v1/collections/notes" + (confirm ? "?confirm=true" : ""),
+                                      json: #"{"schema":{"fields":\#(json)}}"#, token: root)
+            }
+
+            // A new required field without a default: both records would have no value.
+            let refused = try await fields(#"[{"name":"title","type":"text"},{"name":"status","type":"text","required":true}]"#)
+            #expect(refused.status == 422, "\(refused.text)")
+            #expect(refused.text.contains("schema.fields.1.required"), "\(refused.text)")
+            #expect(try await app.request(.get, "/api/v1/collections/notes", token: root).array("schema", "fields")?.count == 1)
+
+            // With defaults, every existing record gets them (bound values, one for each type).
+            let added = try await fields(#"""
+                [{"name":"title","type":"text"},{"name":"status","type":"text","required":true,"default":"draft"},
+                 {"name":"views","type":"number","default":5},{"name":"done","type":"boolean","default":false},{"name":"note","type":"text"}]
+                """#)
+            #expect(added.status == 200, "\(added.text)")
+            for id in [titledID, untitledID] {
+                let record = try await app.request(.get, "/api/v1/records/notes/\(id)", token: acme.token)
+                #expect(record.string("status") == "draft" && record.int("views") == 5 && record.bool("done") == false, "\(record.text)")
+            }
+
+            // Making an existing field required: refused while a record has no title; with a default, only the
+            // records without one take it.
+            let base = #"{"name":"status","type":"text","required":true,"default":"draft"},{"name":"views","type":"number","default":5},{"name":"done","type":"boolean","default":false},{"name":"note","type":"text"}"#
+            let noTitle = try await fields(#"[{"name":"title","type":"text","required":true},\#(base)]"#)
+            #expect(noTitle.status == 422, "\(noTitle.text)")
+            #expect(try await app.request(.get, "/api/v1/records/notes/\(untitledID)", token: acme.token)["title"] is NSNull)
+            let titles = try await fields(#"[{"name":"title","type":"text","required":true,"default":"untitled"},\#(base)]"#)
+            #expect(titles.status == 200, "\(titles.text)")
+            #expect(try await app.request(.get, "/api/v1/records/notes/\(untitledID)", token: acme.token).string("title") == "untitled")
+            #expect(try await app.request(.get, "/api/v1/records/notes/\(titledID)", token: acme.token).string("title") == "kept")
+
+            // A unique field whose default every record would share: 409, and the field was not added.
+            let shared = try await fields(#"[{"name":"title","type":"text","required":true},\#(base),{"name":"code","type":"text","unique":true,"default":"x"}]"#)
+            #expect(shared.status == 409, "\(shared.text)")
+            #expect(try await app.request(.get, "/api/v1/records/notes/\(titledID)", token: acme.token)["code"] == nil)
+        }
+    }
+
+    @Test("a collection that another collection's reference field names cannot be deleted")
+    func referencedCollection() async throws {
+        try await TestApp.run { app in
+            let root = try await app.superadminToken()
+            try await app.createCollection("posts", fields: #"[{"name":"parent","type":"reference","options":{"collection":"posts"}}]"#, root: root)
+            try await app.createCollection("comments", fields: #"[{"name":"post","type":"reference","options":{"collection":"posts"}}]"#, root: root)
+            let refused = try await app.request(.delete, "/api/v1/collections/posts?confirm=true", token: root)
+            #expect(refused.status == 409, "\(refused.text)")
+            #expect(refused.text.contains("comments.post"), "\(refused.text)")
+            #expect(try await app.request(.get, "/api/v1/collections/posts", token: root).status == 200)
+
+            let dropped = try await app.request(.patch, "/api/v1/collections/comments?confirm=true", json: #"{"schema":{"fields":[]}}"#, token: root)
+            #expect(dropped.status == 200, "\(dropped.text)")
+            // Its own reference field (a self-reference) does not hold it.
+            #expect(try await app.request(.delete, "/api/v1/collections/posts?confirm=true", token: root).status == 204)
+        }
+    }
+}

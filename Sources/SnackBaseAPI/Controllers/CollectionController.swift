@@ -120,12 +120,23 @@ struct CollectionController {
         new.updatedAt = Timestamp.now()
         let updated = new
         let kind = services.database.kind
-        let warnings = try await services.database.transaction { db in
+        // Defaults were checked against their fields by `problems(in:)` above.
+        var defaults: [String: StoredValue] = [:]
+        for field in updated.fields {
+            if let value = field.default, value != .null { defaults[field.name] = try RecordCodec.stored(value, for: field) }
+        }
+        let warnings = try await services.database.transaction { [defaults] db in
             do {
-                try await CollectionRepository.update(from: old, to: updated, kind: kind, on: db)
+                try await CollectionRepository.update(from: old, to: updated, defaults: defaults, kind: kind, on: db)
             } catch where isUniqueViolation(error) {
                 // A field made unique while records of one account share a value: the index cannot be built.
                 throw SnackBaseError.conflict("Records of one account share a value of a field made unique; make the values distinct first")
+            } catch let refused as CollectionRepository.RecordsWithoutValue {
+                // Stored records would break the new `required`: nothing is changed.
+                throw SnackBaseError.validation(refused.fields.map { name in
+                    .init(field: "schema.fields.\(updated.fields.firstIndex { $0.name == name } ?? 0).required",
+                          message: "records without a value for \(name) exist; give the field a default or fill them first")
+                })
             }
             try await AuditLog.append(AuditEvent("collection.update", in: principal.accountID, by: principal, status: 200, collection: updated.name,
                                                  recordID: updated.id, changes: AuditChange.diff(old.auditFields, updated.auditFields)), on: db)
@@ -142,6 +153,15 @@ struct CollectionController {
             throw SnackBaseError.badRequest("Deleting a collection deletes its records in every account; repeat with ?confirm=true")
         }
         try await services.database.transaction { db in
+            // A reference field of another collection naming this one would be left pointing nowhere.
+            let referencing = try await CollectionRepository.all(on: db).flatMap { other in
+                other.name == collection.name ? [] : other.fields
+                    .filter { $0.type == .reference && $0.options?.collection == collection.name }
+                    .map { "\(other.name).\($0.name)" }
+            }
+            guard referencing.isEmpty else {
+                throw SnackBaseError.conflict("\(collection.name) is referenced by \(referencing.joined(separator: ", ")); drop those fields or collections first")
+            }
             try await CollectionRepository.delete(collection, on: db)
             try await AuditLog.append(AuditEvent("collection.delete", in: principal.accountID, by: principal, status: 204, collection: collection.name,
                                                  recordID: collection.id, changes: collection.deletedChanges), on: db)

@@ -121,9 +121,10 @@ enum OpenAPIDocument {
         Op("patch", "/api/v1/collections/{name}", tag: "collections",
            "Change the description or the whole field list (superadmin; dropping a field needs `confirm=true`).",
            query: [confirm], body: ref("CollectionUpdate"), answers: [A(200, "The collection.", ref("Collection"))],
-           errors: [403, 404]),
-        Op("delete", "/api/v1/collections/{name}", tag: "collections", "Delete a collection and its records (superadmin; `confirm=true`).",
-           query: [confirm], answers: [A(204, "Deleted.", nil)], errors: [403, 404]),
+           errors: [403, 404, 409]),
+        Op("delete", "/api/v1/collections/{name}", tag: "collections",
+           "Delete a collection and its records (superadmin; `confirm=true`); 409 while another collection's reference field names it.",
+           query: [confirm], answers: [A(204, "Deleted.", nil)], errors: [403, 404, 409]),
     ]
 
     static let audit: [OpenAPIOperation] = {

@@ -50,13 +50,25 @@ public enum CollectionRepository {
 
     /// Applies a new field list: adds new fields, drops missing ones, adds or drops unique indexes,
     /// and stores the new schema. Type changes are refused by the caller before this runs.
-    public static func update(from old: CollectionSchema, to new: CollectionSchema, kind: DatabaseKind, on db: any SQLDatabase) async throws {
+    ///
+    /// Existing records take the default (`defaults`, by field name) of a field added with one, and of
+    /// a field made required where they have no value. A field that is required afterwards while some
+    /// record still has no value for it is refused with ``RecordsWithoutValue``; the caller's
+    /// transaction then rolls every step back.
+    public static func update(from old: CollectionSchema, to new: CollectionSchema, defaults: [String: StoredValue],
+                              kind: DatabaseKind, on db: any SQLDatabase) async throws {
         try await RowSecurity.bypassing(.schemaChange, on: db) { db in
-            try await alterTable(from: old, to: new, kind: kind, on: db)
+            try await alterTable(from: old, to: new, defaults: defaults, kind: kind, on: db)
         }
     }
 
-    private static func alterTable(from old: CollectionSchema, to new: CollectionSchema, kind: DatabaseKind, on db: any SQLDatabase) async throws {
+    /// Fields that are required after a schema change while some record (of any account) has no value for them.
+    public struct RecordsWithoutValue: Error {
+        public let fields: [String]
+    }
+
+    private static func alterTable(from old: CollectionSchema, to new: CollectionSchema, defaults: [String: StoredValue],
+                                   kind: DatabaseKind, on db: any SQLDatabase) async throws {
         let table = new.tableName
         let oldNames = Set(old.fields.map(\.name))
         let newNames = Set(new.fields.map(\.name))
@@ -66,17 +78,33 @@ public enum CollectionRepository {
         }
         for field in new.fields where !oldNames.contains(field.name) {
             try await db.raw(SQLQueryString("ALTER TABLE \(SQLIdentifier(table).serialized(db)) ADD COLUMN \(SQLIdentifier(field.name).serialized(db)) \(columnType(field.type, kind))")).run()
+            if let value = defaults[field.name] { try await fillEmpty(table: table, field: field.name, with: value, on: db) }
             if field.unique { try await createUniqueIndex(table: table, field: field.name, on: db) }
         }
         for field in new.fields where oldNames.contains(field.name) {
-            let before = old.field(field.name)?.unique ?? false
-            if field.unique && !before { try await createUniqueIndex(table: table, field: field.name, on: db) }
-            if !field.unique && before { try await dropUniqueIndex(table: table, field: field.name, on: db) }
+            let before = old.field(field.name)
+            if field.required, before?.required == false, let value = defaults[field.name] {
+                try await fillEmpty(table: table, field: field.name, with: value, on: db)
+            }
+            if field.unique && before?.unique == false { try await createUniqueIndex(table: table, field: field.name, on: db) }
+            if !field.unique && before?.unique == true { try await dropUniqueIndex(table: table, field: field.name, on: db) }
         }
+        var lacking: [String] = []
+        for field in new.fields where field.required && old.field(field.name)?.required != true {
+            if try await db.raw("SELECT 1 AS one FROM \(ident: table) WHERE \(ident: field.name) IS NULL LIMIT 1").first() != nil {
+                lacking.append(field.name)
+            }
+        }
+        guard lacking.isEmpty else { throw RecordsWithoutValue(fields: lacking) }
         try await db.raw("""
             UPDATE collections SET description = \(bind: new.description), schema = \(bind: try encodeFields(new.fields)),
                 updated_at = \(bind: new.updatedAt) WHERE id = \(bind: new.id)
             """).run()
+    }
+
+    /// Gives every record without a value for `field` the bound `value` (a schema change: all accounts).
+    private static func fillEmpty(table: String, field: String, with value: StoredValue, on db: any SQLDatabase) async throws {
+        try await db.raw("UPDATE \(ident: table) SET \(ident: field) = \(SQLBind(value.bind)) WHERE \(ident: field) IS NULL").run()
     }
 
     public static func delete(_ collection: CollectionSchema, on db: any SQLDatabase) async throws {
