@@ -18,6 +18,50 @@ public struct FieldOptions: Sendable, Equatable, Codable {
         self.max = max
         self.values = values
     }
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case collection, maxLength, min, max, values }
+
+    private struct AnyKey: CodingKey {
+        let stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    /// An option this version does not know (a misspelt `max_length`, say) is refused rather than
+    /// silently dropped: the field would otherwise accept values its author meant to forbid.
+    public init(from decoder: any Decoder) throws {
+        let known = Set(CodingKeys.allCases.map(\.stringValue))
+        for key in try decoder.container(keyedBy: AnyKey.self).allKeys where !known.contains(key.stringValue) {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath + [key], debugDescription: "not an option"))
+        }
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        collection = try container.decodeIfPresent(String.self, forKey: .collection)
+        maxLength = try container.decodeIfPresent(Int.self, forKey: .maxLength)
+        min = try container.decodeIfPresent(Double.self, forKey: .min)
+        max = try container.decodeIfPresent(Double.self, forKey: .max)
+        values = try container.decodeIfPresent([String].self, forKey: .values)
+    }
+
+    /// What is wrong with these options for a field of `type` (option name in snake case, message).
+    public func problems(for type: FieldType) -> [(option: String, message: String)] {
+        var problems: [(option: String, message: String)] = []
+        let applies: [(name: String, set: Bool, types: [FieldType], kind: String)] = [
+            ("max_length", maxLength != nil, [.text], "text"), ("values", values != nil, [.text], "text"),
+            ("min", min != nil, [.number], "number"), ("max", max != nil, [.number], "number"),
+            ("collection", collection != nil, [.reference], "reference"),
+        ]
+        for option in applies where option.set && !option.types.contains(type) {
+            problems.append((option.name, "applies only to \(option.kind) fields"))
+        }
+        if let maxLength, maxLength < 1 { problems.append(("max_length", "must be at least 1")) }
+        if let min, let max, min > max { problems.append(("min", "must not be greater than max")) }
+        if let values, values.isEmpty { problems.append(("values", "must list at least one value")) }
+        if let values, let maxLength, let long = values.first(where: { $0.count > maxLength }) {
+            problems.append(("values", "\(long) is longer than max_length"))
+        }
+        return problems
+    }
 }
 
 /// One user field of a collection.

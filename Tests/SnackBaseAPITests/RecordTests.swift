@@ -263,6 +263,31 @@ struct RecordTests {
         }
     }
 
+    @Test("field options that cannot apply, contradict each other or are misspelt are 422 with the option's path")
+    func optionProblems() async throws {
+        try await TestApp.run { app in
+            let root = try await app.superadminToken()
+            let cases: [(field: String, path: String)] = [
+                (#"{"name":"a","type":"text","options":{"max_length":0}}"#, "schema.fields.0.options.max_length"),
+                (#"{"name":"a","type":"number","options":{"min":5,"max":1}}"#, "schema.fields.0.options.min"),
+                (#"{"name":"a","type":"number","options":{"values":["x"]}}"#, "schema.fields.0.options.values"),
+                (#"{"name":"a","type":"text","options":{"collection":"notes"}}"#, "schema.fields.0.options.collection"),
+                (#"{"name":"a","type":"text","options":{"values":[]}}"#, "schema.fields.0.options.values"),
+                (#"{"name":"a","type":"text","options":{"values":["long"],"max_length":2}}"#, "schema.fields.0.options.values"),
+                (#"{"name":"a","type":"text","options":{"max_lenght":3}}"#, "schema.fields.0.options.max_lenght"),
+            ]
+            for (index, item) in cases.enumerated() {
+                let response = try await app.request(.post, "/api/v1/collections", json: #"{"name":"c\#(index)","schema":{"fields":[\#(item.field)]}}"#, token: root)
+                #expect(response.status == 422, "\(item.field): \(response.text)")
+                #expect(response.text.contains(#""field":"\#(item.path)""#), "\(item.field): \(response.text)")
+            }
+            let fine = try await app.request(.post, "/api/v1/collections", json: #"{"name":"ok","schema":{"fields":[{"name":"a","type":"text","options":{"max_length":3,"values":["abc"]}},{"name":"n","type":"number","options":{"min":1,"max":1}}]}}"#, token: root)
+            #expect(fine.status == 201, "\(fine.text)")
+            let stored = try await app.request(.get, "/api/v1/collections/ok", token: root)
+            #expect(stored.text.contains(#""max_length":3"#), "\(stored.text)")
+        }
+    }
+
     @Test("a collection that another collection's reference field names cannot be deleted")
     func referencedCollection() async throws {
         try await TestApp.run { app in

@@ -192,6 +192,9 @@ struct CollectionController {
             } else if !seen.insert(field.name).inserted {
                 problems.append(.init(field: path + ".name", message: "\(field.name) appears twice"))
             }
+            for problem in field.options?.problems(for: field.type) ?? [] {
+                problems.append(.init(field: path + ".options." + problem.option, message: problem.message))
+            }
             if field.type == .reference {
                 let target = field.options?.collection ?? ""
                 if target != collectionName && !known.contains(target) {
