@@ -54,8 +54,9 @@ def main() -> int:
             print("warm-up: one window of each scenario")
             for key in ("S1", "S2", "S3"):
                 run_wrk(adapter.base_url, scenarios[key], work, f"{args.window}s", args.conns, 1, None)
-            baseline = rss_kib(server.pid)["rss_kib"]
-            print(f"RSS after warm-up: {baseline / 1024:.1f} MiB")
+            first = rss_kib(server.pid)
+            baseline = first["rss_kib"]
+            print(f"RSS after warm-up: {baseline / 1024:.1f} MiB (anon {first['anon_kib'] / 1024:.1f}, file {first['file_kib'] / 1024:.1f})")
             deadline = time.monotonic() + args.minutes * 60
             errors = 0
             requests = 0
@@ -65,9 +66,11 @@ def main() -> int:
                     res = run_wrk(adapter.base_url, scenarios[key], work, f"{args.window}s", args.conns, 1, None)
                     requests += int(res.get("requests", 0))
                     errors += sum(int(v) for v in res.get("errors", {}).values())
-                rss = rss_kib(server.pid)["rss_kib"]
+                sample = rss_kib(server.pid)
+                rss = sample["rss_kib"]
                 samples.append(rss)
-                print(f"{time.strftime('%H:%M:%S')} requests {requests} errors {errors} RSS {rss / 1024:.1f} MiB", flush=True)
+                print(f"{time.strftime('%H:%M:%S')} requests {requests} errors {errors} RSS {rss / 1024:.1f} MiB"
+                      f" (anon {sample['anon_kib'] / 1024:.1f}, file {sample['file_kib'] / 1024:.1f})", flush=True)
             end = samples[-1] if samples else baseline
             growth = (end - baseline) / baseline
             print(f"RSS after warm-up {baseline / 1024:.1f} MiB, at the end {end / 1024:.1f} MiB ({growth * 100:+.1f} %), "
