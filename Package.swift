@@ -88,7 +88,14 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            swiftSettings: strict
+            swiftSettings: strict,
+            // Release builds on Linux link with lld and pack relative relocations (a 3.4 MB table the
+            // loader read at every start) and do not export every symbol (a 1.3 MB table, 1.4 MB of
+            // names): idle memory 39.8 -> 31.9 MiB, see README "Performance". DT_RELR needs glibc 2.36.
+            linkerSettings: [
+                .unsafeFlags(["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs", "-Xlinker", "--no-export-dynamic"],
+                             .when(platforms: [.linux], configuration: .release)),
+            ]
         ),
         // Benchmarks run in release builds, outside the test suite.
         .executableTarget(name: "Argon2Benchmark", dependencies: ["Argon2"], path: "Benchmarks/Argon2Benchmark", swiftSettings: strict),

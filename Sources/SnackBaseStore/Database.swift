@@ -23,8 +23,10 @@ public protocol Database: Sendable {
     func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
     /// Runs `body` with a session for reads.
     func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
-    /// Record-list totals remembered until the next write, where every write passes through this
-    /// process (SQLite); nil elsewhere.
+    /// Advanced by every write transaction, where every write passes through this process (SQLite);
+    /// nil elsewhere. What is read under it may be remembered until the next write.
+    var writeGeneration: WriteGeneration? { get }
+    /// Record-list totals remembered until the next write (where there is a ``writeGeneration``).
     var listTotals: ListTotals? { get }
     /// True when the database answers a trivial query.
     func ping() async -> Bool

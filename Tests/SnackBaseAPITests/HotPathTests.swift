@@ -149,6 +149,34 @@ import Testing
         }
     }
 
+    // MARK: remembered sign-ins
+
+    @Test func aRememberedSignInEndsWithTheWriteThatEndsIt() async throws {
+        try await TestApp.run { app in
+            let acme = try await app.register("acme")
+            let bob = try await app.user("bob@acme.example.com", roles: ["admin"], in: acme)
+            let carol = try await app.user("carol@acme.example.com", roles: ["admin"], in: acme)
+            // Each is read (and, on SQLite, remembered) before the change.
+            for token in [bob.token, carol.token] {
+                #expect(try await app.request(.get, "/api/v1/auth/me", token: token).status == 200)
+                #expect(try await app.request(.get, "/api/v1/users", token: token).status == 200)
+            }
+            // A role change is seen by the very next request: without `admin`, the users list is refused.
+            let demoted = try await app.request(.patch, "/api/v1/users/\(bob.id)", json: #"{"roles":["viewer"]}"#, token: acme.token)
+            #expect(demoted.status == 200, "\(demoted.text)")
+            #expect(try await app.request(.get, "/api/v1/auth/me", token: bob.token).array("roles") as? [String] == ["viewer"])
+            #expect(try await app.request(.get, "/api/v1/users", token: bob.token).status == 403)
+            // Deactivation and sign-out end the sign-in at once.
+            #expect(try await app.request(.delete, "/api/v1/users/\(bob.id)", token: acme.token).status == 204)
+            #expect(try await app.request(.get, "/api/v1/auth/me", token: bob.token).status == 401)
+            #expect(try await app.request(.post, "/api/v1/auth/logout", token: carol.token).status == 204)
+            #expect(try await app.request(.get, "/api/v1/auth/me", token: carol.token).status == 401)
+            // A refused sign-in is not remembered as refused: reactivated, bob's token works again.
+            #expect(try await app.request(.patch, "/api/v1/users/\(bob.id)", json: #"{"is_active":true}"#, token: acme.token).status == 200)
+            #expect(try await app.request(.get, "/api/v1/auth/me", token: bob.token).status == 200)
+        }
+    }
+
     // MARK: verified-token memory
 
     @Test func aRememberedTokenIsStillCheckedForExpiryAndKind() async throws {

@@ -9,7 +9,8 @@ import Synchronization
 /// Statements run on the calling thread through ``SQLiteLink`` (prepared once, no thread hop).
 public final class SQLiteStore: Database {
     public let kind = DatabaseKind.sqlite
-    public let listTotals: ListTotals? = ListTotals()
+    public let writeGeneration: WriteGeneration?
+    public let listTotals: ListTotals?
     private let writer: SQLiteLink
     private let readers: SQLiteReaderPool
     private let batcher: WriteBatcher
@@ -23,7 +24,10 @@ public final class SQLiteStore: Database {
         for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000"] {
             try writer.run(pragma, []) { _ in }
         }
-        batcher = WriteBatcher(writer: writer, totals: listTotals)
+        let generation = WriteGeneration()
+        writeGeneration = generation
+        listTotals = ListTotals(generation: generation)
+        batcher = WriteBatcher(writer: writer, generation: generation)
         readers = SQLiteReaderPool(path: path)
         // Open one reader now so that a database the process cannot read fails the start.
         try readers.withLink { _ in }
@@ -75,12 +79,12 @@ final class WriteBatcher: Sendable {
     /// At most this many transactions share one commit, so an answer never waits for an unbounded queue.
     static let batchLimit = 64
     private let writer: SQLiteLink
-    private let totals: ListTotals?
+    private let generation: WriteGeneration
     private let state = Mutex(State())
 
-    init(writer: SQLiteLink, totals: ListTotals?) {
+    init(writer: SQLiteLink, generation: WriteGeneration) {
         self.writer = writer
-        self.totals = totals
+        self.generation = generation
     }
 
     func submit(_ body: @escaping @Sendable () async throws -> any Sendable) async throws -> any Sendable {
@@ -125,8 +129,8 @@ final class WriteBatcher: Sendable {
                 return
             }
             let results = await write(batch)
-            // Before anyone is answered: a total counted from now on includes this batch.
-            totals?.written()
+            // Before anyone is answered: whatever is read from now on includes this batch.
+            generation.advance()
             for (job, result) in zip(batch, results) {
                 job.answer.resume(with: result)
             }
