@@ -117,6 +117,28 @@ import Testing
         }
     }
 
+    // MARK: reused statement texts
+
+    @Test func reusedRecordStatementsFollowTheCollectionsColumns() async throws {
+        try await TestApp.run { app in
+            let root = try await app.superadminToken()
+            try await app.createCollection("notes", fields: #"[{"name":"title","type":"text"}]"#, root: root)
+            let acme = try await app.register("acme")
+            let first = try await app.request(.post, "/api/v1/records/notes", json: #"{"title":"one"}"#, token: acme.token)
+            #expect(first.status == 201, "\(first.text)")
+            let added = try await app.request(.patch, "/api/v1/collections/notes",
+                                              json: #"{"schema":{"fields":[{"name":"title","type":"text"},{"name":"tag","type":"text"}]}}"#, token: root)
+            #expect(added.status == 200, "\(added.text)")
+            let second = try await app.request(.post, "/api/v1/records/notes", json: #"{"title":"two","tag":"x"}"#, token: acme.token)
+            #expect(second.status == 201, "\(second.text)")
+            let read = try await app.request(.get, "/api/v1/records/notes/\(try #require(second.string("id")))", token: acme.token)
+            #expect(read.string("tag") == "x" && read.string("title") == "two", "\(read.text)")
+            // The same table name in another account reads that account's records only.
+            let other = try await app.register("other")
+            #expect(try await app.request(.get, "/api/v1/records/notes/\(try #require(first.string("id")))", token: other.token).status == 404)
+        }
+    }
+
     // MARK: remembered list totals
 
     @Test func listTotalsFollowEveryWrite() async throws {

@@ -18,18 +18,26 @@ public enum RecordRepository {
     public static func insert(_ record: StoredRecord, in scope: RecordScope, on db: any SQLDatabase) async throws {
         try await RowSecurity.enter(scope.account, on: db)
         let columns = scope.columns.filter { record[$0] != nil }
-        try await db.insert(into: SQLIdentifier(scope.table))
-            .columns(columns.map { SQLIdentifier($0) })
-            .values(columns.map { SQLBind(record[$0]!.bind) })
-            .run()
+        let binds = columns.map { record[$0]!.bind }
+        let insert = StatementTexts.statement("insert\u{1}\(scope.table)\u{1}" + columns.joined(separator: ","), on: db, binds: binds) {
+            db.insert(into: SQLIdentifier(scope.table)).columns(columns.map { SQLIdentifier($0) }).values(binds.map { SQLBind($0) }).query
+        }
+        try await db.execute(sql: insert) { _ in }
     }
 
     public static func find(id: String, in scope: RecordScope, on db: any SQLDatabase) async throws -> StoredRecord? {
         try await RowSecurity.enter(scope.account, on: db)
-        return try await db.select().column(SQLLiteral.all).from(SQLIdentifier(scope.table))
-            .where(SQLIdentifier("account_id"), .equal, SQLBind(scope.account.accountID.rawValue))
-            .where(SQLIdentifier("id"), .equal, SQLBind(id))
-            .first().map { try decode($0, in: scope) }
+        let binds: [any Encodable & Sendable] = [scope.account.accountID.rawValue, id]
+        let select = StatementTexts.statement("find\u{1}\(scope.table)", on: db, binds: binds) {
+            db.select().column(SQLLiteral.all).from(SQLIdentifier(scope.table))
+                .where(SQLIdentifier("account_id"), .equal, SQLBind(binds[0]))
+                .where(SQLIdentifier("id"), .equal, SQLBind(binds[1]))
+                .limit(1).select
+        }
+        // The callback runs before `execute` returns, on this task (as in SQLKit's own `first()`).
+        nonisolated(unsafe) var found: (any SQLRow)?
+        try await db.execute(sql: select) { row in if found == nil { found = row } }
+        return try found.map { try decode($0, in: scope) }
     }
 
     /// Whether a record with this id exists in the account, in another collection (reference checks).
