@@ -171,6 +171,54 @@ import Testing
         }
     }
 
+    // MARK: remembered pages
+
+    @Test func aRememberedPageIsSharedButEachCallerSeesOnlyWhatItMay() async throws {
+        try await TestApp.run { app in
+            let root = try await app.superadminToken()
+            try await app.createCollection("staff", fields: #"[{"name":"name","type":"text"},{"name":"salary","type":"number"},{"name":"team","type":"text"}]"#, root: root)
+            let acme = try await app.register("acme")
+            try await app.role(#"{"name":"payroll","permissions":[{"collection":"staff","read":true}]}"#, in: acme)
+            try await app.role(#"{"name":"colleague","permissions":[{"collection":"staff","read":true,"excluded_fields":["salary"]}]}"#, in: acme)
+            let payroll = try await app.user("pay@acme.test", roles: ["payroll"], in: acme)
+            let colleague = try await app.user("col@acme.test", roles: ["colleague"], in: acme)
+            var ids: [String] = []
+            for (name, salary) in [("ann", 300), ("bob", 100), ("cid", 200)] {
+                let created = try await app.request(.post, "/api/v1/records/staff", json: #"{"name":"\#(name)","salary":\#(salary),"team":"red"}"#, token: acme.token)
+                ids.append(try #require(created.string("id")))
+            }
+            // One query (same SQL for both roles: neither has a read rule), asked in turns by both.
+            let query = "/api/v1/records/staff?filter=" + #"team == "red""#.addingPercentEncoding(withAllowedCharacters: .alphanumerics)! + "&sort=-salary"
+            func page(_ token: String, _ suffix: String = "") async throws -> [[String: Any]] {
+                let response = try await app.request(.get, query + suffix, token: token)
+                #expect(response.status == 200, "\(response.text)")
+                return response.items
+            }
+            for _ in 0..<2 {
+                let seen = try await page(colleague.token)
+                #expect(seen.map { $0["name"] as? String } == ["ann", "cid", "bob"])
+                #expect(seen.allSatisfy { $0["salary"] == nil && $0["team"] as? String == "red" }, "\(seen)")
+                let paid = try await page(payroll.token)
+                #expect(paid.map { $0["salary"] as? Int } == [300, 200, 100])
+            }
+            #expect(try await page(payroll.token, "&fields=name").allSatisfy { Set($0.keys) == ["id", "name"] })
+            // Every kind of write is seen by the next read of the same page.
+            #expect(try await app.request(.patch, "/api/v1/records/staff/\(ids[1])", json: #"{"salary":400}"#, token: acme.token).status == 200)
+            #expect(try await page(payroll.token).map { $0["salary"] as? Int } == [400, 300, 200])
+            #expect(try await page(colleague.token).map { $0["name"] as? String } == ["bob", "ann", "cid"])
+            #expect(try await app.request(.delete, "/api/v1/records/staff/\(ids[0])", token: acme.token).status == 204)
+            #expect(try await page(payroll.token).map { $0["name"] as? String } == ["bob", "cid"])
+            _ = try await app.request(.post, "/api/v1/records/staff", json: #"{"name":"dee","salary":250,"team":"red"}"#, token: acme.token)
+            #expect(try await page(payroll.token).map { $0["name"] as? String } == ["bob", "dee", "cid"])
+            // A role change is a write too: the colleague made payroll sees salaries at once.
+            #expect(try await app.request(.patch, "/api/v1/users/\(colleague.id)", json: #"{"roles":["payroll"]}"#, token: acme.token).status == 200)
+            #expect(try await page(colleague.token).map { $0["salary"] as? Int } == [400, 250, 200])
+            // The same query in another account reads that account's records only.
+            let other = try await app.register("other")
+            #expect(try await page(other.token).isEmpty)
+        }
+    }
+
     // MARK: remembered sign-ins
 
     @Test func aRememberedSignInEndsWithTheWriteThatEndsIt() async throws {

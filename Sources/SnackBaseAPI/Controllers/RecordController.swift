@@ -72,7 +72,7 @@ struct RecordController {
         )
         try Self.require(decision)
         let stored = try await write(.create, values, previous: nil, target: target, requestID: context.requestID)
-        return JSONBody.response(.created, buffer: JSONWriter.object(visible(stored, target: target, requested: nil)))
+        return JSONBody.response(.created, buffer: visible(stored, target: target))
     }
 
     // MARK: read
@@ -84,13 +84,13 @@ struct RecordController {
         let decision = target.policy.decide(.read, by: target.principal, on: target.scope.collection,
                                             record: RecordCodec.ruleValues(stored, collection: target.scope.collection), now: target.now)
         try Self.require(decision)
-        return JSONBody.response(.ok, buffer: JSONWriter.object(Self.narrow(RecordCodec.json(stored, collection: target.scope.collection, visible: decision.readableFields), to: requested)))
+        return JSONBody.response(.ok, buffer: RecordCodec.Writer(collection: target.scope.collection).object(stored, visible: decision.readableFields, requested: requested))
     }
 
     private func list(_ request: Request, _ context: AppRequestContext, alias: Bool) async throws -> Response {
         let target = try await target(request, context, alias: alias)
         let collection = target.scope.collection
-        let page = try Pagination(request)
+        let pagination = try Pagination(request)
         let sort = try Self.sortParameter(request, collection: collection)
         let requested = try Self.fieldsParameter(request, collection: collection)
         let ruleContext = AccessPolicy.ruleContext(target.principal, operation: .read, now: target.now)
@@ -115,24 +115,32 @@ struct RecordController {
         var conditions: [SQLFragment] = []
         switch SQLCompiler.compile(RuleResidual.allOf(residuals), dialect: dialect) {
         case .noRows:
-            return JSONBody.response(.ok, buffer: JSONWriter.page([], total: 0, skip: page.skip, limit: page.limit))
+            return JSONBody.response(.ok, buffer: JSONWriter.page(count: 0, total: 0, skip: pagination.skip, limit: pagination.limit) { _, _ in })
         case .noFilter: break
         case .fragment(let fragment): conditions.append(fragment)
         }
         conditions += try Self.shortcuts(request, collection: collection, dialect: dialect)
         let scope = target.scope
         let where_ = conditions
-        let totals = services.database.listTotals
-        let (rows, total) = try await services.database.read { db in
-            try await RecordRepository.list(in: scope, conditions: where_, sort: sort, skip: page.skip, limit: page.limit, totals: totals, on: db)
+        let remembered = services.database.rememberedLists
+        let (page, total) = try await services.database.read { db in
+            try await RecordRepository.list(in: scope, conditions: where_, sort: sort, skip: pagination.skip, limit: pagination.limit, remembered: remembered, on: db)
         }
-        let items = rows.map { row -> [String: JSONValue] in
+        let writer = RecordCodec.Writer(collection: collection)
+        // Derived once per remembered page (SQLite), for every request that reads it before the next write.
+        let prepared = page.derived { records in
+            records.map { PreparedRecord(ruleValues: RecordCodec.ruleValues($0, collection: collection), everyField: writer.object($0, visible: nil, requested: nil)) }
+        }
+        return JSONBody.response(.ok, buffer: JSONWriter.page(count: prepared.count, total: total, skip: pagination.skip, limit: pagination.limit) { index, out in
             let visible = everything ? nil : target.policy.visibleFields(
-                of: RecordCodec.ruleValues(row, collection: collection), readers: readers, context: ruleContext, collection: collection
+                of: prepared[index].ruleValues, readers: readers, context: ruleContext, collection: collection
             )
-            return Self.narrow(RecordCodec.json(row, collection: collection, visible: visible), to: requested)
-        }
-        return JSONBody.response(.ok, buffer: JSONWriter.page(items, total: total, skip: page.skip, limit: page.limit))
+            if visible == nil && requested == nil {
+                out.writeImmutableBuffer(prepared[index].everyField)
+            } else {
+                writer.write(page.records[index], visible: visible, requested: requested, into: &out)
+            }
+        })
     }
 
     // MARK: update and delete
@@ -150,7 +158,7 @@ struct RecordController {
         )
         try Self.require(decision)
         let updated = try await write(.update, values, previous: stored, target: target, requestID: context.requestID)
-        return JSONBody.response(.ok, buffer: JSONWriter.object(visible(updated, target: target, requested: nil)))
+        return JSONBody.response(.ok, buffer: visible(updated, target: target))
     }
 
     private func remove(_ request: Request, _ context: AppRequestContext, alias: Bool) async throws -> Response {
@@ -206,11 +214,11 @@ struct RecordController {
     }
 
     /// The record as the caller may see it after a write: what its read access shows, else only its id.
-    private func visible(_ record: StoredRecord, target: Target, requested: Set<String>?) -> [String: JSONValue] {
+    private func visible(_ record: StoredRecord, target: Target) -> ByteBuffer {
         let decision = target.policy.decide(.read, by: target.principal, on: target.scope.collection,
                                             record: RecordCodec.ruleValues(record, collection: target.scope.collection), now: target.now)
         let fields: Set<String>? = decision.allowed ? decision.readableFields : ["id"]
-        return Self.narrow(RecordCodec.json(record, collection: target.scope.collection, visible: fields), to: requested)
+        return RecordCodec.Writer(collection: target.scope.collection).object(record, visible: fields, requested: nil)
     }
 
     static func require(_ decision: AccessDecision) throws {
@@ -235,11 +243,6 @@ struct RecordController {
     static func accountField(_ body: [String: JSONValue]) -> String? {
         if case .string(let account)? = body["account_id"] { return account }
         return nil
-    }
-
-    static func narrow(_ record: [String: JSONValue], to requested: Set<String>?) -> [String: JSONValue] {
-        guard let requested else { return record }
-        return record.filter { $0.key == "id" || requested.contains($0.key) }
     }
 
     static func fieldsParameter(_ request: Request, collection: CollectionSchema) throws -> Set<String>? {

@@ -9,7 +9,7 @@ enum JSONWriter {
     static func write(_ value: JSONValue, into out: inout ByteBuffer) {
         switch value {
         case .null: out.writeStaticString("null")
-        case .bool(let flag): flag ? out.writeStaticString("true") : out.writeStaticString("false")
+        case .bool(let flag): _ = flag ? out.writeStaticString("true") : out.writeStaticString("false")
         case .number(let number): writeNumber(number, into: &out)
         case .string(let text): writeString(text, into: &out)
         case .array(let values):
@@ -34,14 +34,14 @@ enum JSONWriter {
         out.writeInteger(UInt8(ascii: "}"))
     }
 
-    /// `{"items":[…],"total":n,"skip":n,"limit":n}`
-    static func page(_ items: [[String: JSONValue]], total: Int, skip: Int, limit: Int) -> ByteBuffer {
+    /// `{"items":[…],"limit":n,"skip":n,"total":n}`, each of the `count` items written by `item`.
+    static func page(count: Int, total: Int, skip: Int, limit: Int, item: (Int, inout ByteBuffer) -> Void) -> ByteBuffer {
         var out = ByteBuffer()
-        out.reserveCapacity(256 + items.count * 512)
+        out.reserveCapacity(256 + count * 512)
         out.writeStaticString("{\"items\":[")
-        for (index, item) in items.enumerated() {
+        for index in 0..<count {
             if index > 0 { out.writeInteger(UInt8(ascii: ",")) }
-            writeObject(item, into: &out)
+            item(index, &out)
         }
         out.writeString("],\"limit\":\(limit),\"skip\":\(skip),\"total\":\(total)}")
         return out
@@ -65,33 +65,41 @@ enum JSONWriter {
     }
 
     static func writeString(_ text: String, into out: inout ByteBuffer) {
-        out.writeInteger(UInt8(ascii: "\""))
-        let hex: [UInt8] = Array("0123456789abcdef".utf8)
-        var start = text.utf8.startIndex
-        let utf8 = text.utf8
-        var index = start
-        while index != utf8.endIndex {
-            let byte = utf8[index]
-            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 {
-                out.writeSubstring(text[start..<index])
-                switch byte {
-                case UInt8(ascii: "\""): out.writeStaticString("\\\"")
-                case UInt8(ascii: "\\"): out.writeStaticString("\\\\")
-                case 0x0A: out.writeStaticString("\\n")
-                case 0x0D: out.writeStaticString("\\r")
-                case 0x09: out.writeStaticString("\\t")
-                case 0x08: out.writeStaticString("\\b")
-                case 0x0C: out.writeStaticString("\\f")
-                default:
-                    out.writeStaticString("\\u00")
-                    out.writeInteger(hex[Int(byte >> 4)])
-                    out.writeInteger(hex[Int(byte & 0x0f)])
-                }
-                start = utf8.index(after: index)
+        // Scan the UTF-8 bytes (contiguous in a native string: no copy) and write each run that
+        // needs no escape at once.
+        var text = text
+        text.withUTF8 { bytes in
+            out.writeInteger(UInt8(ascii: "\""))
+            var start = 0
+            for index in bytes.indices where needsEscape(bytes[index]) {
+                out.writeBytes(UnsafeBufferPointer(rebasing: bytes[start..<index]))
+                writeEscape(bytes[index], into: &out)
+                start = index + 1
             }
-            index = utf8.index(after: index)
+            out.writeBytes(UnsafeBufferPointer(rebasing: bytes[start...]))
+            out.writeInteger(UInt8(ascii: "\""))
         }
-        out.writeSubstring(text[start..<utf8.endIndex])
-        out.writeInteger(UInt8(ascii: "\""))
+    }
+
+    @inline(__always)
+    private static func needsEscape(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20
+    }
+
+    private static func writeEscape(_ byte: UInt8, into out: inout ByteBuffer) {
+        switch byte {
+        case UInt8(ascii: "\""): out.writeStaticString("\\\"")
+        case UInt8(ascii: "\\"): out.writeStaticString("\\\\")
+        case 0x0A: out.writeStaticString("\\n")
+        case 0x0D: out.writeStaticString("\\r")
+        case 0x09: out.writeStaticString("\\t")
+        case 0x08: out.writeStaticString("\\b")
+        case 0x0C: out.writeStaticString("\\f")
+        default:
+            let hex: StaticString = "0123456789abcdef"
+            out.writeStaticString("\\u00")
+            out.writeInteger(hex.utf8Start[Int(byte >> 4)])
+            out.writeInteger(hex.utf8Start[Int(byte & 0x0f)])
+        }
     }
 }

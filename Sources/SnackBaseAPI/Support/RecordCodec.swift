@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import SnackBaseCore
 import SnackBaseRules
 import SnackBaseStore
@@ -112,9 +113,19 @@ enum RecordCodec {
     /// The record as rules see it.
     static func ruleValues(_ record: StoredRecord, collection: CollectionSchema) -> [String: RuleValue] {
         var out: [String: RuleValue] = [:]
+        out.reserveCapacity(record.count)
         for (column, value) in record {
-            let type = collection.field(column)?.type ?? (column == "created_at" || column == "updated_at" ? .datetime : .text)
-            out[column] = ruleValue(value, type: type)
+            // Only a text's type matters (a datetime compares as one); a user field's type first, then the system fields'.
+            guard case .text(let text?) = value else {
+                out[column] = ruleValue(value, type: .text)
+                continue
+            }
+            let isDatetime = if let field = collection.fields.firstIndex(where: { $0.name == column }) {
+                collection.fields[field].type == .datetime
+            } else {
+                column == "created_at" || column == "updated_at"
+            }
+            out[column] = isDatetime ? .datetime(text) : .text(text)
         }
         return out
     }
@@ -132,23 +143,67 @@ enum RecordCodec {
         }
     }
 
-    /// The record as the API shows it, limited to `visible` (nil: every field). Hidden fields are absent.
-    static func json(_ record: StoredRecord, collection: CollectionSchema, visible: Set<String>?) -> [String: JSONValue] {
-        var out: [String: JSONValue] = [:]
-        for (column, value) in record {
-            guard visible?.contains(column) ?? true else { continue }
-            switch value {
-            case .text(nil), .number(nil), .bool(nil): out[column] = .null
-            case .number(let number?): out[column] = .number(number)
-            case .bool(let flag?): out[column] = .bool(flag)
-            case .text(let text?):
-                if collection.field(column)?.type == .json {
-                    out[column] = (try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))) ?? .null
-                } else {
-                    out[column] = .string(text)
-                }
+    /// Writes a collection's records as the API shows them, straight from the stored values: no
+    /// dictionary of JSON values is built per record (a list page is fifty of them). Keys come out
+    /// in sorted order, as ``JSONWriter`` writes any object.
+    struct Writer {
+        private struct Column {
+            let name: String
+            /// `"name":`, encoded once.
+            let key: ByteBuffer
+            let isJSON: Bool
+        }
+        private let columns: [Column]
+
+        init(collection: CollectionSchema) {
+            columns = (CollectionSchema.systemFields + collection.fields.map(\.name)).sorted().map { name in
+                var key = ByteBuffer()
+                JSONWriter.writeString(name, into: &key)
+                key.writeInteger(UInt8(ascii: ":"))
+                return Column(name: name, key: key, isJSON: collection.field(name)?.type == .json)
             }
         }
-        return out
+
+        /// The record limited to `visible` (nil: every field) and to `requested` (the `fields`
+        /// parameter, nil: every field; `id` is always kept). Hidden fields are absent.
+        func write(_ record: StoredRecord, visible: Set<String>?, requested: Set<String>?, into out: inout ByteBuffer) {
+            out.writeInteger(UInt8(ascii: "{"))
+            var first = true
+            for column in columns {
+                guard let value = record[column.name], visible?.contains(column.name) ?? true,
+                      column.name == "id" || requested?.contains(column.name) ?? true
+                else { continue }
+                if !first { out.writeInteger(UInt8(ascii: ",")) }
+                first = false
+                out.writeImmutableBuffer(column.key)
+                switch value {
+                case .text(nil), .number(nil), .bool(nil): out.writeStaticString("null")
+                case .number(let number?): JSONWriter.writeNumber(number, into: &out)
+                case .bool(let flag?): _ = flag ? out.writeStaticString("true") : out.writeStaticString("false")
+                case .text(let text?):
+                    if column.isJSON {
+                        JSONWriter.write((try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))) ?? .null, into: &out)
+                    } else {
+                        JSONWriter.writeString(text, into: &out)
+                    }
+                }
+            }
+            out.writeInteger(UInt8(ascii: "}"))
+        }
+
+        /// One record as a response body.
+        func object(_ record: StoredRecord, visible: Set<String>?, requested: Set<String>?) -> ByteBuffer {
+            var out = ByteBuffer()
+            out.reserveCapacity(512)
+            write(record, visible: visible, requested: requested, into: &out)
+            return out
+        }
     }
+}
+
+/// What a list derives from one stored record alone: its values for the rule engine (to decide what
+/// the caller may see of it) and its JSON with every field (what a caller who may see everything gets).
+struct PreparedRecord: Sendable {
+    let ruleValues: [String: RuleValue]
+    let everyField: ByteBuffer
 }

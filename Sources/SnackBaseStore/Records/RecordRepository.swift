@@ -70,10 +70,10 @@ public enum RecordRepository {
 
     /// One page of records matching every condition, and how many match in all.
     /// `conditions` are compiled rule fragments (the read rule, the `filter` parameter, shortcuts).
-    /// `totals`, when given, may answer the count of the default (created_at) order from memory.
+    /// `remembered`, when given, may answer the page and the count from memory (nothing written since they were read).
     public static func list(
-        in scope: RecordScope, conditions: [SQLFragment], sort: [Sort], skip: Int, limit: Int, totals: ListTotals? = nil, on db: any SQLDatabase
-    ) async throws -> (items: [StoredRecord], total: Int) {
+        in scope: RecordScope, conditions: [SQLFragment], sort: [Sort], skip: Int, limit: Int, remembered: RememberedLists? = nil, on db: any SQLDatabase
+    ) async throws -> (page: RecordPage, total: Int) {
         try await RowSecurity.enter(scope.account, on: db)
         let known = Set(scope.columns)
         for fragment in conditions {
@@ -101,9 +101,20 @@ public enum RecordRepository {
         // The default order (created_at) is served by the (account_id, created_at, id) index, so the page
         // stops after `limit` rows and a separate COUNT is cheap. Any other order has to read every
         // matching row to sort it anyway: then the same pass counts them (a window), instead of a second scan.
-        // Where totals are remembered (SQLite), the count is its own query in every order: it is
+        // Where lists are remembered (SQLite), the count is its own query in every order: it is
         // counted once per write and the page query stays a plain, cheaper sort.
-        let separateCount = totals != nil || sort.allSatisfy { $0.field == "created_at" || $0.field == "id" }
+        if let remembered {
+            let query = select.limit(limit).offset(skip)
+            let page = db.serialize(query.select)
+            let items = try await remembered.page(for: RememberedLists.key(sql: page.sql, binds: page.binds)) {
+                RecordPage(records: try await query.all().map { try decode($0, in: scope) })
+            }
+            let total = db.serialize(count.query)
+            return (items, try await remembered.total(for: RememberedLists.key(sql: total.sql, binds: total.binds)) {
+                try await count.first()?.decode(column: "n", as: Int.self) ?? 0
+            })
+        }
+        let separateCount = sort.allSatisfy { $0.field == "created_at" || $0.field == "id" }
         if !separateCount {
             select = select.column(SQLRaw("COUNT(*) OVER ()"), as: "snackbase_total")
         }
@@ -113,15 +124,10 @@ public enum RecordRepository {
             total = try first.decode(column: "snackbase_total", as: Int.self)
         } else if !separateCount, skip == 0 {
             total = 0
-        } else if let totals {
-            let query = db.serialize(count.query)
-            total = try await totals.total(for: ListTotals.key(sql: query.sql, binds: query.binds)) {
-                try await count.first()?.decode(column: "n", as: Int.self) ?? 0
-            }
         } else {
             total = try await count.first()?.decode(column: "n", as: Int.self) ?? 0
         }
-        return (try rows.map { try decode($0, in: scope) }, total)
+        return (RecordPage(records: try rows.map { try decode($0, in: scope) }), total)
     }
 
     /// Writes the given columns of one record of the scope's account.

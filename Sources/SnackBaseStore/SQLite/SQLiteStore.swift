@@ -10,7 +10,7 @@ import Synchronization
 public final class SQLiteStore: Database {
     public let kind = DatabaseKind.sqlite
     public let writeGeneration: WriteGeneration?
-    public let listTotals: ListTotals?
+    public let rememberedLists: RememberedLists?
     private let writer: SQLiteLink
     private let readers: SQLiteReaderPool
     private let batcher: WriteBatcher
@@ -26,7 +26,7 @@ public final class SQLiteStore: Database {
         }
         let generation = WriteGeneration()
         writeGeneration = generation
-        listTotals = ListTotals(generation: generation)
+        rememberedLists = RememberedLists(generation: generation)
         batcher = WriteBatcher(writer: writer, generation: generation)
         readers = SQLiteReaderPool(path: path)
         // Open one reader now so that a database the process cannot read fails the start.

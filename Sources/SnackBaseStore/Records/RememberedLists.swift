@@ -1,0 +1,72 @@
+import Synchronization
+
+/// Record-list pages and totals, remembered until the next committed write.
+///
+/// A list answers with one page of the records that match (the caller's rule, filter and account)
+/// and how many match in all. Both can read far more than they return: counting an owner's records
+/// reads every index entry of them, and a page sorted by anything but `created_at` (a filter on
+/// `status`, sorted by `views`) reads and sorts every matching row to keep fifty. Each query's
+/// answer, keyed by its exact SQL text and binds, is kept under the store's ``WriteGeneration``, so
+/// it is reused only while nothing at all has been written since it was read. What the caller may
+/// see of each record (field rules) is decided per request, after this, from the rows.
+///
+/// Only for a store whose every write passes through this process (SQLite, one process per data
+/// folder, see docs/scaling.md); PostgreSQL has no such memory.
+public final class RememberedLists: Sendable {
+    /// Past this many remembered counts the memory of totals is emptied and refilled.
+    static let totalsLimit = 1024
+    /// Past this many remembered rows (in all pages) the memory of pages is emptied and refilled:
+    /// a few MB with what the API prepares from them.
+    static let rowsLimit = 2048
+    private let totals: RememberedUntilWrite<String, Int>
+    private let pages: RememberedUntilWrite<String, RecordPage>
+
+    public init(generation: WriteGeneration) {
+        totals = RememberedUntilWrite(generation: generation, limit: Self.totalsLimit)
+        pages = RememberedUntilWrite(generation: generation, limit: Self.rowsLimit, weight: { $0.records.count + 1 })
+    }
+
+    /// The total for `key` (the count query's SQL and binds), counted by `count` unless it was
+    /// counted since the last write.
+    func total(for key: String, count: () async throws -> Int) async throws -> Int {
+        try await totals.value(for: key, read: count)
+    }
+
+    /// The page for `key` (the page query's SQL and binds), read by `read` unless it was read
+    /// since the last write.
+    func page(for key: String, read: () async throws -> RecordPage) async throws -> RecordPage {
+        try await pages.value(for: key, read: read)
+    }
+
+    /// An unambiguous key for a query: its SQL text and each bind with its type and length.
+    static func key(sql: String, binds: [any Encodable & Sendable]) -> String {
+        var key = sql
+        for bind in binds {
+            let text = "\(bind)"
+            key += "\u{1}\(type(of: bind)):\(text.utf8.count):" + text
+        }
+        return key
+    }
+}
+
+/// One page of records as read. Where lists are remembered, every request that asks the same query
+/// before the next write is answered from the same page, and what the API derives from its records
+/// alone (their JSON, their values for the rule engine) is derived once, kept beside them.
+public final class RecordPage: Sendable {
+    public let records: [StoredRecord]
+    private let derived = Mutex<(any Sendable)?>(nil)
+
+    public init(records: [StoredRecord]) {
+        self.records = records
+    }
+
+    /// What `derive` makes of ``records``: made by the first caller, the same value for the next ones.
+    /// `derive` must depend on nothing but the records (and the collection's schema, which only a
+    /// write changes).
+    public func derived<T: Sendable>(_ derive: ([StoredRecord]) -> T) -> T {
+        if let known = derived.withLock({ $0 }) as? T { return known }
+        let value = derive(records)
+        derived.withLock { $0 = value }
+        return value
+    }
+}
