@@ -27,7 +27,7 @@ public protocol Database: Sendable {
     /// nil elsewhere. What is read under it may be remembered until the next write.
     var writeGeneration: WriteGeneration? { get }
     /// Record-list pages and totals remembered until the next write (where there is a ``writeGeneration``).
-    var rememberedLists: RememberedLists? { get }
+    var rememberedReads: RememberedReads? { get }
     /// True when the database answers a trivial query.
     func ping() async -> Bool
     func shutdown() async

@@ -219,6 +219,30 @@ import Testing
         }
     }
 
+    @Test func aRememberedRecordFollowsEveryWriteAndStaysInItsAccount() async throws {
+        try await TestApp.run { app in
+            let root = try await app.superadminToken()
+            try await app.createCollection("notes", fields: #"[{"name":"title","type":"text"},{"name":"secret","type":"text"}]"#, root: root)
+            let acme = try await app.register("acme")
+            try await app.role(#"{"name":"reader","permissions":[{"collection":"notes","read":true,"excluded_fields":["secret"]}]}"#, in: acme)
+            let reader = try await app.user("reader@acme.test", roles: ["reader"], in: acme)
+            let other = try await app.register("other")
+            let created = try await app.request(.post, "/api/v1/records/notes", json: #"{"title":"one","secret":"s"}"#, token: acme.token)
+            let path = "/api/v1/records/notes/\(try #require(created.string("id")))"
+            for _ in 0..<2 {
+                #expect(try await app.request(.get, path, token: acme.token).string("secret") == "s")
+                let limited = try await app.request(.get, path, token: reader.token)
+                #expect(limited.string("title") == "one" && limited["secret"] == nil, "\(limited.text)")
+                #expect(try await app.request(.get, path, token: other.token).status == 404)
+            }
+            #expect(try await app.request(.patch, path, json: #"{"title":"two"}"#, token: acme.token).status == 200)
+            #expect(try await app.request(.get, path, token: reader.token).string("title") == "two")
+            #expect(try await app.request(.delete, path, token: acme.token).status == 204)
+            #expect(try await app.request(.get, path, token: reader.token).status == 404)
+            #expect(try await app.request(.get, path, token: acme.token).status == 404)
+        }
+    }
+
     // MARK: remembered sign-ins
 
     @Test func aRememberedSignInEndsWithTheWriteThatEndsIt() async throws {

@@ -122,7 +122,7 @@ struct RecordController {
         conditions += try Self.shortcuts(request, collection: collection, dialect: dialect)
         let scope = target.scope
         let where_ = conditions
-        let remembered = services.database.rememberedLists
+        let remembered = services.database.rememberedReads
         let (page, total) = try await services.database.read { db in
             try await RecordRepository.list(in: scope, conditions: where_, sort: sort, skip: pagination.skip, limit: pagination.limit, remembered: remembered, on: db)
         }
@@ -207,7 +207,8 @@ struct RecordController {
     private func find(_ context: AppRequestContext, target: Target) async throws -> StoredRecord {
         let id = context.parameters.get("id") ?? ""
         let scope = target.scope
-        guard let record = try await services.database.read({ db in try await RecordRepository.find(id: id, in: scope, on: db) }) else {
+        let remembered = services.database.rememberedReads
+        guard let record = try await services.database.read({ db in try await RecordRepository.find(id: id, in: scope, remembered: remembered, on: db) }) else {
             throw SnackBaseError.notFound("Record")
         }
         return record

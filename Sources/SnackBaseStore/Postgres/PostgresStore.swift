@@ -14,7 +14,7 @@ public final class PostgresStore: Database {
     public let kind = DatabaseKind.postgres
     /// Other processes write to the same database: no totals are remembered.
     public var writeGeneration: WriteGeneration? { nil }
-    public var rememberedLists: RememberedLists? { nil }
+    public var rememberedReads: RememberedReads? { nil }
     private let client: PostgresClient
     private let runner: Task<Void, Never>
     let logger: Logger

@@ -25,7 +25,9 @@ public enum RecordRepository {
         try await db.execute(sql: insert) { _ in }
     }
 
-    public static func find(id: String, in scope: RecordScope, on db: any SQLDatabase) async throws -> StoredRecord? {
+    /// The record with this id in the scope's account. `remembered`, when given, may answer from
+    /// memory (nothing written since it was read).
+    public static func find(id: String, in scope: RecordScope, remembered: RememberedReads? = nil, on db: any SQLDatabase) async throws -> StoredRecord? {
         try await RowSecurity.enter(scope.account, on: db)
         let binds: [any Encodable & Sendable] = [scope.account.accountID.rawValue, id]
         let select = StatementTexts.statement("find\u{1}\(scope.table)", on: db, binds: binds) {
@@ -34,10 +36,15 @@ public enum RecordRepository {
                 .where(SQLIdentifier("id"), .equal, SQLBind(binds[1]))
                 .limit(1).select
         }
-        // The callback runs before `execute` returns, on this task (as in SQLKit's own `first()`).
-        nonisolated(unsafe) var found: (any SQLRow)?
-        try await db.execute(sql: select) { row in if found == nil { found = row } }
-        return try found.map { try decode($0, in: scope) }
+        let read = {
+            // The callback runs before `execute` returns, on this task (as in SQLKit's own `first()`).
+            nonisolated(unsafe) var found: (any SQLRow)?
+            try await db.execute(sql: select) { row in if found == nil { found = row } }
+            return try found.map { try decode($0, in: scope) }
+        }
+        guard let remembered else { return try await read() }
+        let query = db.serialize(select)
+        return try await remembered.record(for: RememberedReads.key(sql: query.sql, binds: query.binds), read: read)
     }
 
     /// Whether a record with this id exists in the account, in another collection (reference checks).
@@ -72,7 +79,7 @@ public enum RecordRepository {
     /// `conditions` are compiled rule fragments (the read rule, the `filter` parameter, shortcuts).
     /// `remembered`, when given, may answer the page and the count from memory (nothing written since they were read).
     public static func list(
-        in scope: RecordScope, conditions: [SQLFragment], sort: [Sort], skip: Int, limit: Int, remembered: RememberedLists? = nil, on db: any SQLDatabase
+        in scope: RecordScope, conditions: [SQLFragment], sort: [Sort], skip: Int, limit: Int, remembered: RememberedReads? = nil, on db: any SQLDatabase
     ) async throws -> (page: RecordPage, total: Int) {
         try await RowSecurity.enter(scope.account, on: db)
         let known = Set(scope.columns)
@@ -106,11 +113,11 @@ public enum RecordRepository {
         if let remembered {
             let query = select.limit(limit).offset(skip)
             let page = db.serialize(query.select)
-            let items = try await remembered.page(for: RememberedLists.key(sql: page.sql, binds: page.binds)) {
+            let items = try await remembered.page(for: RememberedReads.key(sql: page.sql, binds: page.binds)) {
                 RecordPage(records: try await query.all().map { try decode($0, in: scope) })
             }
             let total = db.serialize(count.query)
-            return (items, try await remembered.total(for: RememberedLists.key(sql: total.sql, binds: total.binds)) {
+            return (items, try await remembered.total(for: RememberedReads.key(sql: total.sql, binds: total.binds)) {
                 try await count.first()?.decode(column: "n", as: Int.self) ?? 0
             })
         }

@@ -10,7 +10,7 @@ import Synchronization
 public final class SQLiteStore: Database {
     public let kind = DatabaseKind.sqlite
     public let writeGeneration: WriteGeneration?
-    public let rememberedLists: RememberedLists?
+    public let rememberedReads: RememberedReads?
     private let writer: SQLiteLink
     private let readers: SQLiteReaderPool
     private let batcher: WriteBatcher
@@ -26,7 +26,7 @@ public final class SQLiteStore: Database {
         }
         let generation = WriteGeneration()
         writeGeneration = generation
-        rememberedLists = RememberedLists(generation: generation)
+        rememberedReads = RememberedReads(generation: generation)
         batcher = WriteBatcher(writer: writer, generation: generation)
         readers = SQLiteReaderPool(path: path)
         // Open one reader now so that a database the process cannot read fails the start.

@@ -1,6 +1,6 @@
 import Synchronization
 
-/// Record-list pages and totals, remembered until the next committed write.
+/// Record reads (list pages and totals, single records by id), remembered until the next committed write.
 ///
 /// A list answers with one page of the records that match (the caller's rule, filter and account)
 /// and how many match in all. Both can read far more than they return: counting an owner's records
@@ -8,22 +8,26 @@ import Synchronization
 /// `status`, sorted by `views`) reads and sorts every matching row to keep fifty. Each query's
 /// answer, keyed by its exact SQL text and binds, is kept under the store's ``WriteGeneration``, so
 /// it is reused only while nothing at all has been written since it was read. What the caller may
-/// see of each record (field rules) is decided per request, after this, from the rows.
+/// see of each record (its read rule, field rules) is decided per request, after this, from the rows.
 ///
 /// Only for a store whose every write passes through this process (SQLite, one process per data
 /// folder, see docs/scaling.md); PostgreSQL has no such memory.
-public final class RememberedLists: Sendable {
+public final class RememberedReads: Sendable {
     /// Past this many remembered counts the memory of totals is emptied and refilled.
     static let totalsLimit = 1024
     /// Past this many remembered rows (in all pages) the memory of pages is emptied and refilled:
     /// a few MB with what the API prepares from them.
     static let rowsLimit = 2048
+    /// Past this many remembered single records the memory of them is emptied and refilled.
+    static let recordsLimit = 2048
     private let totals: RememberedUntilWrite<String, Int>
     private let pages: RememberedUntilWrite<String, RecordPage>
+    private let records: RememberedUntilWrite<String, StoredRecord?>
 
     public init(generation: WriteGeneration) {
         totals = RememberedUntilWrite(generation: generation, limit: Self.totalsLimit)
         pages = RememberedUntilWrite(generation: generation, limit: Self.rowsLimit, weight: { $0.records.count + 1 })
+        records = RememberedUntilWrite(generation: generation, limit: Self.recordsLimit)
     }
 
     /// The total for `key` (the count query's SQL and binds), counted by `count` unless it was
@@ -36,6 +40,12 @@ public final class RememberedLists: Sendable {
     /// since the last write.
     func page(for key: String, read: () async throws -> RecordPage) async throws -> RecordPage {
         try await pages.value(for: key, read: read)
+    }
+
+    /// The record (or its absence) for `key` (the by-id query's SQL and binds), read by `read`
+    /// unless it was read since the last write.
+    func record(for key: String, read: () async throws -> StoredRecord?) async throws -> StoredRecord? {
+        try await records.value(for: key, read: read)
     }
 
     /// An unambiguous key for a query: its SQL text and each bind with its type and length.
