@@ -219,6 +219,32 @@ import Testing
         }
     }
 
+    @Test func rememberedRowsAreKeptPerSchemaTheyWereDecodedWith() async throws {
+        try await TestApp.run { app in
+            guard let remembered = app.services.database.rememberedReads else { return }   // SQLite only
+            let root = try await app.superadminToken()
+            try await app.createCollection("notes", fields: #"[{"name":"title","type":"text"},{"name":"tag","type":"text"}]"#, root: root)
+            let acme = try await app.register("acme")
+            let created = try await app.request(.post, "/api/v1/records/notes", json: #"{"title":"one","tag":"x"}"#, token: acme.token)
+            let id = try #require(created.string("id"))
+            let current = try #require(try await app.services.collections.find("notes", database: app.services.database))
+            // A request still holding the schema from before `tag` was added reads first, and nothing is written after.
+            var before = current
+            before.fields.removeAll { $0.name == "tag" }
+            let account = AccountScope(try #require(AccountID(acme.accountID)))
+            for schema in [before, current] {
+                let scope = RecordScope(account: account, collection: schema)
+                let expected: StoredValue? = schema == current ? .text("x") : nil
+                let page = try await app.services.database.read { db in
+                    try await RecordRepository.list(in: scope, conditions: [], sort: [], skip: 0, limit: 10, remembered: remembered, on: db)
+                }
+                #expect(page.page.records.first?["tag"] == expected)
+                let record = try await app.services.database.read { db in try await RecordRepository.find(id: id, in: scope, remembered: remembered, on: db) }
+                #expect(record?["tag"] == expected)
+            }
+        }
+    }
+
     @Test func aRememberedRecordFollowsEveryWriteAndStaysInItsAccount() async throws {
         try await TestApp.run { app in
             let root = try await app.superadminToken()

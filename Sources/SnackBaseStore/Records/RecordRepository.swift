@@ -44,7 +44,7 @@ public enum RecordRepository {
         }
         guard let remembered else { return try await read() }
         let query = db.serialize(select)
-        return try await remembered.record(for: RememberedReads.key(sql: query.sql, binds: query.binds), read: read)
+        return try await remembered.record(for: RememberedReads.key(sql: query.sql, binds: query.binds, shape: scope.shape), read: read)
     }
 
     /// Whether a record with this id exists in the account, in another collection (reference checks).
@@ -113,7 +113,7 @@ public enum RecordRepository {
         if let remembered {
             let query = select.limit(limit).offset(skip)
             let page = db.serialize(query.select)
-            let items = try await remembered.page(for: RememberedReads.key(sql: page.sql, binds: page.binds)) {
+            let items = try await remembered.page(for: RememberedReads.key(sql: page.sql, binds: page.binds, shape: scope.shape)) {
                 RecordPage(records: try await query.all().map { try decode($0, in: scope) })
             }
             let total = db.serialize(count.query)

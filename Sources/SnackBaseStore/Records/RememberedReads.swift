@@ -48,9 +48,10 @@ public final class RememberedReads: Sendable {
         try await records.value(for: key, read: read)
     }
 
-    /// An unambiguous key for a query: its SQL text and each bind with its type and length.
-    static func key(sql: String, binds: [any Encodable & Sendable]) -> String {
-        var key = sql
+    /// An unambiguous key for a query: its SQL text and each bind with its type and length (and, for
+    /// rows, the columns and types they are decoded with).
+    static func key(sql: String, binds: [any Encodable & Sendable], shape: String = "") -> String {
+        var key = shape + "\u{2}" + sql
         for bind in binds {
             let text = "\(bind)"
             key += "\u{1}\(type(of: bind)):\(text.utf8.count):" + text
