@@ -11,8 +11,7 @@ public enum FieldMask {
         var union: Set<String> = ["id"]
         // A granting permission that limits no field shows every field (the loop below would reach
         // `fields == all` for it too, after building the sets).
-        for compiled in permissions where compiled.permission.fields == nil && compiled.permission.excludedFields.isEmpty
-            && compiled.fieldReadRules.isEmpty {
+        for compiled in permissions where compiled.limitsNoField {
             return nil
         }
         let all = Set(CollectionSchema.systemFields + collection.fields.map(\.name))
@@ -45,5 +44,12 @@ public enum FieldMask {
             union.formUnion(fields)
         }
         return union
+    }
+}
+
+extension CompiledPermission {
+    /// No `fields`, no `excluded_fields`, no field read rules: what it grants to read, it shows whole.
+    var limitsNoField: Bool {
+        permission.fields == nil && permission.excludedFields.isEmpty && fieldReadRules.isEmpty
     }
 }

@@ -246,9 +246,19 @@ struct RecordController {
         return nil
     }
 
+    /// The text without leading or trailing tabs and space separators (Unicode Zs: what Foundation's
+    /// `.whitespaces` trims, without going through `CharacterSet`).
+    static func trimmed(_ text: Substring) -> String {
+        let blank: (Character) -> Bool = { character in
+            character == "\t" || character.unicodeScalars.allSatisfy { $0.properties.generalCategory == .spaceSeparator }
+        }
+        guard let first = text.firstIndex(where: { !blank($0) }), let last = text.lastIndex(where: { !blank($0) }) else { return "" }
+        return String(text[first...last])
+    }
+
     static func fieldsParameter(_ request: Request, collection: CollectionSchema) throws -> Set<String>? {
         guard let text = request.uri.queryParameters["fields"].map(String.init), !text.isEmpty else { return nil }
-        let names = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let names = text.split(separator: ",").map(Self.trimmed)
         for name in names where !CollectionSchema.systemFields.contains(name) && collection.field(name) == nil {
             throw SnackBaseError.badRequest("Unknown field \(name) in fields", details: [.init(field: "fields", message: "unknown field \(name)")])
         }
@@ -259,7 +269,7 @@ struct RecordController {
         let text = request.uri.queryParameters["sort"].map(String.init) ?? "-created_at"
         var sort: [RecordRepository.Sort] = []
         for part in text.split(separator: ",") {
-            var name = part.trimmingCharacters(in: .whitespaces)
+            var name = Self.trimmed(part)
             let descending = name.hasPrefix("-")
             if descending || name.hasPrefix("+") { name.removeFirst() }
             guard CollectionSchema.systemFields.contains(name) || collection.field(name) != nil else {

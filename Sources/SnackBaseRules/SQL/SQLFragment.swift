@@ -3,8 +3,8 @@
 ///
 /// The store maps `.sql` to raw SQL, `.identifier` to a quoted column and `.bind` to a parameter,
 /// and ANDs the whole into `WHERE account_id = ? AND <fragment>`.
-public struct SQLFragment: Sendable, Equatable, CustomStringConvertible {
-    public enum Piece: Sendable, Equatable {
+public struct SQLFragment: Sendable, Hashable, CustomStringConvertible {
+    public enum Piece: Sendable, Hashable {
         /// Keywords, operators, punctuation and function names — never a value.
         case sql(String)
         /// A record field name, taken from the collection's schema; to be quoted.

@@ -6,7 +6,7 @@ import SnackBaseRules
 /// Records of one collection in one account. Every statement starts from a ``RecordScope`` and
 /// carries `account_id = <scope>`; column names come only from the collection's stored schema.
 public enum RecordRepository {
-    public struct Sort: Sendable, Equatable {
+    public struct Sort: Sendable, Hashable {
         public let field: String
         public let descending: Bool
         public init(field: String, descending: Bool) {
@@ -43,8 +43,8 @@ public enum RecordRepository {
             return try found.map { try decode($0, in: scope) }
         }
         guard let remembered else { return try await read() }
-        let query = db.serialize(select)
-        return try await remembered.record(for: RememberedReads.key(sql: query.sql, binds: query.binds, shape: scope.shape), read: read)
+        let key = RememberedReads.Key(query: .record(id: id), table: scope.table, account: scope.account.accountID.rawValue, conditions: [], shape: scope.shape)
+        return try await remembered.record(for: key, read: read)
     }
 
     /// Whether a record with this id exists in the account, in another collection (reference checks).
@@ -111,13 +111,14 @@ public enum RecordRepository {
         // Where lists are remembered (SQLite), the count is its own query in every order: it is
         // counted once per write and the page query stays a plain, cheaper sort.
         if let remembered {
-            let query = select.limit(limit).offset(skip)
-            let page = db.serialize(query.select)
-            let items = try await remembered.page(for: RememberedReads.key(sql: page.sql, binds: page.binds, shape: scope.shape)) {
-                RecordPage(records: try await query.all().map { try decode($0, in: scope) })
+            let account = scope.account.accountID.rawValue
+            let shape = scope.shape
+            let page = RememberedReads.Key(query: .page(sort: sort, skip: skip, limit: limit), table: scope.table, account: account, conditions: conditions, shape: shape)
+            let items = try await remembered.page(for: page) {
+                RecordPage(records: try await select.limit(limit).offset(skip).all().map { try decode($0, in: scope) })
             }
-            let total = db.serialize(count.query)
-            return (items, try await remembered.total(for: RememberedReads.key(sql: total.sql, binds: total.binds)) {
+            let total = RememberedReads.Key(query: .count, table: scope.table, account: account, conditions: conditions, shape: [])
+            return (items, try await remembered.total(for: total) {
                 try await count.first()?.decode(column: "n", as: Int.self) ?? 0
             })
         }

@@ -1,3 +1,5 @@
+import SnackBaseCore
+import SnackBaseRules
 import Synchronization
 
 /// Record reads (list pages and totals, single records by id), remembered until the next committed write.
@@ -6,8 +8,8 @@ import Synchronization
 /// and how many match in all. Both can read far more than they return: counting an owner's records
 /// reads every index entry of them, and a page sorted by anything but `created_at` (a filter on
 /// `status`, sorted by `views`) reads and sorts every matching row to keep fifty. Each query's
-/// answer, keyed by its exact SQL text and binds, is kept under the store's ``WriteGeneration``, so
-/// it is reused only while nothing at all has been written since it was read. What the caller may
+/// answer, keyed by everything its SQL is built from (``Key``), is kept under the store's
+/// ``WriteGeneration``, so it is reused only while nothing at all has been written since it was read. What the caller may
 /// see of each record (its read rule, field rules) is decided per request, after this, from the rows.
 ///
 /// Only for a store whose every write passes through this process (SQLite, one process per data
@@ -20,9 +22,9 @@ public final class RememberedReads: Sendable {
     static let rowsLimit = 2048
     /// Past this many remembered single records the memory of them is emptied and refilled.
     static let recordsLimit = 2048
-    private let totals: RememberedUntilWrite<String, Int>
-    private let pages: RememberedUntilWrite<String, RecordPage>
-    private let records: RememberedUntilWrite<String, StoredRecord?>
+    private let totals: RememberedUntilWrite<Key, Int>
+    private let pages: RememberedUntilWrite<Key, RecordPage>
+    private let records: RememberedUntilWrite<Key, StoredRecord?>
 
     public init(generation: WriteGeneration) {
         totals = RememberedUntilWrite(generation: generation, limit: Self.totalsLimit)
@@ -30,33 +32,41 @@ public final class RememberedReads: Sendable {
         records = RememberedUntilWrite(generation: generation, limit: Self.recordsLimit)
     }
 
-    /// The total for `key` (the count query's SQL and binds), counted by `count` unless it was
-    /// counted since the last write.
-    func total(for key: String, count: () async throws -> Int) async throws -> Int {
+    /// The total for `key`, counted by `count` unless it was counted since the last write.
+    func total(for key: Key, count: () async throws -> Int) async throws -> Int {
         try await totals.value(for: key, read: count)
     }
 
-    /// The page for `key` (the page query's SQL and binds), read by `read` unless it was read
-    /// since the last write.
-    func page(for key: String, read: () async throws -> RecordPage) async throws -> RecordPage {
+    /// The page for `key`, read by `read` unless it was read since the last write.
+    func page(for key: Key, read: () async throws -> RecordPage) async throws -> RecordPage {
         try await pages.value(for: key, read: read)
     }
 
-    /// The record (or its absence) for `key` (the by-id query's SQL and binds), read by `read`
-    /// unless it was read since the last write.
-    func record(for key: String, read: () async throws -> StoredRecord?) async throws -> StoredRecord? {
+    /// The record (or its absence) for `key`, read by `read` unless it was read since the last write.
+    func record(for key: Key, read: () async throws -> StoredRecord?) async throws -> StoredRecord? {
         try await records.value(for: key, read: read)
     }
 
-    /// An unambiguous key for a query: its SQL text and each bind with its type and length (and, for
-    /// rows, the columns and types they are decoded with).
-    static func key(sql: String, binds: [any Encodable & Sendable], shape: String = "") -> String {
-        var key = shape + "\u{2}" + sql
-        for bind in binds {
-            let text = "\(bind)"
-            key += "\u{1}\(type(of: bind)):\(text.utf8.count):" + text
+    /// What a remembered read is keyed by: everything ``RecordRepository`` builds its SQL from (the
+    /// query, the table, the account, the compiled conditions), so equal keys mean the same SQL and
+    /// binds in this process, and the user fields its rows are decoded with.
+    struct Key: Hashable, Sendable {
+        enum Query: Hashable, Sendable {
+            case page(sort: [RecordRepository.Sort], skip: Int, limit: Int)
+            case count
+            case record(id: String)
         }
-        return key
+        let query: Query
+        let table: String
+        let account: String
+        let conditions: [SQLFragment]
+        let shape: [Column]
+    }
+
+    /// A user field as rows are decoded with it.
+    struct Column: Hashable, Sendable {
+        let name: String
+        let type: FieldType
     }
 }
 

@@ -54,11 +54,12 @@ public struct RecordScope: Sendable {
     /// Every column name: system fields then user fields.
     var columns: [String] { CollectionSchema.systemFields + collection.fields.map(\.name) }
 
-    /// Every column with its type: what a row read in this scope is decoded with, and so part of
-    /// the key under which it is remembered (a request that still holds the schema from before a
-    /// change must neither be answered from, nor leave behind, rows shaped by the other schema).
-    var shape: String {
-        columns.map { "\($0):\(type(of: $0)?.rawValue ?? "")" }.joined(separator: ",")
+    /// The user fields' names and types: with the fixed system columns, what a row read in this scope
+    /// is decoded with, and so part of the key under which it is remembered (a request that still holds
+    /// the schema from before a change must neither be answered from, nor leave behind, rows shaped by
+    /// the other schema).
+    var shape: [RememberedReads.Column] {
+        collection.fields.map { RememberedReads.Column(name: $0.name, type: $0.type) }
     }
 
     func type(of column: String) -> FieldType? {
