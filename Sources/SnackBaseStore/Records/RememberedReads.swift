@@ -9,8 +9,9 @@ import Synchronization
 /// reads every index entry of them, and a page sorted by anything but `created_at` (a filter on
 /// `status`, sorted by `views`) reads and sorts every matching row to keep fifty. Each query's
 /// answer, keyed by everything its SQL is built from (``Key``), is kept under the store's
-/// ``WriteGeneration``, so it is reused only while nothing at all has been written since it was read. What the caller may
-/// see of each record (its read rule, field rules) is decided per request, after this, from the rows.
+/// ``WriteGeneration``, so it is reused only while nothing at all has been written since it was
+/// read. What the caller may see of each record (its read rule, field rules) is decided per
+/// request, after this, from the rows.
 ///
 /// Only for a store whose every write passes through this process (SQLite, one process per data
 /// folder, see docs/scaling.md); PostgreSQL has no such memory.
@@ -82,8 +83,8 @@ public final class RecordPage: Sendable {
     }
 
     /// What `derive` makes of ``records``: made by the first caller, the same value for the next ones.
-    /// `derive` must depend on nothing but the records (and the collection's schema, which only a
-    /// write changes).
+    /// `derive` must depend on nothing but the records and the user fields' names and types (which
+    /// are part of the page's key).
     public func derived<T: Sendable>(_ derive: ([StoredRecord]) -> T) -> T {
         if let known = derived.withLock({ $0 }) as? T { return known }
         let value = derive(records)
