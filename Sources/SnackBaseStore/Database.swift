@@ -26,7 +26,7 @@ public protocol Database: Sendable {
     /// Advanced by every write transaction, where every write passes through this process (SQLite);
     /// nil elsewhere. What is read under it may be remembered until the next write.
     var writeGeneration: WriteGeneration? { get }
-    /// Record-list pages and totals remembered until the next write (where there is a ``writeGeneration``).
+    /// Record reads (list pages and totals, records by id) remembered until the next write (where there is a ``writeGeneration``).
     var rememberedReads: RememberedReads? { get }
     /// True when the database answers a trivial query.
     func ping() async -> Bool

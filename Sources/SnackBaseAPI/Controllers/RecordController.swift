@@ -127,18 +127,21 @@ struct RecordController {
             try await RecordRepository.list(in: scope, conditions: where_, sort: sort, skip: pagination.skip, limit: pagination.limit, remembered: remembered, on: db)
         }
         let writer = RecordCodec.Writer(collection: collection)
-        // Derived once per remembered page (SQLite), for every request that reads it before the next write.
-        let prepared = page.derived { records in
+        // Derived once per remembered page (SQLite), for every request that reads it before the next
+        // write; a page read for this request alone (PostgreSQL) is written directly.
+        let prepared = remembered == nil ? nil : page.derived { records in
             records.map { PreparedRecord(ruleValues: RecordCodec.ruleValues($0, collection: collection), everyField: writer.object($0, visible: nil, requested: nil)) }
         }
-        return JSONBody.response(.ok, buffer: JSONWriter.page(count: prepared.count, total: total, skip: pagination.skip, limit: pagination.limit) { index, out in
+        return JSONBody.response(.ok, buffer: JSONWriter.page(count: page.records.count, total: total, skip: pagination.skip, limit: pagination.limit) { index, out in
+            let record = page.records[index]
             let visible = everything ? nil : target.policy.visibleFields(
-                of: prepared[index].ruleValues, readers: readers, context: ruleContext, collection: collection
+                of: prepared?[index].ruleValues ?? RecordCodec.ruleValues(record, collection: collection),
+                readers: readers, context: ruleContext, collection: collection
             )
-            if visible == nil && requested == nil {
-                out.writeImmutableBuffer(prepared[index].everyField)
+            if visible == nil && requested == nil, let everyField = prepared?[index].everyField {
+                out.writeImmutableBuffer(everyField)
             } else {
-                writer.write(page.records[index], visible: visible, requested: requested, into: &out)
+                writer.write(record, visible: visible, requested: requested, into: &out)
             }
         })
     }

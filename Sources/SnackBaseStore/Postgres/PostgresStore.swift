@@ -12,7 +12,7 @@ import SQLKit
 /// inside a named ``RowSecurity/Bypass``.
 public final class PostgresStore: Database {
     public let kind = DatabaseKind.postgres
-    /// Other processes write to the same database: no totals are remembered.
+    /// Other processes write to the same database: nothing read is remembered.
     public var writeGeneration: WriteGeneration? { nil }
     public var rememberedReads: RememberedReads? { nil }
     private let client: PostgresClient

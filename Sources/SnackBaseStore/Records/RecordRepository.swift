@@ -29,14 +29,14 @@ public enum RecordRepository {
     /// memory (nothing written since it was read).
     public static func find(id: String, in scope: RecordScope, remembered: RememberedReads? = nil, on db: any SQLDatabase) async throws -> StoredRecord? {
         try await RowSecurity.enter(scope.account, on: db)
-        let binds: [any Encodable & Sendable] = [scope.account.accountID.rawValue, id]
-        let select = StatementTexts.statement("find\u{1}\(scope.table)", on: db, binds: binds) {
-            db.select().column(SQLLiteral.all).from(SQLIdentifier(scope.table))
-                .where(SQLIdentifier("account_id"), .equal, SQLBind(binds[0]))
-                .where(SQLIdentifier("id"), .equal, SQLBind(binds[1]))
-                .limit(1).select
-        }
         let read = {
+            let binds: [any Encodable & Sendable] = [scope.account.accountID.rawValue, id]
+            let select = StatementTexts.statement("find\u{1}\(scope.table)", on: db, binds: binds) {
+                db.select().column(SQLLiteral.all).from(SQLIdentifier(scope.table))
+                    .where(SQLIdentifier("account_id"), .equal, SQLBind(binds[0]))
+                    .where(SQLIdentifier("id"), .equal, SQLBind(binds[1]))
+                    .limit(1).select
+            }
             // The callback runs before `execute` returns, on this task (as in SQLKit's own `first()`).
             nonisolated(unsafe) var found: (any SQLRow)?
             try await db.execute(sql: select) { row in if found == nil { found = row } }
