@@ -49,7 +49,7 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // One variadic SQLite call Swift cannot make (see CSQLiteShim.h).
+        // The variadic SQLite calls Swift cannot make (see CSQLiteShim.h).
         .target(name: "CSQLiteShim"),
         // The only target that talks to a database.
         .target(

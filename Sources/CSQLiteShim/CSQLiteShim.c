@@ -2,9 +2,15 @@
 
 // SQLiteNIO's copy of SQLite prefixes every symbol with `sqlite_nio_`; it is linked into the same binary.
 extern int sqlite_nio_sqlite3_db_config(void *db, int op, ...);
+extern int sqlite_nio_sqlite3_config(int op, ...);
 
 #define SNACKBASE_SQLITE_DBCONFIG_ENABLE_QPSG 1007
+#define SNACKBASE_SQLITE_CONFIG_STMTJRNL_SPILL 26
 
 int snackbase_sqlite_enable_qpsg(void *db) {
     return sqlite_nio_sqlite3_db_config(db, SNACKBASE_SQLITE_DBCONFIG_ENABLE_QPSG, 1, (int *)0);
+}
+
+int snackbase_sqlite_set_statement_journal_spill(int bytes) {
+    return sqlite_nio_sqlite3_config(SNACKBASE_SQLITE_CONFIG_STMTJRNL_SPILL, bytes);
 }

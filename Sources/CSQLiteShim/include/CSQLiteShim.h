@@ -3,8 +3,15 @@
 
 /// Turns on SQLite's query planner stability guarantee (SQLITE_DBCONFIG_ENABLE_QPSG) for one
 /// connection, so that a cached prepared statement is never re-prepared because a bound value
-/// changed. `sqlite3_db_config` is variadic, which Swift cannot call; this is the one call.
+/// changed. `sqlite3_db_config` and `sqlite3_config` are variadic, which Swift cannot call; these
+/// are the calls we need.
 /// Returns SQLite's result code.
 int snackbase_sqlite_enable_qpsg(void *db);
+
+/// Sets how many bytes of a statement or savepoint journal SQLite keeps in memory before it
+/// writes the journal to a temporary file (SQLITE_CONFIG_STMTJRNL_SPILL, 64 KiB by default).
+/// Process-wide, and only possible before SQLite is first used: afterwards SQLite refuses it
+/// with SQLITE_MISUSE and keeps its setting. Returns SQLite's result code.
+int snackbase_sqlite_set_statement_journal_spill(int bytes);
 
 #endif

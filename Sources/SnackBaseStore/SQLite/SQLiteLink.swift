@@ -31,7 +31,22 @@ final class SQLiteLink: Sendable {
 
     private let state: Mutex<State>
 
+    /// The process-wide settings, made once before the first connection opens.
+    ///
+    /// Every write transaction runs in a savepoint (see ``WriteBatcher``), and SQLite copies each
+    /// page a savepoint changes into its journal. A record write changes a leaf of each of its
+    /// twelve B-trees at least (the table and its indexes, the audit log and its indexes), about
+    /// SQLite's 64 KiB spill threshold with 4 KiB pages, so a batch's journal went to a temporary
+    /// file, written with a system call per page. Kept in
+    /// memory up to 4 MiB, a record write's journal never touches a file, and the memory is given
+    /// back when its savepoint ends; a larger change (a column dropped from a big table) still
+    /// spills to a file past 4 MiB.
+    private static let configured: Void = {
+        _ = snackbase_sqlite_set_statement_journal_spill(4 << 20)
+    }()
+
     init(path: String, readOnly: Bool) throws {
+        Self.configured
         var handle: OpaquePointer?
         let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
             | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
