@@ -93,6 +93,24 @@ struct RecordTests {
         }
     }
 
+    @Test("a body that is not exactly one JSON value is a 400 saying what and where, and nothing is written", arguments: [
+        (#"{"title":"a","title":"b"}"#, "duplicate key \"title\" at byte 13"),
+        (#"{"title":"a",}"#, "expected a key in quotes at byte 13"),
+        (#"{"title":"a"} {"#, "unexpected text after the JSON value at byte 14"),
+        (#"{"title":"\uDE00"}"#, "unpaired surrogate escape at byte 10"),
+    ])
+    func malformedBody(_ body: String, _ problem: String) async throws {
+        try await TestApp.run { app in
+            let root = try await app.superadminToken()
+            try await app.createCollection("posts", fields: Self.postFields, root: root)
+            let acme = try await app.register("acme")
+            let response = try await app.request(.post, "/api/v1/records/posts", json: body, token: acme.token)
+            #expect(response.status == 400 && response.string("message") == "Malformed JSON body", "\(response.text)")
+            #expect((response.array("details") as? [[String: Any]])?.first?["message"] as? String == problem, "\(response.text)")
+            #expect(try await app.request(.get, "/api/v1/records/posts", token: acme.token).int("total") == 0)
+        }
+    }
+
     @Test("unique fields are unique per account; references stay in the account")
     func uniqueAndReferences() async throws {
         try await TestApp.run { app in

@@ -32,7 +32,7 @@ struct AuditEntryDTO: Encodable, Sendable {
         try container.encode(entry.outcome, forKey: .outcome)
         try container.encode(entry.status, forKey: .status)
         try container.encode(entry.reason, forKey: .reason)
-        let changes = (try? JSONDecoder().decode(JSONValue.self, from: Data(entry.changes.utf8))) ?? .object([:])
+        let changes = (try? JSONValue.parse(entry.changes)) ?? .object([:])
         try container.encode(changes, forKey: .changes)
         try container.encode(entry.requestID, forKey: .requestId)
         try container.encode(entry.ip, forKey: .ip)

@@ -182,7 +182,7 @@ enum RecordCodec {
                 case .bool(let flag?): _ = flag ? out.writeStaticString("true") : out.writeStaticString("false")
                 case .text(let text?):
                     if column.isJSON {
-                        JSONWriter.write((try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))) ?? .null, into: &out)
+                        JSONWriter.write((try? JSONValue.parse(text)) ?? .null, into: &out)
                     } else {
                         JSONWriter.writeString(text, into: &out)
                     }

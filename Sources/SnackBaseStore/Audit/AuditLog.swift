@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import NIOCore
 import SQLKit
 import SnackBaseCore
 
@@ -78,7 +79,7 @@ public enum AuditLog {
             id: SecureID.make("aud"), accountID: account, sequence: sequence,
             actorID: clean(event.actorID), actorEmail: clean(event.actorEmail), action: clean(event.action) ?? "unknown",
             collection: clean(event.collection), recordID: clean(event.recordID), outcome: event.outcome.rawValue,
-            status: event.status, reason: clean(event.reason), changes: try encode(event.changes),
+            status: event.status, reason: clean(event.reason), changes: encode(event.changes),
             requestID: clean(origin?.requestID), ip: clean(origin?.ip), userAgent: clean(origin?.userAgent),
             createdAt: Timestamp.now(), previousHash: previous, hash: ""
         )
@@ -249,10 +250,25 @@ public enum AuditLog {
         return text.count > maxText ? String(text.prefix(maxText)) : text
     }
 
-    static func encode(_ changes: [String: AuditChange]) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(changes), as: UTF8.self)
+    /// `{"field":{"new":…,"old":…},…}`, keys sorted: the text `JSONEncoder` with `.sortedKeys` and
+    /// `.withoutEscapingSlashes` writes for these changes (entries written before and after this
+    /// writer existed read alike), without going through `Encodable`.
+    static func encode(_ changes: [String: AuditChange]) -> String {
+        var out = ByteBuffer()
+        out.reserveCapacity(64 + changes.count * 48)
+        out.writeInteger(UInt8(ascii: "{"))
+        for (index, field) in changes.keys.sorted().enumerated() {
+            let change = changes[field]!
+            if index > 0 { out.writeInteger(UInt8(ascii: ",")) }
+            JSONWriter.writeString(field, into: &out)
+            out.writeStaticString(":{\"new\":")
+            JSONWriter.write(change.new ?? .null, into: &out)
+            out.writeStaticString(",\"old\":")
+            JSONWriter.write(change.old ?? .null, into: &out)
+            out.writeInteger(UInt8(ascii: "}"))
+        }
+        out.writeInteger(UInt8(ascii: "}"))
+        return String(buffer: out)
     }
 }
 

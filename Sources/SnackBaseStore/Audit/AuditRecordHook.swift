@@ -37,7 +37,7 @@ public struct AuditRecordHook: RecordHook {
     static func json(_ value: StoredValue, type: FieldType) -> JSONValue? {
         switch value {
         case .text(let text?):
-            if type == .json, let document = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) { return document }
+            if type == .json, let document = try? JSONValue.parse(text) { return document }
             return .string(text)
         case .number(let number?): return .number(number)
         case .bool(let flag?): return .bool(flag)

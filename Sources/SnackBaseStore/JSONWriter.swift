@@ -2,11 +2,12 @@ import NIOCore
 import SnackBaseCore
 
 /// A small, allocation-light JSON serializer for records, which are the bulk of what the API
-/// sends (a list page is 50 records). Keys are written in sorted order, so answers are stable.
-/// Produces the same JSON as `JSONEncoder` would for ``JSONValue`` (integral numbers below 2^53
+/// sends (a list page is 50 records), and for the changes an audit entry records. Keys are written
+/// in sorted order, so answers are stable. Produces the same JSON as `JSONEncoder` with
+/// `[.sortedKeys, .withoutEscapingSlashes]` would for ``JSONValue`` (integral numbers below 2^53
 /// without a fraction), checked by `JSONWriterTests`.
-enum JSONWriter {
-    static func write(_ value: JSONValue, into out: inout ByteBuffer) {
+public enum JSONWriter {
+    public static func write(_ value: JSONValue, into out: inout ByteBuffer) {
         switch value {
         case .null: out.writeStaticString("null")
         case .bool(let flag): _ = flag ? out.writeStaticString("true") : out.writeStaticString("false")
@@ -23,7 +24,7 @@ enum JSONWriter {
         }
     }
 
-    static func writeObject(_ object: [String: JSONValue], into out: inout ByteBuffer) {
+    public static func writeObject(_ object: [String: JSONValue], into out: inout ByteBuffer) {
         out.writeInteger(UInt8(ascii: "{"))
         for (index, key) in object.keys.sorted().enumerated() {
             if index > 0 { out.writeInteger(UInt8(ascii: ",")) }
@@ -35,7 +36,7 @@ enum JSONWriter {
     }
 
     /// `{"items":[…],"limit":n,"skip":n,"total":n}`, each of the `count` items written by `item`.
-    static func page(count: Int, total: Int, skip: Int, limit: Int, item: (Int, inout ByteBuffer) -> Void) -> ByteBuffer {
+    public static func page(count: Int, total: Int, skip: Int, limit: Int, item: (Int, inout ByteBuffer) -> Void) -> ByteBuffer {
         var out = ByteBuffer()
         out.reserveCapacity(256 + count * 512)
         out.writeStaticString("{\"items\":[")
@@ -47,14 +48,14 @@ enum JSONWriter {
         return out
     }
 
-    static func object(_ object: [String: JSONValue]) -> ByteBuffer {
+    public static func object(_ object: [String: JSONValue]) -> ByteBuffer {
         var out = ByteBuffer()
         out.reserveCapacity(512)
         writeObject(object, into: &out)
         return out
     }
 
-    static func writeNumber(_ number: Double, into out: inout ByteBuffer) {
+    public static func writeNumber(_ number: Double, into out: inout ByteBuffer) {
         if number.rounded() == number, abs(number) < 9.007_199_254_740_992e15 {
             out.writeString(String(Int64(number)))
         } else if number.isFinite {
@@ -64,7 +65,7 @@ enum JSONWriter {
         }
     }
 
-    static func writeString(_ text: String, into out: inout ByteBuffer) {
+    public static func writeString(_ text: String, into out: inout ByteBuffer) {
         // Scan the UTF-8 bytes (contiguous in a native string: no copy) and write each run that
         // needs no escape at once.
         var text = text
