@@ -50,6 +50,8 @@ struct AuthTests {
         .init(name: "missing email", body: #"{"account_name":"Acme","password":"Correct-Horse-9-battery"}"#, status: 422, field: "email"),
         .init(name: "wrong type", body: #"{"account_name":5,"email":"a@b.test","password":"Correct-Horse-9-battery"}"#, status: 422, field: "account_name"),
         .init(name: "malformed JSON", body: #"{"account_name":"#, status: 400, field: nil),
+        .init(name: "key named twice", body: #"{"account_name":"A","email":"a@b.test","email":"c@d.test","password":"Correct-Horse-9-battery"}"#, status: 400, field: "body"),
+        .init(name: "trailing comma", body: #"{"account_name":"A","email":"a@b.test","password":"Correct-Horse-9-battery",}"#, status: 400, field: "body"),
     ]
 
     @Test("bad registrations are refused with the right status and field", arguments: badRegistrations)

@@ -106,7 +106,9 @@ struct RecordTests {
             let acme = try await app.register("acme")
             let response = try await app.request(.post, "/api/v1/records/posts", json: body, token: acme.token)
             #expect(response.status == 400 && response.string("message") == "Malformed JSON body", "\(response.text)")
-            #expect((response.array("details") as? [[String: Any]])?.first?["message"] as? String == problem, "\(response.text)")
+            let detail = (response.array("details") as? [[String: Any]])?.first
+            #expect(detail?["message"] as? String == problem && detail?["field"] as? String == "body", "\(response.text)")
+            #expect(detail?["position"] as? Int == Int(problem.split(separator: " ").last!), "\(response.text)")
             #expect(try await app.request(.get, "/api/v1/records/posts", token: acme.token).int("total") == 0)
         }
     }

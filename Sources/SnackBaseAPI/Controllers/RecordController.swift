@@ -235,13 +235,7 @@ struct RecordController {
     }
 
     static func object(from request: Request) async throws -> [String: JSONValue] {
-        let buffer = try await JSONBody.bytes(of: request)
-        let value: JSONValue
-        do {
-            value = try buffer.withUnsafeReadableBytes { bytes throws(JSONSyntaxError) in try JSONValue.parse(bytes) }
-        } catch {
-            throw SnackBaseError.badRequest("Malformed JSON body", details: [.init(field: "body", message: error.description)])
-        }
+        let value = try JSONBody.value(of: try await JSONBody.bytes(of: request))
         guard case .object(let object) = value else { throw SnackBaseError.validation(field: "body", "must be a JSON object") }
         return object
     }

@@ -37,34 +37,43 @@ public enum JSONBody {
 
     /// Decodes a body already read.
     public static func decode<T: Decodable>(_ type: T.Type, buffer: ByteBuffer) throws -> T {
-        let data = Data(buffer: buffer)
-        guard let parsed = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) else {
-            throw SnackBaseError.badRequest("Malformed JSON body")
-        }
+        let parsed = try value(of: buffer)
         // PostgreSQL refuses text with NUL; refuse it here so that both databases answer the same.
         if let path = pathOfNUL(in: parsed) { throw SnackBaseError.validation(field: path, "must not contain the NUL character") }
         do {
-            return try decoder.decode(T.self, from: data)
+            return try decoder.decode(T.self, from: Data(buffer: buffer))
         } catch let error as DecodingError {
             throw validationError(error)
         }
     }
 
-    /// The dotted path (`body` at the top) of the first string or key holding U+0000, or nil.
-    static func pathOfNUL(in value: Any, path: String = "") -> String? {
-        if let text = value as? String {
-            return text.unicodeScalars.contains("\u{0}") ? (path.isEmpty ? "body" : path) : nil
+    /// The body as one JSON value, read strictly (``JSONValue/parse(_:)``: no trailing comma, no
+    /// key named twice), or a 400 whose detail says what is wrong and at which byte.
+    public static func value(of buffer: ByteBuffer) throws -> JSONValue {
+        do {
+            return try buffer.withUnsafeReadableBytes { try JSONValue.parse($0) }
+        } catch let error as JSONSyntaxError {
+            throw SnackBaseError.badRequest("Malformed JSON body", details: [.init(field: "body", message: error.description, position: error.offset)])
         }
-        if let object = value as? [String: Any] {
+    }
+
+    /// The dotted path (`body` at the top) of the first string or key holding U+0000, or nil.
+    static func pathOfNUL(in value: JSONValue, path: String = "") -> String? {
+        switch value {
+        case .string(let text):
+            return text.unicodeScalars.contains("\u{0}") ? (path.isEmpty ? "body" : path) : nil
+        case .object(let object):
             for (key, member) in object {
                 let here = path.isEmpty ? key : path + "." + key
                 if key.unicodeScalars.contains("\u{0}") { return path.isEmpty ? "body" : path }
                 if let found = pathOfNUL(in: member, path: here) { return found }
             }
-        } else if let array = value as? [Any] {
+        case .array(let array):
             for (index, member) in array.enumerated() {
                 if let found = pathOfNUL(in: member, path: path.isEmpty ? String(index) : path + "." + String(index)) { return found }
             }
+        case .null, .bool, .number:
+            break
         }
         return nil
     }
