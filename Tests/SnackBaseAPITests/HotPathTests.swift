@@ -1,8 +1,10 @@
 import Foundation
 import SQLKit
+import SnackBaseAPI
 import SnackBaseAuth
 import SnackBaseCore
 import SnackBaseStore
+import Synchronization
 import Testing
 
 /// The shortcuts taken on the hot paths must not change an answer: SQLite statements are prepared
@@ -242,6 +244,59 @@ import Testing
                 let record = try await app.services.database.read { db in try await RecordRepository.find(id: id, in: scope, remembered: remembered, on: db) }
                 #expect(record?["tag"] == expected)
             }
+        }
+    }
+
+    /// A database whose reads wait until the test lets them go, and which counts them.
+    final class GatedReads: Database {
+        private struct State {
+            var started = 0
+            var open = false
+            var waiting: [CheckedContinuation<Void, Never>] = []
+        }
+        let base: any Database
+        private let state = Mutex(State())
+        init(_ base: any Database) { self.base = base }
+
+        var kind: DatabaseKind { base.kind }
+        var writeGeneration: WriteGeneration? { base.writeGeneration }
+        var rememberedReads: RememberedReads? { base.rememberedReads }
+        var started: Int { state.withLock { $0.started } }
+        func ping() async -> Bool { await base.ping() }
+        func shutdown() async {}
+        func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+            try await base.transaction(body)
+        }
+        func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+            await withCheckedContinuation { go in
+                let now = state.withLock { state in
+                    state.started += 1
+                    if !state.open { state.waiting.append(go) }
+                    return state.open
+                }
+                if now { go.resume() }
+            }
+            return try await base.read(body)
+        }
+        func open() {
+            for go in state.withLock({ state in defer { state.waiting = [] }; state.open = true; return state.waiting }) { go.resume() }
+        }
+    }
+
+    @Test func aCatalogLoadThatOverlapsASchemaChangeIsNotKept() async throws {
+        try await TestApp.run { app in
+            let reads = GatedReads(app.services.database)
+            let catalog = CollectionCatalog()
+            let first = Task { try await catalog.all(database: reads) }
+            while reads.started < 1 { try await Task.sleep(for: .milliseconds(1)) }
+            // The schema changes while the first load is reading: what it read may be from before.
+            await catalog.invalidate()
+            reads.open()
+            _ = try await first.value
+            _ = try await catalog.all(database: reads)
+            #expect(reads.started == 2, "the load that overlapped the change was kept")
+            _ = try await catalog.all(database: reads)
+            #expect(reads.started == 2, "a load that overlapped nothing is kept")
         }
     }
 

@@ -31,13 +31,15 @@ struct RecordController {
         let scope: RecordScope
         let policy: AccessPolicy
         let now: String
+        /// Writes the collection's records as JSON (from the catalog, with the schema in `scope`).
+        let writer: RecordCodec.Writer
     }
 
     private func target(_ request: Request, _ context: AppRequestContext, alias: Bool, bodyAccount: String? = nil) async throws -> Target {
         let principal = try context.requireIdentity()
         let name = context.parameters.get("collection") ?? ""
         if alias, CollectionSchema.reservedRouteNames.contains(name) { throw SnackBaseError.notFound("Route") }
-        guard let collection = try await services.collections.find(name, database: services.database) else {
+        guard let (collection, writer) = try await services.collections.record(name, database: services.database) else {
             throw SnackBaseError.notFound("Collection")
         }
         let requested = AccountTarget.queryAccount(request) ?? bodyAccount
@@ -48,7 +50,9 @@ struct RecordController {
         let policy = principal.isSuperadmin
             ? AccessPolicy(permissionsByRole: [:])
             : try await services.policies.policy(for: principal.accountID, database: services.database)
-        return Target(principal: principal, scope: RecordScope(account: account, collection: collection), policy: policy, now: Timestamp.now())
+        return Target(
+            principal: principal, scope: RecordScope(account: account, collection: collection), policy: policy, now: Timestamp.now(), writer: writer
+        )
     }
 
     private var dialect: any RuleSQLDialect { services.database.ruleDialect }
@@ -84,7 +88,7 @@ struct RecordController {
         let decision = target.policy.decide(.read, by: target.principal, on: target.scope.collection,
                                             record: RecordCodec.ruleValues(stored, collection: target.scope.collection), now: target.now)
         try Self.require(decision)
-        return JSONBody.response(.ok, buffer: RecordCodec.Writer(collection: target.scope.collection).object(stored, visible: decision.readableFields, requested: requested))
+        return JSONBody.response(.ok, buffer: target.writer.object(stored, visible: decision.readableFields, requested: requested))
     }
 
     private func list(_ request: Request, _ context: AppRequestContext, alias: Bool) async throws -> Response {
@@ -126,7 +130,7 @@ struct RecordController {
         let (page, total) = try await services.database.read { db in
             try await RecordRepository.list(in: scope, conditions: where_, sort: sort, skip: pagination.skip, limit: pagination.limit, remembered: remembered, on: db)
         }
-        let writer = RecordCodec.Writer(collection: collection)
+        let writer = target.writer
         // Derived once per remembered page (SQLite), for every request that reads it before the next
         // write; a page read for this request alone (PostgreSQL) is written directly.
         let prepared = remembered == nil ? nil : page.derived { records in
@@ -222,7 +226,7 @@ struct RecordController {
         let decision = target.policy.decide(.read, by: target.principal, on: target.scope.collection,
                                             record: RecordCodec.ruleValues(record, collection: target.scope.collection), now: target.now)
         let fields: Set<String>? = decision.allowed ? decision.readableFields : ["id"]
-        return RecordCodec.Writer(collection: target.scope.collection).object(record, visible: fields, requested: nil)
+        return target.writer.object(record, visible: fields, requested: nil)
     }
 
     static func require(_ decision: AccessDecision) throws {
