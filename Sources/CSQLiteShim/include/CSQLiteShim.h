@@ -14,4 +14,9 @@ int snackbase_sqlite_enable_qpsg(void *db);
 /// with SQLITE_MISUSE and keeps its setting. Returns SQLite's result code.
 int snackbase_sqlite_set_statement_journal_spill(int bytes);
 
+/// After each commit on `db`, writes the number of frames in its write-ahead log to `*frames`
+/// (through `sqlite3_wal_hook`, which also turns off the connection's automatic checkpoints).
+/// A null `frames` removes the hook.
+void snackbase_sqlite_count_wal_frames(void *db, int *frames);
+
 #endif

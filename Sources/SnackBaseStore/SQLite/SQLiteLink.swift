@@ -27,6 +27,8 @@ final class SQLiteLink: Sendable {
         var statements: [String: OpaquePointer] = [:]
         var columns: [String: SQLiteColumnNames] = [:]
         var closed = false
+        /// Where SQLite writes the WAL's length after each commit, once ``countWALFrames()`` asked for it.
+        var walFrames: UnsafeMutablePointer<Int32>?
     }
 
     private let state: Mutex<State>
@@ -120,12 +122,36 @@ final class SQLiteLink: Sendable {
         }
     }
 
+    /// From now on, records the WAL's length after each commit (``framesInWAL``). This turns off
+    /// SQLite's automatic checkpoints on this connection: the caller copies the WAL back itself.
+    func countWALFrames() {
+        state.withLock { state in
+            guard !state.closed, state.walFrames == nil else { return }
+            let frames = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+            frames.initialize(to: 0)
+            state.walFrames = frames
+            snackbase_sqlite_count_wal_frames(UnsafeMutableRawPointer(state.handle), frames)
+        }
+    }
+
+    /// Frames in the WAL after this connection's last commit (0 unless ``countWALFrames()`` was called).
+    var framesInWAL: Int {
+        state.withLock { Int($0.walFrames?.pointee ?? 0) }
+    }
+
     func close() {
         state.withLock { state in
             guard !state.closed else { return }
             for (_, statement) in state.statements { sqlite_nio_sqlite3_finalize(statement) }
             state.statements.removeAll()
-            sqlite_nio_sqlite3_close_v2(state.handle)
+            if let frames = state.walFrames {
+                snackbase_sqlite_count_wal_frames(UnsafeMutableRawPointer(state.handle), nil)
+                sqlite_nio_sqlite3_close_v2(state.handle)
+                frames.deallocate()
+                state.walFrames = nil
+            } else {
+                sqlite_nio_sqlite3_close_v2(state.handle)
+            }
             state.closed = true
         }
     }
