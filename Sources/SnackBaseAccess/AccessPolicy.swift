@@ -130,10 +130,11 @@ public struct AccessPolicy: Sendable {
     public func visibleFields(of record: [String: RuleValue], readers: [CompiledPermission], context: RuleContext, collection: CollectionSchema) -> Set<String>? {
         // A granting permission that limits no field shows every field, whatever the others grant
         // (as FieldMask.readable decides): found first, the mask is not built.
-        for reader in readers where reader.limitsNoField && reader.rules[.read]?.holds(context, record: record, data: nil) == true {
+        // By index: `for reader in readers` would copy each permission (a retain per field of it) for every record.
+        for index in readers.indices where readers[index].limitsNoField && readers[index].readRule?.holds(context, record: record, data: nil) == true {
             return nil
         }
-        let granting = readers.filter { $0.rules[.read]?.holds(context, record: record, data: nil) ?? false }
+        let granting = readers.filter { $0.readRule?.holds(context, record: record, data: nil) ?? false }
         return FieldMask.readable(granting, collection: collection, context: context, record: record)
     }
 }

@@ -46,10 +46,3 @@ public enum FieldMask {
         return union
     }
 }
-
-extension CompiledPermission {
-    /// No `fields`, no `excluded_fields`, no field read rules: what it grants to read, it shows whole.
-    var limitsNoField: Bool {
-        permission.fields == nil && permission.excludedFields.isEmpty && fieldReadRules.isEmpty
-    }
-}

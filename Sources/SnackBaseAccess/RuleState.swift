@@ -68,6 +68,10 @@ public struct CompiledPermission: Sendable {
     public let rules: [Operation: RuleState]
     public let fieldReadRules: [String: RuleState]
     public let fieldWriteRules: [String: RuleState]
+    /// `rules[.read]`, looked up once: lists test it for every record.
+    public let readRule: RuleState?
+    /// No `fields`, no `excluded_fields`, no field read rules: what it grants to read, it shows whole.
+    public let limitsNoField: Bool
 
     /// Checks every rule of `permission` against `collection` (or, when it does not exist, the system
     /// fields). A rule that does not check becomes `locked`: it grants nothing.
@@ -96,6 +100,8 @@ public struct CompiledPermission: Sendable {
         }
         fieldReadRules = reads
         fieldWriteRules = writes
+        readRule = rules[.read]
+        limitsNoField = permission.fields == nil && permission.excludedFields.isEmpty && reads.isEmpty
     }
 
     /// Rules of this permission that do not check (after a schema change), as "slot: reason".

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A value a rule works with: a record field, a literal, a caller or context attribute.
 ///
 /// Texts compare by Unicode code points (byte-wise UTF-8), as SQLite's `BINARY` and PostgreSQL's
@@ -55,9 +61,16 @@ extension RuleValue {
 extension RuleValue {
     /// Byte-wise (code point) equality of two texts, without Swift's canonical equivalence.
     static func sameBytes(_ a: String, _ b: String) -> Bool {
-        guard a.utf8.count == b.utf8.count else { return false }
+        let count = a.utf8.count
+        guard count == b.utf8.count else { return false }
         var a = a, b = b
-        return a.withUTF8 { left in b.withUTF8 { right in left.elementsEqual(right) } }
+        return a.withUTF8 { left in
+            b.withUTF8 { right in
+                // One memcmp (the generic `elementsEqual` went byte by byte: 2 % of a 50-record list).
+                guard let left = left.baseAddress, let right = right.baseAddress else { return true }
+                return memcmp(left, right, count) == 0
+            }
+        }
     }
 
     /// Byte-wise (code point) order of two texts: -1, 0 or 1.
