@@ -103,18 +103,7 @@ private struct JSONReader {
             guard members.updateValue(member, forKey: key) == nil else {
                 throw fail("duplicate key \"\(key)\"", at: keyOffset)
             }
-            skipSpace()
-            guard index < bytes.count else { throw fail("unexpected end of the text") }
-            switch bytes[index] {
-            case UInt8(ascii: ","):
-                index += 1
-                skipSpace()
-            case UInt8(ascii: "}"):
-                index += 1
-                return .object(members)
-            default:
-                throw fail("expected ',' or '}'")
-            }
+            if try nextMember(closedBy: UInt8(ascii: "}")) { return .object(members) }
         }
     }
 
@@ -129,18 +118,25 @@ private struct JSONReader {
         }
         while true {
             elements.append(try value(depth: depth))
+            if try nextMember(closedBy: UInt8(ascii: "]")) { return .array(elements) }
+        }
+    }
+
+    /// After a member of an object or array: true when `closing` ends it, false after a comma
+    /// (both consumed, and the space after a comma).
+    private mutating func nextMember(closedBy closing: UInt8) throws(JSONSyntaxError) -> Bool {
+        skipSpace()
+        guard index < bytes.count else { throw fail("unexpected end of the text") }
+        switch bytes[index] {
+        case UInt8(ascii: ","):
+            index += 1
             skipSpace()
-            guard index < bytes.count else { throw fail("unexpected end of the text") }
-            switch bytes[index] {
-            case UInt8(ascii: ","):
-                index += 1
-                skipSpace()
-            case UInt8(ascii: "]"):
-                index += 1
-                return .array(elements)
-            default:
-                throw fail("expected ',' or ']'")
-            }
+            return false
+        case closing:
+            index += 1
+            return true
+        default:
+            throw fail("expected ',' or '\(Character(Unicode.Scalar(closing)))'")
         }
     }
 
