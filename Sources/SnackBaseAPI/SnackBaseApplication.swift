@@ -12,6 +12,8 @@ public enum SnackBaseApplication {
         router.add(middleware: QueryGuardMiddleware())
         router.add(middleware: AuthenticationMiddleware(services: services))
         router.add(middleware: AuditMiddleware(services: services))
+        let routes = RouteMethods()
+        router.add(middleware: MethodNotAllowedMiddleware(routes: routes))
         MetricsController(services: services).register(on: router)
         HealthController(services: services).register(on: router)
         OpenAPIController().register(on: router)
@@ -24,6 +26,7 @@ public enum SnackBaseApplication {
         CollectionController(services: services).register(on: api.group("collections"))
         AuditController(services: services).register(on: api.group("audit-logs"))
         RecordController(services: services).register(records: api.group("records"), alias: api)
+        routes.record(router.routes)
         return router
     }
 

@@ -21,12 +21,15 @@ public struct SnackBaseError: Error, Sendable, Equatable {
     public let details: [Detail]
     /// Seconds a rate-limited client should wait (429 only).
     public let retryAfter: Int?
+    /// The methods the path takes (405 only), for the `Allow` header.
+    public let allow: [String]?
 
-    public init(status: Int, message: String, details: [Detail] = [], retryAfter: Int? = nil) {
+    public init(status: Int, message: String, details: [Detail] = [], retryAfter: Int? = nil, allow: [String]? = nil) {
         self.status = status
         self.message = message
         self.details = details
         self.retryAfter = retryAfter
+        self.allow = allow
     }
 
     /// The HTTP reason phrase used as the `error` field.
@@ -66,6 +69,10 @@ public struct SnackBaseError: Error, Sendable, Equatable {
     }
     public static func tooManyRequests(retryAfter: Int) -> Self {
         .init(status: 429, message: "Too many attempts, try again later", retryAfter: max(1, retryAfter))
+    }
+    /// A path that exists, asked with a method it does not take.
+    public static func methodNotAllowed(_ method: String, allow: [String]) -> Self {
+        .init(status: 405, message: "\(method) is not allowed here; this path takes \(allow.joined(separator: ", "))", allow: allow)
     }
     public static let internalError = SnackBaseError(status: 500, message: "Internal server error")
 }

@@ -58,6 +58,9 @@ enum ErrorResponder {
         if let retryAfter = failure.retryAfter {
             response.headers[.retryAfter] = String(retryAfter)
         }
+        if let allow = failure.allow {
+            response.headers[.allow] = allow.joined(separator: ", ")
+        }
         if failure.status == 401 {
             response.headers[.wwwAuthenticate] = "Bearer"
         }
