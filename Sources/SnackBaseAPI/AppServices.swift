@@ -19,12 +19,14 @@ public struct AppServices: Sendable {
     public let metrics: AppMetrics
     /// When set, `/metrics` requires `Authorization: Bearer <token>` (`SNACKBASE_METRICS_TOKEN`).
     public let metricsToken: String?
+    /// The web origins that may call the API from a browser; none by default.
+    public let cors: CORSPolicy
     /// Reaches the other server processes on the same database (PostgreSQL); nil on SQLite.
     public let changeFeed: (any ChangeFeed)?
 
     public init(database: any Database, tokens: TokenService, passwords: PasswordService,
                 loginLimiter: LoginRateLimiter = LoginRateLimiter(), permissionCacheTTL: Duration = .seconds(300),
-                hooks: RecordHooks = .audited, metricsToken: String? = nil, logger: Logger) {
+                hooks: RecordHooks = .audited, metricsToken: String? = nil, cors: CORSPolicy = .sameOriginOnly, logger: Logger) {
         self.policies = PolicyCache(ttl: permissionCacheTTL)
         self.collections = CollectionCatalog()
         self.hooks = hooks
@@ -36,6 +38,7 @@ public struct AppServices: Sendable {
         self.logger = logger
         self.metrics = AppMetrics()
         self.metricsToken = metricsToken
+        self.cors = cors
         self.changeFeed = database.changeFeed
     }
 }

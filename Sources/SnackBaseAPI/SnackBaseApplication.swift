@@ -7,12 +7,15 @@ import SnackBaseCore
 public enum SnackBaseApplication {
     public static func router(services: AppServices) -> Router<AppRequestContext> {
         let router = Router(context: AppRequestContext.self)
+        let routes = RouteMethods()
         router.add(middleware: RequestMetricsMiddleware(metrics: services.metrics))
+        if services.cors != .sameOriginOnly {
+            router.add(middleware: CORSMiddleware(policy: services.cors, routes: routes))
+        }
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: QueryGuardMiddleware())
         router.add(middleware: AuthenticationMiddleware(services: services))
         router.add(middleware: AuditMiddleware(services: services))
-        let routes = RouteMethods()
         router.add(middleware: MethodNotAllowedMiddleware(routes: routes))
         MetricsController(services: services).register(on: router)
         HealthController(services: services).register(on: router)

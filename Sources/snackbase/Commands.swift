@@ -47,6 +47,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: "Address to listen on (env SNACKBASE_HOST; default 127.0.0.1).") var host: String?
     @Option(help: "Port (env SNACKBASE_PORT; default 8090).") var port: Int?
+    @Option(help: "Web origins that may call the API from a browser: * or a comma-separated list like https://app.example.com (env SNACKBASE_CORS_ORIGINS; default none).")
+    var corsOrigins: String?
     @OptionGroup var database: DatabaseOptions
     @Flag(help: "Development mode: generate a secret key in the data folder when SNACKBASE_SECRET_KEY is unset.") var dev = false
 
@@ -61,6 +63,7 @@ struct ServeCommand: AsyncParsableCommand {
             let refreshTTL = try settings.integer("SNACKBASE_REFRESH_TOKEN_TTL", default: 7 * 86400, range: 1...(365 * 86400))
             _ = try settings.integer("SNACKBASE_PERMISSION_CACHE_TTL", default: 300, range: 0...86400)
             let argon2 = try settings.argon2()
+            let cors = try Self.corsSetting(settings.string("SNACKBASE_CORS_ORIGINS", flag: corsOrigins))
             // Every setting is checked before the database is opened.
             let secret = try settings.secretKey(dev: dev, dataDirectory: try settings.dataDirectory(flag: database.dataDir))
             let superadmin = try Self.superadminSetting(settings)
@@ -68,7 +71,7 @@ struct ServeCommand: AsyncParsableCommand {
             let passwords = try PasswordService(parameters: argon2)
             do {
                 try await serve(db: db, passwords: passwords, secret: secret, superadmin: superadmin, host: host, port: port,
-                                accessTTL: accessTTL, refreshTTL: refreshTTL, logger: logger)
+                                accessTTL: accessTTL, refreshTTL: refreshTTL, cors: cors, logger: logger)
             } catch {
                 await passwords.shutdown()
                 await db.shutdown()
@@ -76,6 +79,14 @@ struct ServeCommand: AsyncParsableCommand {
             }
             await passwords.shutdown()
             await db.shutdown()
+        }
+    }
+
+    static func corsSetting(_ text: String?) throws -> CORSPolicy {
+        do {
+            return try CORSPolicy(parsing: text ?? "")
+        } catch {
+            throw SettingError(description: error.message)
         }
     }
 
@@ -89,14 +100,14 @@ struct ServeCommand: AsyncParsableCommand {
 
     private func serve(
         db: any Database, passwords: PasswordService, secret: [UInt8], superadmin: (email: String, password: String)?,
-        host: String, port: Int, accessTTL: Int, refreshTTL: Int, logger: Logger
+        host: String, port: Int, accessTTL: Int, refreshTTL: Int, cors: CORSPolicy, logger: Logger
     ) async throws {
         if let superadmin {
             try await CreateSuperadminCommand.create(email: superadmin.email, password: superadmin.password, database: db, passwords: passwords, onlyIfAbsent: true)
         }
         let tokens = await TokenService(secret: secret, accessTTL: accessTTL, refreshTTL: refreshTTL)
         let services = AppServices(database: db, tokens: tokens, passwords: passwords,
-                                   metricsToken: Settings().string("SNACKBASE_METRICS_TOKEN"), logger: logger)
+                                   metricsToken: Settings().string("SNACKBASE_METRICS_TOKEN"), cors: cors, logger: logger)
         let app = SnackBaseApplication.make(services: services, host: host, port: port)
         logger.info("server.start", metadata: ["host": .string(host), "port": .stringConvertible(port), "database": .string(db.kind.rawValue)])
         // With PostgreSQL, other processes may share the database: listen for their cache invalidations.

@@ -45,13 +45,14 @@ struct TestApp: Sendable {
     static func run(
         argon2: Argon2Parameters = tinyArgon2,
         limiter: @autoclosure () -> LoginRateLimiter = LoginRateLimiter(),
+        cors: CORSPolicy = .sameOriginOnly,
         logger: Logger = TestDatabase.logger,
         _ body: @Sendable (TestApp) async throws -> Void
     ) async throws {
         for kind in TestDatabase.kinds {
             try await TestDatabase.with(kind, logger: logger) { database in
                 do {
-                    try await run(database: database, argon2: argon2, limiter: limiter(), body)
+                    try await run(database: database, argon2: argon2, limiter: limiter(), cors: cors, body)
                 } catch {
                     throw TestFailure("[\(kind.rawValue)] \(error)")
                 }
@@ -60,14 +61,15 @@ struct TestApp: Sendable {
     }
 
     private static func run(
-        database: any Database, argon2: Argon2Parameters, limiter: LoginRateLimiter, _ body: @Sendable (TestApp) async throws -> Void
+        database: any Database, argon2: Argon2Parameters, limiter: LoginRateLimiter, cors: CORSPolicy,
+        _ body: @Sendable (TestApp) async throws -> Void
     ) async throws {
         try await Migrator.migrate(database)
         try await database.transaction { db in try await SystemAccount.ensure(on: db) }
         let passwords = try PasswordService(parameters: argon2)
         let services = AppServices(
             database: database, tokens: await TokenService(secret: secret), passwords: passwords,
-            loginLimiter: limiter, logger: TestDatabase.logger
+            loginLimiter: limiter, cors: cors, logger: TestDatabase.logger
         )
         let app = Application(router: SnackBaseApplication.router(services: services), logger: TestDatabase.logger)
         do {
