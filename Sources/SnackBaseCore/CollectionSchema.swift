@@ -73,6 +73,11 @@ public struct FieldSchema: Sendable, Equatable, Codable {
     public var unique: Bool
     public var options: FieldOptions?
 
+    /// The most UTF-8 bytes a value of a unique field may have (its JSON text for a `json` field).
+    /// PostgreSQL refuses a B-tree index entry over about 2,700 bytes, so a longer value could be
+    /// neither stored nor compared there; both databases keep the same limit so that they agree.
+    public static let uniqueValueLimit = 2000
+
     public init(name: String, type: FieldType, required: Bool = false, default value: JSONValue? = nil, unique: Bool = false, options: FieldOptions? = nil) {
         self.name = name
         self.type = type

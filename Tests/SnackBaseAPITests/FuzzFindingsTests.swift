@@ -97,4 +97,43 @@ struct FuzzFindingsTests {
             #expect(try await app.request(.post, "/api/v1/records/\(name)", json: record, token: acme.token).status == 409)
         }
     }
+
+    @Test("FUZZ-005: a unique field's value over 2,000 bytes is a 422 on both databases, not a PostgreSQL index error (500)")
+    func longUniqueValue() async throws {
+        try await TestApp.run { app in
+            let root = try await app.superadminToken()
+            let acme = try await app.register("acme")
+            try await app.createCollection("tags", fields: #"[{"name":"slug","type":"text","unique":true},{"name":"doc","type":"json","unique":true},{"name":"note","type":"text"}]"#, root: root)
+            // Letters from a linear congruential generator: text PostgreSQL cannot compress below its index limit.
+            var seed: UInt64 = 42
+            let letters = String((0..<20_000).map { _ -> Character in
+                seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                return Character(Unicode.Scalar(UInt8(97 + (seed >> 33) % 26)))
+            })
+            let long = String(letters.prefix(2001))
+            let refused = try await app.request(.post, "/api/v1/records/tags", json: #"{"slug":"\#(long)","doc":{"k":"\#(long)"}}"#, token: acme.token)
+            #expect(refused.status == 422, "\(refused.status) \(refused.text.prefix(300))")
+            let fields = (refused.array("details") as? [[String: Any]])?.compactMap { $0["field"] as? String }
+            #expect(fields == ["slug", "doc"])
+            #expect(refused.text.contains("must be at most 2000 bytes, as the value of a unique field"))
+            // 2,000 bytes of three-byte characters is 666 of them; 667 is over.
+            let euros = String(repeating: "€", count: 667)
+            #expect(try await app.request(.post, "/api/v1/records/tags", json: #"{"slug":"\#(euros)"}"#, token: acme.token).status == 422)
+            // At the limit it is stored and compared on both databases.
+            let most = String(letters.prefix(2000))
+            let first = try await app.request(.post, "/api/v1/records/tags", json: #"{"slug":"\#(most)","note":"\#(letters)"}"#, token: acme.token)
+            #expect(first.status == 201, "\(first.status) \(first.text.prefix(300))")
+            let again = try await app.request(.post, "/api/v1/records/tags", json: #"{"slug":"\#(most)"}"#, token: acme.token)
+            #expect(again.status == 409, "\(again.status) \(again.text.prefix(300))")
+
+            // Making `note` unique while a record holds 20,000 bytes in it is refused, and nothing changes.
+            let unique = #"{"schema":{"fields":[{"name":"slug","type":"text","unique":true},{"name":"doc","type":"json","unique":true},{"name":"note","type":"text","unique":true}]}}"#
+            let patch = try await app.request(.patch, "/api/v1/collections/tags", json: unique, token: root)
+            #expect(patch.status == 422, "\(patch.status) \(patch.text.prefix(300))")
+            #expect((patch.array("details")?.first as? [String: Any])?["field"] as? String == "schema.fields.2.unique")
+            let shown = try await app.request(.get, "/api/v1/collections/tags", token: root)
+            #expect((shown.array("schema", "fields")?.last as? [String: Any])?["unique"] as? Bool == false)
+            #expect(try await app.request(.post, "/api/v1/records/tags", json: #"{"note":"\#(letters)"}"#, token: acme.token).status == 201)
+        }
+    }
 }

@@ -131,6 +131,12 @@ struct CollectionController {
             } catch where isUniqueViolation(error) {
                 // A field made unique while records of one account share a value: the index cannot be built.
                 throw SnackBaseError.conflict("Records of one account share a value of a field made unique; make the values distinct first")
+            } catch let refused as CollectionRepository.ValuesTooLongForUnique {
+                // PostgreSQL could not index them; both databases refuse alike.
+                throw SnackBaseError.validation(refused.fields.map { name in
+                    .init(field: "schema.fields.\(updated.fields.firstIndex { $0.name == name } ?? 0).unique",
+                          message: "records with a value of \(name) over \(FieldSchema.uniqueValueLimit) bytes exist; shorten them first")
+                })
             } catch let refused as CollectionRepository.RecordsWithoutValue {
                 // Stored records would break the new `required`: nothing is changed.
                 throw SnackBaseError.validation(refused.fields.map { name in

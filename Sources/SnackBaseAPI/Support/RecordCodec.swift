@@ -57,8 +57,16 @@ enum RecordCodec {
         let message: String
     }
 
-    /// One field value, checked against its type and options.
+    /// One field value, checked against its type and options (and, for a unique field, its length).
     static func stored(_ value: JSONValue, for field: FieldSchema) throws -> StoredValue {
+        let stored = try typed(value, for: field)
+        if field.unique, case .text(let text?) = stored, text.utf8.count > FieldSchema.uniqueValueLimit {
+            throw FieldProblem(message: "must be at most \(FieldSchema.uniqueValueLimit) bytes, as the value of a unique field")
+        }
+        return stored
+    }
+
+    private static func typed(_ value: JSONValue, for field: FieldSchema) throws -> StoredValue {
         let options = field.options
         if case .string(let text) = value, text.unicodeScalars.contains("\u{0}") {
             throw FieldProblem(message: "must not contain the NUL character")

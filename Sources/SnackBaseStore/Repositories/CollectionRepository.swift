@@ -49,7 +49,9 @@ public enum CollectionRepository {
     }
 
     /// Applies a new field list: adds new fields, drops missing ones, adds or drops unique indexes,
-    /// and stores the new schema. Type changes are refused by the caller before this runs.
+    /// and stores the new schema. Type changes are refused by the caller before this runs. A field
+    /// made unique while some record holds a value too long for its index is refused with
+    /// ``ValuesTooLongForUnique``.
     ///
     /// Existing records take the default (`defaults`, by field name) of a field added with one, and of
     /// a field made required where they have no value. A field that is required afterwards while some
@@ -67,11 +69,18 @@ public enum CollectionRepository {
         public let fields: [String]
     }
 
+    /// Fields made unique while some record (of any account) holds a value longer than
+    /// ``FieldSchema/uniqueValueLimit`` bytes in them.
+    public struct ValuesTooLongForUnique: Error {
+        public let fields: [String]
+    }
+
     private static func alterTable(from old: CollectionSchema, to new: CollectionSchema, defaults: [String: StoredValue],
                                    kind: DatabaseKind, on db: any SQLDatabase) async throws {
         let table = new.tableName
         let oldNames = Set(old.fields.map(\.name))
         let newNames = Set(new.fields.map(\.name))
+        var tooLong: [String] = []
         for field in old.fields where !newNames.contains(field.name) {
             if field.unique { try await dropUniqueIndex(table: table, field: field.name, on: db) }
             try await db.raw("ALTER TABLE \(ident: table) DROP COLUMN \(ident: field.name)").run()
@@ -86,9 +95,18 @@ public enum CollectionRepository {
             if field.required, before?.required == false, let value = defaults[field.name] {
                 try await fillEmpty(table: table, field: field.name, with: value, on: db)
             }
-            if field.unique && before?.unique == false { try await createUniqueIndex(table: table, field: field.name, on: db) }
+            if field.unique && before?.unique == false {
+                if field.type != .number, field.type != .boolean, try await db.raw("""
+                    SELECT 1 AS one FROM \(ident: table) WHERE octet_length(\(ident: field.name)) > \(bind: FieldSchema.uniqueValueLimit) LIMIT 1
+                    """).first() != nil {
+                    tooLong.append(field.name)
+                    continue
+                }
+                try await createUniqueIndex(table: table, field: field.name, on: db)
+            }
             if !field.unique && before?.unique == true { try await dropUniqueIndex(table: table, field: field.name, on: db) }
         }
+        guard tooLong.isEmpty else { throw ValuesTooLongForUnique(fields: tooLong) }
         var lacking: [String] = []
         for field in new.fields where field.required && old.field(field.name)?.required != true {
             if try await db.raw("SELECT 1 AS one FROM \(ident: table) WHERE \(ident: field.name) IS NULL LIMIT 1").first() != nil {
