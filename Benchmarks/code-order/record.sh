@@ -14,6 +14,8 @@
 #   python3 ../shared/bench/bench.py --servers swift --runs 1 --keep-data
 #   swift build -c release --static-swift-stdlib
 #   Benchmarks/code-order/record.sh .build/release/snackbase /tmp/bench-swift-r1-XXXX
+#   rm .build/release/snackbase && swift build -c release --static-swift-stdlib   # SwiftPM does not
+#                                   # see the file as an input: remove the binary so it links again
 #
 # Needs valgrind (callgrind), objcopy, nm, curl, python3. Takes about half a minute.
 set -euo pipefail
