@@ -42,4 +42,22 @@ struct RoutingTests {
             #expect(response.string("error") == "Not Found")
         }
     }
+
+    @Test("ROUTE-003: under the record alias a collection named like a built-in route is that route: 405, as the document says")
+    func aliasOverBuiltInRoute() async throws {
+        try await TestApp.run { app in
+            let acme = try await app.register("acme")
+            let response = try await app.request(.put, "/api/v1/users/\(acme.userID)", json: "{}", token: acme.token)
+            #expect(response.status == 405)
+            #expect(response.headers[.allow] == "DELETE, GET, PATCH")
+            let document = try await app.request(.get, "/openapi.json")
+            for method in ["post", "get"] {
+                #expect(document.value(["paths", "/api/v1/{collection}", method, "responses", "405"]) != nil, "\(method)")
+                #expect(document.value(["paths", "/api/v1/records/{collection}", method, "responses", "405"]) == nil, "\(method)")
+            }
+            for method in ["get", "put", "patch", "delete"] {
+                #expect(document.value(["paths", "/api/v1/{collection}/{id}", method, "responses", "405"]) != nil, "\(method)")
+            }
+        }
+    }
 }

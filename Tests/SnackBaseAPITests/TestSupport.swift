@@ -23,7 +23,7 @@ struct TestResponse: Sendable {
     func array(_ path: String...) -> [Any]? { value(path) as? [Any] }
     func bool(_ path: String...) -> Bool? { value(path) as? Bool }
 
-    private func value(_ path: [String]) -> Any? {
+    func value(_ path: [String]) -> Any? {
         var current: Any? = json
         for key in path { current = (current as? [String: Any])?[key] }
         return current

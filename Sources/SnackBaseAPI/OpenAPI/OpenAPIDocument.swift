@@ -19,7 +19,7 @@ enum OpenAPIDocument {
     /// Every route, in the order of the contract (`api.md`).
     static let operations: [OpenAPIOperation] = health + auth + accounts + users + roles + permissions + collections + audit
         + records(base: "/api/v1/records/{collection}", tag: "records")
-        + records(base: "/api/v1/{collection}", tag: "records (alias)")
+        + records(base: "/api/v1/{collection}", tag: "records (alias)", alias: true)
 
     static let health: [OpenAPIOperation] = [
         Op("get", "/health", tag: "meta", "The process answers.", security: .none, answers: [A(200, "Alive.", ref("Status"))]),
@@ -156,24 +156,27 @@ enum OpenAPIDocument {
     }()
 
     /// The generated REST API of every collection, at `base` (`/api/v1/records/{collection}` or the alias).
-    static func records(base: String, tag: String) -> [OpenAPIOperation] {
+    /// Under the alias a `{collection}` that names a built-in route (`users`, `roles`…) is that route,
+    /// which may not take the method: 405 there.
+    static func records(base: String, tag: String, alias: Bool = false) -> [OpenAPIOperation] {
+        let routed = alias ? [405] : []
         let fields = Q(name: "fields", schema: ["type": "string"], description: "Comma list of fields to return (`id` always).")
         return [
             Op("post", base, tag: tag, "Create a record.", security: .bearerOrAccount, query: [accountID], body: ref("RecordInput"),
-               answers: [A(201, "The stored record, as the caller may see it.", ref("Record"))], errors: [403, 404, 409]),
+               answers: [A(201, "The stored record, as the caller may see it.", ref("Record"))], errors: [403, 404, 409] + routed),
             Op("get", base, tag: tag, "List records the caller may read.", security: .bearerOrAccount,
                query: [skip, limit, accountID, fields,
                        Q(name: "sort", schema: ["type": "string"], description: "Comma list, `-` for descending (default `-created_at`)."),
                        Q(name: "filter", schema: ["type": "string"], description: "A rule-language expression over the record's fields.")],
-               answers: [A(200, "A page of records.", ref("RecordPage"))], errors: [403, 404]),
+               answers: [A(200, "A page of records.", ref("RecordPage"))], errors: [403, 404] + routed),
             Op("get", base + "/{id}", tag: tag, "One record.", security: .bearerOrAccount, query: [accountID, fields],
-               answers: [A(200, "The record.", ref("Record"))], errors: [403, 404]),
+               answers: [A(200, "The record.", ref("Record"))], errors: [403, 404] + routed),
             Op("put", base + "/{id}", tag: tag, "Replace the record's user fields.", security: .bearerOrAccount, query: [accountID],
-               body: ref("RecordInput"), answers: [A(200, "The record.", ref("Record"))], errors: [403, 404, 409]),
+               body: ref("RecordInput"), answers: [A(200, "The record.", ref("Record"))], errors: [403, 404, 409] + routed),
             Op("patch", base + "/{id}", tag: tag, "Change some of the record's user fields.", security: .bearerOrAccount,
-               query: [accountID], body: ref("RecordInput"), answers: [A(200, "The record.", ref("Record"))], errors: [403, 404, 409]),
+               query: [accountID], body: ref("RecordInput"), answers: [A(200, "The record.", ref("Record"))], errors: [403, 404, 409] + routed),
             Op("delete", base + "/{id}", tag: tag, "Delete the record.", security: .bearerOrAccount, query: [accountID],
-               answers: [A(204, "Deleted.", nil)], errors: [403, 404]),
+               answers: [A(204, "Deleted.", nil)], errors: [403, 404] + routed),
         ]
     }
 
