@@ -37,6 +37,7 @@ struct CORSTests {
             #expect(response.headers[.accessControlMaxAge] == "600")
             #expect(response.headers[.vary] == "Origin")
             #expect(response.headers[.accessControlAllowCredentials] == nil, "tokens are never cookies")
+            #expect(response.headers[.init("X-Request-ID")!]?.count == 32, "every answer carries X-Request-ID")
         }
     }
 
@@ -48,6 +49,7 @@ struct CORSTests {
                 #expect(response.status == 403, "\(origin): \(response.status)")
                 #expect(response.string("error") == "Forbidden")
                 #expect(response.headers[.accessControlAllowOrigin] == nil)
+                #expect(response.headers[.init("X-Request-ID")!] != nil)
             }
             let unknown = try await app.request(.options, "/no/such/route", headers: Self.preflight(Self.app))
             #expect(unknown.status == 404)

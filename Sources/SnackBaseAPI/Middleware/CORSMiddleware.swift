@@ -111,14 +111,18 @@ struct CORSMiddleware: RouterMiddleware {
         if request.method == .options, request.headers[.accessControlRequestMethod] != nil {
             let methods = routes.methods(for: request.uri.path)
             if !methods.isEmpty {
+                // Answered before the request-id middleware: give the answer its `X-Request-ID` here.
+                let requestID = request.headers[.requestID].flatMap(RequestIDMiddleware.validated) ?? SecureID.randomHex(bytes: 16)
                 guard let allowOrigin else {
                     var refused = ErrorResponder.response(
                         for: SnackBaseError.forbidden("Origin \(origin) may not call this API (see SNACKBASE_CORS_ORIGINS)"),
                         logger: context.logger)
                     refused.headers[.vary] = "Origin"
+                    refused.headers[.requestID] = requestID
                     return refused
                 }
                 var headers = HTTPFields()
+                headers[.requestID] = requestID
                 headers[.accessControlAllowOrigin] = allowOrigin
                 headers[.accessControlAllowMethods] = methods.map(\.rawValue).joined(separator: ", ")
                 headers[.accessControlAllowHeaders] = Self.allowedHeaders
