@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdCore
 import Logging
 import SnackBaseCore
 
@@ -33,9 +34,15 @@ public enum SnackBaseApplication {
         return router
     }
 
+    /// HTTP/1 with the error JSON also for requests the HTTP parser refuses.
+    public static var server: HTTPServerBuilder {
+        .http1(configuration: .init(additionalChannelHandlers: [MalformedRequestHandler()]))
+    }
+
     public static func make(services: AppServices, host: String, port: Int) -> some ApplicationProtocol {
         Application(
             router: router(services: services),
+            server: server,
             configuration: .init(address: .hostname(host, port: port), serverName: "SnackBase"),
             logger: services.logger
         )

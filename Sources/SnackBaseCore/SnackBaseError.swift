@@ -44,6 +44,7 @@ public struct SnackBaseError: Error, Sendable, Equatable {
         case 413: "Payload Too Large"
         case 422: "Unprocessable Entity"
         case 429: "Too Many Requests"
+        case 431: "Request Header Fields Too Large"
         case 503: "Service Unavailable"
         default: status >= 500 ? "Internal Server Error" : "Error"
         }

@@ -46,13 +46,14 @@ struct TestApp: Sendable {
         argon2: Argon2Parameters = tinyArgon2,
         limiter: @autoclosure () -> LoginRateLimiter = LoginRateLimiter(),
         cors: CORSPolicy = .sameOriginOnly,
+        live: Bool = false,
         logger: Logger = TestDatabase.logger,
         _ body: @Sendable (TestApp) async throws -> Void
     ) async throws {
         for kind in TestDatabase.kinds {
             try await TestDatabase.with(kind, logger: logger) { database in
                 do {
-                    try await run(database: database, argon2: argon2, limiter: limiter(), cors: cors, body)
+                    try await run(database: database, argon2: argon2, limiter: limiter(), cors: cors, live: live, body)
                 } catch {
                     throw TestFailure("[\(kind.rawValue)] \(error)")
                 }
@@ -61,7 +62,7 @@ struct TestApp: Sendable {
     }
 
     private static func run(
-        database: any Database, argon2: Argon2Parameters, limiter: LoginRateLimiter, cors: CORSPolicy,
+        database: any Database, argon2: Argon2Parameters, limiter: LoginRateLimiter, cors: CORSPolicy, live: Bool,
         _ body: @Sendable (TestApp) async throws -> Void
     ) async throws {
         try await Migrator.migrate(database)
@@ -71,9 +72,13 @@ struct TestApp: Sendable {
             database: database, tokens: await TokenService(secret: secret), passwords: passwords,
             loginLimiter: limiter, cors: cors, logger: TestDatabase.logger
         )
-        let app = Application(router: SnackBaseApplication.router(services: services), logger: TestDatabase.logger)
+        // `live`: a server on a free port of 127.0.0.1, built as the `serve` command builds it.
+        let app = Application(
+            router: SnackBaseApplication.router(services: services), server: SnackBaseApplication.server,
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: TestDatabase.logger
+        )
         do {
-            try await app.test(.router) { client in
+            try await app.test(live ? .live : .router) { client in
                 try await body(TestApp(services: services, client: client))
             }
         } catch {

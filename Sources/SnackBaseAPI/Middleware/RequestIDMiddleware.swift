@@ -52,9 +52,7 @@ enum ErrorResponder {
         if failure.status >= 500 {
             logger.error("request.failed", metadata: ["error.type": .string(String(describing: type(of: error)))])
         }
-        let body = Body(error: failure.title, message: failure.message, details: failure.details.isEmpty ? nil : failure.details)
-        var response = (try? JSONBody.response(.init(code: failure.status), body))
-            ?? Response(status: .internalServerError)
+        var response = JSONBody.response(.init(code: failure.status), buffer: body(of: failure))
         if let retryAfter = failure.retryAfter {
             response.headers[.retryAfter] = String(retryAfter)
         }
@@ -65,6 +63,13 @@ enum ErrorResponder {
             response.headers[.wwwAuthenticate] = "Bearer"
         }
         return response
+    }
+
+    /// The error JSON of `failure`.
+    static func body(of failure: SnackBaseError) -> ByteBuffer {
+        let body = Body(error: failure.title, message: failure.message, details: failure.details.isEmpty ? nil : failure.details)
+        // Strings, an optional array of strings and numbers: the encoder has nothing to refuse.
+        return ByteBuffer(bytes: (try? JSONBody.encoder.encode(body)) ?? Data(#"{"error":"Internal Server Error","message":"Internal server error"}"#.utf8))
     }
 
     static func snackBaseError(for error: any Error) -> SnackBaseError {

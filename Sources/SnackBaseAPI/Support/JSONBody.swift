@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import NIOHTTP1
 import SnackBaseCore
 
 /// Reading request bodies and writing JSON answers, with the contract's error statuses:
@@ -25,8 +26,13 @@ public enum JSONBody {
     static func bytes(of request: Request) async throws -> ByteBuffer {
         do {
             return try await request.body.collect(upTo: maxBytes)
-        } catch {
+        } catch is NIOTooManyBytesError {
             throw SnackBaseError(status: 413, message: "Request body is larger than \(maxBytes) bytes")
+        } catch let error as HTTPParserError {
+            // A body the HTTP parser refuses (a malformed chunk) was answered 413 as if it were too long.
+            throw MalformedRequestHandler.failure(for: error)
+        } catch {
+            throw SnackBaseError.badRequest("The request body could not be read")
         }
     }
 
