@@ -120,6 +120,34 @@ public struct AccessPolicy: Sendable {
         return .filtered(residual, readers)
     }
 
+    /// The fields a list may be filtered and sorted by (`?filter=`, `?sort=`, `{field}=value`): those
+    /// the caller sees on every record the list could return. A field hidden on some of them would
+    /// leak its values through which records match, how many (`total`) and in which order. A field
+    /// qualifies when every permission whose read rule can hold shows it whatever the record, or
+    /// when one permission whose read rule always holds (it grants every record) does. Nil: every field.
+    public func queryableFields(readers: [CompiledPermission], context: RuleContext, collection: CollectionSchema) -> Set<String>? {
+        let all = Set(CollectionSchema.systemFields + collection.fields.map(\.name))
+        var everywhere = all          // shown by every permission that can grant a record
+        var byOneGrantingAll: Set<String> = []
+        for reader in readers {
+            guard let rule = reader.readRule else { continue }
+            let residual = rule.residual(context)
+            if case .never = residual { continue }
+            let permission = reader.permission
+            var fields = permission.fields.map { Set($0).intersection(all) } ?? all
+            fields.subtract(permission.excludedFields)
+            for (field, fieldRule) in reader.fieldReadRules {
+                if case .always = fieldRule.residual(context) { continue }
+                fields.remove(field)
+            }
+            everywhere.formIntersection(fields)
+            if case .always = residual { byOneGrantingAll.formUnion(fields) }
+        }
+        var queryable = everywhere.union(byOneGrantingAll)
+        queryable.insert("id")
+        return queryable == all ? nil : queryable
+    }
+
     /// The fields of one listed record the caller may see: the union over the permissions whose
     /// read rule holds for it. Nil means every field.
     public func visibleFields(of record: [String: RuleValue], readers: [CompiledPermission], principal: Principal, collection: CollectionSchema, now: String) -> Set<String>? {

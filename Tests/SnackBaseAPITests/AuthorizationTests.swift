@@ -206,6 +206,55 @@ struct AuthorizationTests {
         }
     }
 
+    @Test("FLS-LIST-001: a list is filtered and sorted only by fields the caller reads on every record it could return")
+    func listsCannotQueryHiddenFields() async throws {
+        try await TestApp.run { app in
+            let root = try await app.superadminToken()
+            try await app.createCollection("staff", fields: #"[{"name":"name","type":"text"},{"name":"salary","type":"number"},{"name":"team","type":"text"}]"#, root: root)
+            let acme = try await app.register("acme")
+            try await app.role(#"{"name":"colleague","permissions":[{"collection":"staff","read":true,"excluded_fields":["salary"]}]}"#, in: acme)
+            try await app.role(#"{"name":"directory","permissions":[{"collection":"staff","read":true,"fields":["name"]}]}"#, in: acme)
+            try await app.role(#"{"name":"owner","permissions":[{"collection":"staff","read":true,"field_rules":{"salary":{"read":"@owns_record()"}}}]}"#, in: acme)
+            try await app.role(#"{"name":"payroll","permissions":[{"collection":"staff","read":true,"field_rules":{"salary":{"read":"@has_role('payroll')"}}}]}"#, in: acme)
+            let colleague = try await app.user("col@acme.test", roles: ["colleague"], in: acme)
+            let directory = try await app.user("dir@acme.test", roles: ["directory"], in: acme)
+            let owner = try await app.user("own@acme.test", roles: ["owner"], in: acme)
+            let payroll = try await app.user("pay@acme.test", roles: ["payroll"], in: acme)
+            // Both a colleague and a payroll clerk: payroll grants every record with its salary.
+            let both = try await app.user("both@acme.test", roles: ["colleague", "payroll"], in: acme)
+            // A colleague who also sees the salaries of the records they own: the others stay hidden.
+            let mixed = try await app.user("mix@acme.test", roles: ["colleague", "owner"], in: acme)
+            for (name, salary) in [("ann", 300), ("bob", 100)] {
+                #expect(try await app.request(.post, "/api/v1/staff", json: #"{"name":"\#(name)","salary":\#(salary),"team":"red"}"#, token: acme.token).status == 201)
+            }
+            let bySalary = "filter=" + "salary > 150".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+            let byCreator = "filter=" + "@owns_record()".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+            func list(_ token: String, _ query: String) async throws -> TestResponse {
+                try await app.request(.get, "/api/v1/staff?\(query)", token: token)
+            }
+            for (who, token) in [("colleague", colleague.token), ("owner", owner.token), ("colleague and owner", mixed.token)] {
+                for query in [bySalary, "sort=-salary", "sort=name,salary", "salary=100"] {
+                    let refused = try await list(token, query)
+                    #expect(refused.status == 403, "\(who) ?\(query): \(refused.status) \(refused.text)")
+                    #expect(refused.string("message") == "You cannot filter or sort by fields you cannot read: salary", "\(who) ?\(query)")
+                }
+                #expect(try await list(token, "sort=-name").items.map { $0["name"] as? String } == ["bob", "ann"], "\(who)")
+            }
+            // fields: ["name"] hides the system fields too: created_by can be neither filtered nor sorted by.
+            for query in [byCreator, "sort=created_by", "team=red"] {
+                #expect(try await list(directory.token, query).status == 403, "directory ?\(query)")
+            }
+            #expect(try await list(directory.token, "filter=" + #"name == "ann""#.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!).int("total") == 1)
+            // A read rule that holds for the caller whatever the record leaves the field queryable.
+            for token in [payroll.token, both.token] {
+                let paid = try await list(token, bySalary + "&sort=salary")
+                #expect(paid.status == 200 && paid.int("total") == 1 && paid.items.first?["salary"] as? Int == 300, "\(paid.text)")
+            }
+            #expect(try await list(acme.token, "salary=100").int("total") == 1)
+            #expect(try await list(root, "account_id=\(acme.accountID)&sort=-salary").items.map { $0["salary"] as? Int } == [300, 100])
+        }
+    }
+
     @Test("Scenario 3: public read, private write, through the anonymous role and X-Account")
     func anonymous() async throws {
         try await TestApp.run { app in

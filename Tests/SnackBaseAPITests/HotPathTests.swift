@@ -190,7 +190,7 @@ import Testing
                 ids.append(try #require(created.string("id")))
             }
             // One query (same SQL for both roles: neither has a read rule), asked in turns by both.
-            let query = "/api/v1/records/staff?filter=" + #"team == "red""#.addingPercentEncoding(withAllowedCharacters: .alphanumerics)! + "&sort=-salary"
+            let query = "/api/v1/records/staff?filter=" + #"team == "red""#.addingPercentEncoding(withAllowedCharacters: .alphanumerics)! + "&sort=-name"
             func page(_ token: String, _ suffix: String = "") async throws -> [[String: Any]] {
                 let response = try await app.request(.get, query + suffix, token: token)
                 #expect(response.status == 200, "\(response.text)")
@@ -198,23 +198,23 @@ import Testing
             }
             for _ in 0..<2 {
                 let seen = try await page(colleague.token)
-                #expect(seen.map { $0["name"] as? String } == ["ann", "cid", "bob"])
+                #expect(seen.map { $0["name"] as? String } == ["cid", "bob", "ann"])
                 #expect(seen.allSatisfy { $0["salary"] == nil && $0["team"] as? String == "red" }, "\(seen)")
                 let paid = try await page(payroll.token)
-                #expect(paid.map { $0["salary"] as? Int } == [300, 200, 100])
+                #expect(paid.map { $0["salary"] as? Int } == [200, 100, 300])
             }
             #expect(try await page(payroll.token, "&fields=name").allSatisfy { Set($0.keys) == ["id", "name"] })
             // Every kind of write is seen by the next read of the same page.
             #expect(try await app.request(.patch, "/api/v1/records/staff/\(ids[1])", json: #"{"salary":400}"#, token: acme.token).status == 200)
-            #expect(try await page(payroll.token).map { $0["salary"] as? Int } == [400, 300, 200])
-            #expect(try await page(colleague.token).map { $0["name"] as? String } == ["bob", "ann", "cid"])
+            #expect(try await page(payroll.token).map { $0["salary"] as? Int } == [200, 400, 300])
+            #expect(try await page(colleague.token).map { $0["name"] as? String } == ["cid", "bob", "ann"])
             #expect(try await app.request(.delete, "/api/v1/records/staff/\(ids[0])", token: acme.token).status == 204)
-            #expect(try await page(payroll.token).map { $0["name"] as? String } == ["bob", "cid"])
+            #expect(try await page(payroll.token).map { $0["name"] as? String } == ["cid", "bob"])
             _ = try await app.request(.post, "/api/v1/records/staff", json: #"{"name":"dee","salary":250,"team":"red"}"#, token: acme.token)
-            #expect(try await page(payroll.token).map { $0["name"] as? String } == ["bob", "dee", "cid"])
+            #expect(try await page(payroll.token).map { $0["name"] as? String } == ["dee", "cid", "bob"])
             // A role change is a write too: the colleague made payroll sees salaries at once.
             #expect(try await app.request(.patch, "/api/v1/users/\(colleague.id)", json: #"{"roles":["payroll"]}"#, token: acme.token).status == 200)
-            #expect(try await page(colleague.token).map { $0["salary"] as? Int } == [400, 250, 200])
+            #expect(try await page(colleague.token).map { $0["salary"] as? Int } == [250, 200, 400])
             // The same query in another account reads that account's records only.
             let other = try await app.register("other")
             #expect(try await page(other.token).isEmpty)

@@ -95,26 +95,32 @@ struct RecordController {
         let target = try await target(request, context, alias: alias)
         let collection = target.scope.collection
         let pagination = try Pagination(request)
-        let sort = try Self.sortParameter(request, collection: collection)
         let requested = try Self.fieldsParameter(request, collection: collection)
         let ruleContext = AccessPolicy.ruleContext(target.principal, operation: .read, now: target.now)
 
         var residuals: [RuleResidual] = []
         var readers: [CompiledPermission] = []
         var everything = false
+        // Nil: every field (the superadmin, or readers that hide none).
+        var queryable: Set<String>?
         switch target.policy.listAccess(by: target.principal, on: collection, now: target.now) {
         case .denied(let status, let reason): throw SnackBaseError(status: status, message: reason)
         case .everything: everything = true
         case .filtered(let residual, let granting):
             residuals.append(residual)
             readers = granting
+            queryable = target.policy.queryableFields(readers: granting, context: ruleContext, collection: collection)
         }
+        let sort = try Self.sortParameter(request, collection: collection, queryable: queryable)
         if let filter = request.uri.queryParameters["filter"].map(String.init), !filter.isEmpty {
+            let checked: CheckedRule
             do {
-                residuals.append(try RuleEngine.check(filter, schema: CollectionRuleSchema(collection), allowsData: false).residual(context: ruleContext))
+                checked = try RuleEngine.check(filter, schema: CollectionRuleSchema(collection), allowsData: false)
             } catch {
                 throw SnackBaseError.badRequest("Invalid filter: \(error.message)", details: [.init(field: "filter", message: error.message, position: error.position)])
             }
+            try Self.requireQueryable(checked.recordFields, queryable, parameter: "filter")
+            residuals.append(checked.residual(context: ruleContext))
         }
         var conditions: [SQLFragment] = []
         switch SQLCompiler.compile(RuleResidual.allOf(residuals), dialect: dialect) {
@@ -123,7 +129,7 @@ struct RecordController {
         case .noFilter: break
         case .fragment(let fragment): conditions.append(fragment)
         }
-        conditions += try Self.shortcuts(request, collection: collection, dialect: dialect)
+        conditions += try Self.shortcuts(request, collection: collection, queryable: queryable, dialect: dialect)
         let scope = target.scope
         let where_ = conditions
         let remembered = services.database.rememberedReads
@@ -269,8 +275,22 @@ struct RecordController {
         return Set(names)
     }
 
-    static func sortParameter(_ request: Request, collection: CollectionSchema) throws -> [RecordRepository.Sort] {
-        let text = request.uri.queryParameters["sort"].map(String.init) ?? "-created_at"
+    /// A list may be filtered and sorted only by fields the caller can read on every record it could
+    /// return (``AccessPolicy/queryableFields(readers:context:collection:)``): 403 naming the others.
+    static func requireQueryable(_ fields: Set<String>, _ queryable: Set<String>?, parameter: String) throws {
+        guard let queryable else { return }
+        let hidden = fields.subtracting(queryable).sorted()
+        guard hidden.isEmpty else {
+            throw SnackBaseError(status: 403, message: "You cannot filter or sort by fields you cannot read: \(hidden.joined(separator: ", "))",
+                                 details: hidden.map { .init(field: parameter, message: "\($0) is not readable for you") })
+        }
+    }
+
+    /// The `sort` parameter; without it, newest first (creation order, which any list shows).
+    static func sortParameter(_ request: Request, collection: CollectionSchema, queryable: Set<String>?) throws -> [RecordRepository.Sort] {
+        guard let text = request.uri.queryParameters["sort"].map(String.init) else {
+            return [.init(field: "created_at", descending: true)]
+        }
         var sort: [RecordRepository.Sort] = []
         for part in text.split(separator: ",") {
             var name = Self.trimmed(part)
@@ -282,11 +302,12 @@ struct RecordController {
             sort.append(.init(field: name, descending: descending))
         }
         guard sort.count <= 5 else { throw SnackBaseError.badRequest("At most 5 sort fields") }
+        try requireQueryable(Set(sort.map(\.field)), queryable, parameter: "sort")
         return sort
     }
 
     /// `{field}=value` equality shortcuts, as SQL conditions with bound values.
-    static func shortcuts(_ request: Request, collection: CollectionSchema, dialect: some RuleSQLDialect) throws -> [SQLFragment] {
+    static func shortcuts(_ request: Request, collection: CollectionSchema, queryable: Set<String>?, dialect: some RuleSQLDialect) throws -> [SQLFragment] {
         var fragments: [SQLFragment] = []
         for (key, value) in request.uri.queryParameters {
             let name = String(key)
@@ -299,6 +320,7 @@ struct RecordController {
             } else {
                 continue
             }
+            try requireQueryable([name], queryable, parameter: name)
             let text = String(value)
             let bound: RuleValue
             switch type {

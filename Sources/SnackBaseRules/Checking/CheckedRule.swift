@@ -12,4 +12,24 @@ public struct CheckedRule: Sendable {
         self.expr = expr
         self.referencesData = referencesData
     }
+
+    /// The record fields the rule reads (`@owns_record(f)` reads `f`): what a list filtered by it
+    /// reveals about, through which records it returns and how many.
+    public var recordFields: Set<String> {
+        var fields: Set<String> = []
+        func visit(_ expr: Expr) {
+            switch expr {
+            case .field(let name): fields.insert(name)
+            case .constant, .data, .user, .context, .superadmin, .anyRole: break
+            case .not(let operand): visit(operand)
+            case .and(let operands), .or(let operands): operands.forEach(visit)
+            case .equal(let left, let right), .order(_, let left, let right, _), .text(_, let left, let right):
+                visit(left)
+                visit(right)
+            case .member(let operand, _): visit(operand)
+            }
+        }
+        visit(expr)
+        return fields
+    }
 }
