@@ -215,6 +215,27 @@ struct AuthTests {
         }
     }
 
+    @Test("AUTH-RL-001: a burst of parallel guesses gets no more tries than the limit; parallel correct logins all pass")
+    func rateLimitUnderBurst() async throws {
+        try await TestApp.run { app in
+            let tenant = try await app.register("acme")
+            // Correct passwords are never refused for being many at once: they take turns.
+            let correct = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<12 { group.addTask { try await app.login("acme", tenant.email).status } }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            #expect(correct == Array(repeating: 200, count: 12))
+            // Each guess counts from the moment it is let through: 5 are checked, 15 refused.
+            let guesses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for index in 0..<20 { group.addTask { try await app.login("acme", tenant.email, password: "Wrong-Horse-\(index)").status } }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            #expect(guesses.filter { $0 == 401 }.count == 5, "\(guesses)")
+            #expect(guesses.filter { $0 == 429 }.count == 15, "\(guesses)")
+            #expect(try await app.login("acme", tenant.email).status == 429)
+        }
+    }
+
     @Test("the limit counts an account as one whether it is named by slug or by id")
     func rateLimitAcrossNames() async throws {
         try await TestApp.run { app in

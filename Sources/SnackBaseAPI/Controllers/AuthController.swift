@@ -111,30 +111,40 @@ struct AuthController {
         let named = try await services.database.read { db in try await AccountRepository.find(idOrSlug: body.account, on: db) }
         // One counter per account however it is named (slug or id), so naming it both ways gains nothing.
         let identity = (named?.id.rawValue ?? body.account.lowercased()) + "|" + email
-        if let wait = await services.loginLimiter.retryAfter(identity: identity, address: context.remoteAddress) {
+        let attempt: LoginRateLimiter.Attempt
+        switch await services.loginLimiter.begin(identity: identity, address: context.remoteAddress) {
+        case .refused(let wait):
             services.metrics.rateLimitHit()
             throw SnackBaseError.tooManyRequests(retryAfter: wait)
+        case .admitted(let admitted):
+            attempt = admitted
         }
-        let found = try await services.database.read { db -> (Account, User)? in
-            guard let account = named,
-                  let user = try await UserRepository.find(email: email, in: AccountScope(account.id), on: db)
-            else { return nil }
-            return (account, user)
-        }
-        // Every failure costs one hash verification and answers the same.
+        let found: (Account, User)?
         let verified: Bool
-        if let (_, user) = found {
-            verified = await services.passwords.verify(body.password, against: user.passwordHash) && user.isActive
-        } else {
-            verified = await services.passwords.verifyDecoy(body.password)
+        do {
+            found = try await services.database.read { db -> (Account, User)? in
+                guard let account = named,
+                      let user = try await UserRepository.find(email: email, in: AccountScope(account.id), on: db)
+                else { return nil }
+                return (account, user)
+            }
+            // Every failure costs one hash verification and answers the same.
+            if let (_, user) = found {
+                verified = await services.passwords.verify(body.password, against: user.passwordHash) && user.isActive
+            } else {
+                verified = await services.passwords.verifyDecoy(body.password)
+            }
+        } catch {
+            await services.loginLimiter.finish(attempt, .abandoned)
+            throw error
         }
         guard verified, let (account, user) = found else {
-            await services.loginLimiter.recordFailure(identity: identity, address: context.remoteAddress)
+            await services.loginLimiter.finish(attempt, .failed)
             services.metrics.loginFailed()
             await recordLoginFailure(accountName: body.account, email: email, user: found?.1)
             throw SnackBaseError.invalidCredentials
         }
-        await services.loginLimiter.recordSuccess(identity: identity)
+        await services.loginLimiter.finish(attempt, .succeeded)
         if services.passwords.needsRehash(user.passwordHash) {
             var upgraded = user
             upgraded.passwordHash = try await services.passwords.hash(body.password)
