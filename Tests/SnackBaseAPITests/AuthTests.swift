@@ -255,15 +255,55 @@ struct AuthTests {
             let scope = AccountScope(try #require(AccountID(tenant.accountID)))
             let weak = try PasswordHasher(parameters: Argon2Parameters(memoryKiB: 64, iterations: 1, parallelism: 1)).hash(TestApp.password)
             try await app.services.database.transaction { db in
-                var user = try #require(try await UserRepository.find(id: tenant.userID, in: scope, on: db))
-                user.passwordHash = weak
-                try await UserRepository.update(user, in: scope, on: db)
+                try await UserRepository.update(id: tenant.userID, .init(passwordHash: weak), in: scope, on: db)
             }
             #expect(try await app.login("acme", tenant.email).status == 200)
             let stored = try await app.services.database.read { db in try await UserRepository.find(id: tenant.userID, in: scope, on: db) }
             #expect(stored?.passwordHash != weak)
             #expect(stored?.passwordHash.contains("m=128,t=2,p=1") == true)
             #expect(try await app.login("acme", tenant.email).status == 200)
+            // The upgrade writes the hash only while it is the one verified: a password set in
+            // between stays (it used to be overwritten, with every other column of the user).
+            let newer = try PasswordHasher(parameters: Argon2Parameters(memoryKiB: 128, iterations: 2, parallelism: 1)).hash("Another-Horse-7-battery")
+            let written = try await app.services.database.transaction { db in
+                try await UserRepository.update(id: tenant.userID, .init(passwordHash: newer), ifPasswordHash: weak, in: scope, on: db)
+            }
+            #expect(!written)
+        }
+    }
+
+    @Test("AUTH-SES-001: a new password or a deactivation ends the user's sign-ins; reactivating does not bring them back")
+    func sessionsEndWithTheCredential() async throws {
+        try await TestApp.run { app in
+            let acme = try await app.register("acme")
+            let bob = try await app.user("bob@acme.test", roles: ["editor"], in: acme)
+            let stolen = try await app.login("acme", "bob@acme.test")
+            let stolenRefresh = try #require(stolen.string("refresh_token"))
+            func refresh(_ token: String) async throws -> TestResponse {
+                try await app.request(.post, "/api/v1/auth/refresh", json: #"{"refresh_token":"\#(token)"}"#)
+            }
+            // The admin sets a new password: every sign-in of bob ends, refresh tokens included.
+            #expect(try await app.request(.patch, "/api/v1/users/\(bob.id)", json: #"{"password":"Another-Horse-7-battery"}"#, token: acme.token).status == 200)
+            #expect(try await app.request(.get, "/api/v1/auth/me", token: bob.token).status == 401)
+            #expect(try await app.request(.get, "/api/v1/auth/me", token: stolen.string("token")).status == 401)
+            #expect(try await refresh(stolenRefresh).status == 401)
+            // Deactivated, then reactivated: the sign-ins from before stay ended; a new one works.
+            let again = try await app.login("acme", "bob@acme.test", password: "Another-Horse-7-battery")
+            #expect(again.status == 200)
+            #expect(try await app.request(.delete, "/api/v1/users/\(bob.id)", token: acme.token).status == 204)
+            #expect(try await app.request(.patch, "/api/v1/users/\(bob.id)", json: #"{"is_active":true}"#, token: acme.token).status == 200)
+            #expect(try await app.request(.get, "/api/v1/auth/me", token: again.string("token")).status == 401)
+            #expect(try await refresh(try #require(again.string("refresh_token"))).status == 401)
+            #expect(try await app.login("acme", "bob@acme.test", password: "Another-Horse-7-battery").status == 200)
+            // Changing one's own password keeps the sign-in that did it and ends the others.
+            let other = try await app.login("acme", acme.email)
+            #expect(try await app.request(.patch, "/api/v1/users/\(acme.userID)", json: #"{"password":"Third-Horse-5-battery"}"#, token: acme.token).status == 200)
+            #expect(try await app.request(.get, "/api/v1/auth/me", token: acme.token).status == 200)
+            #expect(try await app.request(.get, "/api/v1/auth/me", token: other.string("token")).status == 401)
+            // An e-mail change alone ends nothing.
+            let fresh = try await app.login("acme", "bob@acme.test", password: "Another-Horse-7-battery")
+            #expect(try await app.request(.patch, "/api/v1/users/\(bob.id)", json: #"{"email":"robert@acme.test"}"#, token: acme.token).status == 200)
+            #expect(try await app.request(.get, "/api/v1/auth/me", token: fresh.string("token")).status == 200)
         }
     }
 }

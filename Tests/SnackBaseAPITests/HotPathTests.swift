@@ -381,9 +381,11 @@ import Testing
             #expect(try await app.request(.get, "/api/v1/auth/me", token: bob.token).status == 401)
             #expect(try await app.request(.post, "/api/v1/auth/logout", token: carol.token).status == 204)
             #expect(try await app.request(.get, "/api/v1/auth/me", token: carol.token).status == 401)
-            // A refused sign-in is not remembered as refused: reactivated, bob's token works again.
+            // Reactivated, bob signs in anew (the sign-ins from before were ended with the deactivation).
             #expect(try await app.request(.patch, "/api/v1/users/\(bob.id)", json: #"{"is_active":true}"#, token: acme.token).status == 200)
-            #expect(try await app.request(.get, "/api/v1/auth/me", token: bob.token).status == 200)
+            #expect(try await app.request(.get, "/api/v1/auth/me", token: bob.token).status == 401)
+            let again = try await app.login("acme", "bob@acme.example.com")
+            #expect(try await app.request(.get, "/api/v1/auth/me", token: again.string("token")).status == 200)
         }
     }
 

@@ -146,12 +146,11 @@ struct AuthController {
         }
         await services.loginLimiter.finish(attempt, .succeeded)
         if services.passwords.needsRehash(user.passwordHash) {
-            var upgraded = user
-            upgraded.passwordHash = try await services.passwords.hash(body.password)
-            upgraded.updatedAt = Timestamp.now()
-            let stored = upgraded
+            let upgraded = try await services.passwords.hash(body.password)
+            // Only the hash, and only while it is still the one just verified: a deactivation or a
+            // new password written meanwhile stays.
             try await services.database.transaction { db in
-                try await UserRepository.update(stored, in: AccountScope(account.id), on: db)
+                try await UserRepository.update(id: user.id, .init(passwordHash: upgraded), ifPasswordHash: user.passwordHash, in: AccountScope(account.id), on: db)
             }
         }
         let pair = try await startSession(family: SecureID.make("fam"), user: user, audit: AuditEvent(

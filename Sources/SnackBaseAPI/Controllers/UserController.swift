@@ -79,37 +79,44 @@ struct UserController {
     @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Response {
         let body = try await JSONBody.decode(UpdateBody.self, from: request)
         let (principal, scope) = try await administrator(request, context)
-        var user = try await find(context, in: scope)
-        let before = user
+        let user = try await find(context, in: scope)
         let isSelf = user.id == principal.userID
         if isSelf, let roles = body.roles, Set(roles) != Set(user.roles) {
             throw SnackBaseError.forbidden("You cannot change your own roles")
         }
         if isSelf, body.isActive == false { throw SnackBaseError.forbidden("You cannot deactivate yourself") }
         var problems: [SnackBaseError.Detail] = []
+        var change = UserRepository.Change(isActive: body.isActive)
         if let email = body.email.map(Validation.normalizedEmail) {
-            if Validation.isValidEmail(email) { user.email = email } else { problems.append(.init(field: "email", message: "is not a valid e-mail address")) }
+            if Validation.isValidEmail(email) { change.email = email } else { problems.append(.init(field: "email", message: "is not a valid e-mail address")) }
         }
         if let password = body.password {
             problems += Validation.passwordProblems(password).map { .init(field: "password", message: $0) }
         }
         guard problems.isEmpty else { throw SnackBaseError.validation(problems) }
-        if let password = body.password { user.passwordHash = try await services.passwords.hash(password) }
-        if let isActive = body.isActive { user.isActive = isActive }
-        user.updatedAt = Timestamp.now()
-        let updated = user
+        if let password = body.password { change.passwordHash = try await services.passwords.hash(password) }
+        let written = change
         let newRoles = body.roles
         let passwordChanged = body.password != nil
+        // A new password or a deactivation ends the user's sign-ins (a stolen refresh token with
+        // them); changing one's own password keeps the sign-in that did it.
+        let endsSessions: String? = passwordChanged ? "password changed" : body.isActive == false ? "deactivated" : nil
+        let keep = isSelf ? principal.sessionFamily : nil
         let stored = try await services.database.transaction { db in
+            // Read again here: the audit entry compares with what this write really changes.
+            guard let before = try await UserRepository.find(id: user.id, in: scope, on: db) else { throw SnackBaseError.notFound("User") }
             do {
-                try await UserRepository.update(updated, in: scope, on: db)
+                try await UserRepository.update(id: user.id, written, in: scope, on: db)
             } catch where isUniqueViolation(error) {
                 throw SnackBaseError.conflict("A user with this e-mail already exists in the account")
             }
-            if let newRoles {
-                try await UserRepository.setRoles(userID: updated.id, roleIDs: try await RoleRepository.ids(forNames: newRoles, in: scope, on: db), in: scope, on: db)
+            if let reason = endsSessions {
+                try await TokenRepository.revokeFamilies(ofUser: user.id, except: keep, reason: reason, in: scope, on: db)
             }
-            let stored = try await UserRepository.find(id: updated.id, in: scope, on: db) ?? updated
+            if let newRoles {
+                try await UserRepository.setRoles(userID: user.id, roleIDs: try await RoleRepository.ids(forNames: newRoles, in: scope, on: db), in: scope, on: db)
+            }
+            let stored = try await UserRepository.find(id: user.id, in: scope, on: db) ?? before
             var changes = AuditChange.diff(before.auditFields, stored.auditFields)
             if passwordChanged { changes["password"] = .redacted }
             try await AuditLog.append(AuditEvent("user.update", in: scope.accountID, by: principal, status: 200, recordID: stored.id, changes: changes), on: db)
@@ -121,16 +128,15 @@ struct UserController {
     /// Deactivates (never deletes) a user; its tokens stop working on the next request.
     @Sendable func deactivate(_ request: Request, context: AppRequestContext) async throws -> Response {
         let (principal, scope) = try await administrator(request, context)
-        var user = try await find(context, in: scope)
+        let user = try await find(context, in: scope)
         guard user.id != principal.userID else { throw SnackBaseError.forbidden("You cannot deactivate yourself") }
-        let wasActive = user.isActive
-        user.isActive = false
-        user.updatedAt = Timestamp.now()
-        let updated = user
         try await services.database.transaction { db in
-            try await UserRepository.update(updated, in: scope, on: db)
-            try await AuditLog.append(AuditEvent("user.deactivate", in: scope.accountID, by: principal, status: 204, recordID: updated.id,
-                                                 changes: AuditChange.diff(["is_active": .bool(wasActive)], ["is_active": .bool(false)])), on: db)
+            guard let before = try await UserRepository.find(id: user.id, in: scope, on: db) else { throw SnackBaseError.notFound("User") }
+            try await UserRepository.update(id: user.id, .init(isActive: false), in: scope, on: db)
+            // Its sign-ins end with it, so reactivating it does not bring them back.
+            try await TokenRepository.revokeFamilies(ofUser: user.id, reason: "deactivated", in: scope, on: db)
+            try await AuditLog.append(AuditEvent("user.deactivate", in: scope.accountID, by: principal, status: 204, recordID: user.id,
+                                                 changes: AuditChange.diff(["is_active": .bool(before.isActive)], ["is_active": .bool(false)])), on: db)
         }
         return JSONBody.noContent()
     }

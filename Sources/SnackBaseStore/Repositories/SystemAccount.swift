@@ -25,11 +25,10 @@ public enum SystemAccount {
         try await ensure(on: db)
         let scope = AccountScope(.system)
         let now = Timestamp.now()
-        if var user = try await UserRepository.find(email: email, in: scope, on: db) {
-            user.passwordHash = passwordHash
-            user.isActive = true
-            user.updatedAt = now
-            try await UserRepository.update(user, in: scope, on: db)
+        if let user = try await UserRepository.find(email: email, in: scope, on: db) {
+            try await UserRepository.update(id: user.id, .init(passwordHash: passwordHash, isActive: true, updatedAt: now), in: scope, on: db)
+            // A reset is what one does when the password may be known to someone else: its sign-ins end.
+            try await TokenRepository.revokeFamilies(ofUser: user.id, reason: "password reset", in: scope, on: db)
             return false
         }
         let adminRoles = try await RoleRepository.ids(forNames: [Role.admin], in: scope, on: db)

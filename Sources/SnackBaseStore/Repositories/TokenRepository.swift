@@ -63,6 +63,16 @@ public enum TokenRepository {
             """).run()
     }
 
+    /// Revokes every sign-in of a user but `except` (the caller's own, when it changes its own password).
+    public static func revokeFamilies(ofUser userID: String, except: String? = nil, reason: String, in scope: AccountScope, on db: any SQLDatabase) async throws {
+        try await RowSecurity.enter(scope, on: db)
+        try await db.raw("""
+            UPDATE token_families SET revoked_at = \(bind: Timestamp.now()), revoked_reason = \(bind: reason)
+            WHERE account_id = \(bind: scope.accountID.rawValue) AND user_id = \(bind: userID) AND revoked_at IS NULL
+                AND id <> \(bind: except ?? "")
+            """).run()
+    }
+
     /// True when the family exists, belongs to the user and is not revoked.
     public static func isFamilyActive(_ familyID: String, userID: String, in scope: AccountScope, on db: any SQLDatabase) async throws -> Bool {
         try await RowSecurity.enter(scope, on: db)

@@ -40,13 +40,34 @@ public enum UserRepository {
         return (users, total)
     }
 
-    public static func update(_ user: User, in scope: AccountScope, on db: any SQLDatabase) async throws {
+    /// What a write changes of a user: only these columns are written, so a write never puts back
+    /// what another one changed meanwhile (a deactivation, a new password).
+    public struct Change: Sendable {
+        public var email: String?
+        public var passwordHash: String?
+        public var isActive: Bool?
+        public var updatedAt: String
+        public init(email: String? = nil, passwordHash: String? = nil, isActive: Bool? = nil, updatedAt: String = Timestamp.now()) {
+            self.email = email
+            self.passwordHash = passwordHash
+            self.isActive = isActive
+            self.updatedAt = updatedAt
+        }
+    }
+
+    /// Writes `change` to the user `id`; with `ifPasswordHash`, only while its hash is still that one.
+    /// Returns whether a row was written.
+    @discardableResult
+    public static func update(id: String, _ change: Change, ifPasswordHash expected: String? = nil, in scope: AccountScope, on db: any SQLDatabase) async throws -> Bool {
         try await RowSecurity.enter(scope, on: db)
-        try await db.raw("""
-            UPDATE users SET email = \(bind: user.email), password_hash = \(bind: user.passwordHash),
-                is_active = \(bind: user.isActive), updated_at = \(bind: user.updatedAt)
-            WHERE account_id = \(bind: scope.accountID.rawValue) AND id = \(bind: user.id)
-            """).run()
+        var update = db.update("users").set("updated_at", to: change.updatedAt)
+        if let email = change.email { update = update.set("email", to: email) }
+        if let hash = change.passwordHash { update = update.set("password_hash", to: hash) }
+        if let isActive = change.isActive { update = update.set("is_active", to: isActive) }
+        update = update.where("account_id", .equal, scope.accountID.rawValue).where("id", .equal, id)
+        if let expected { update = update.where("password_hash", .equal, expected) }
+        let written = try await update.returning("id").all()
+        return !written.isEmpty
     }
 
     /// Replaces the user's roles. Role ids must come from ``RoleRepository`` lookups in the same scope.
