@@ -170,7 +170,13 @@ struct RecordController {
             sentFields: mode == .replace ? Set(collection.fields.map(\.name)) : sent, now: target.now
         )
         try Self.require(decision)
-        let updated = try await write(.update, values, previous: stored, target: target, requestID: context.requestID)
+        let policy = target.policy
+        let data = RecordCodec.ruleValues(values.filter { sent.contains($0.key) }, collection: collection)
+        let checkedFields = mode == .replace ? Set(collection.fields.map(\.name)) : sent
+        let updated = try await write(.update, values, previous: stored, target: target, requestID: context.requestID) { current in
+            try Self.require(policy.decide(.update, by: target.principal, on: collection, record: RecordCodec.ruleValues(current, collection: collection),
+                                           data: data, sentFields: checkedFields, now: target.now))
+        }
         return JSONBody.response(.ok, buffer: visible(updated, target: target))
     }
 
@@ -180,7 +186,11 @@ struct RecordController {
         let decision = target.policy.decide(.delete, by: target.principal, on: target.scope.collection,
                                             record: RecordCodec.ruleValues(stored, collection: target.scope.collection), now: target.now)
         try Self.require(decision)
-        _ = try await write(.delete, [:], previous: stored, target: target, requestID: context.requestID)
+        let policy = target.policy
+        _ = try await write(.delete, [:], previous: stored, target: target, requestID: context.requestID) { current in
+            try Self.require(policy.decide(.delete, by: target.principal, on: target.scope.collection,
+                                           record: RecordCodec.ruleValues(current, collection: target.scope.collection), now: target.now))
+        }
         return JSONBody.noContent()
     }
 
@@ -188,13 +198,27 @@ struct RecordController {
 
     /// One record write in one transaction: references checked, hooks around the statement (the
     /// account-isolation hook first), a unique conflict as 409. Returns the record as written.
+    ///
+    /// An update or a delete reads its record again inside the transaction (locked on PostgreSQL)
+    /// and `decides` on that copy: the decision made before, on a copy read outside, let a write
+    /// through that a concurrent change had made deny (a record locked meanwhile), and the update
+    /// then wrote that copy's other fields back over the concurrent change.
     private func write(
-        _ kind: RecordEvent.Kind, _ values: StoredRecord, previous: StoredRecord?, target: Target, requestID: String
+        _ kind: RecordEvent.Kind, _ values: StoredRecord, previous stale: StoredRecord?, target: Target, requestID: String,
+        decides: (@Sendable (StoredRecord) throws -> Void)? = nil
     ) async throws -> StoredRecord {
         let hooks = services.hooks
         let collections = try await services.collections.all(database: services.database)
-        let id = previous?["id"].flatMap(Self.text) ?? ""
+        let id = stale?["id"].flatMap(Self.text) ?? ""
         return try await services.database.transaction { db in
+            var previous: StoredRecord?
+            if stale != nil {
+                guard let current = try await RecordRepository.findForWrite(id: id, in: target.scope, on: db) else {
+                    throw SnackBaseError.notFound("Record")
+                }
+                try decides?(current)
+                previous = current
+            }
             let missing = try await RecordRepository.missingReferences(values, in: target.scope, collections: collections, on: db)
             guard missing.isEmpty else {
                 throw SnackBaseError.validation(missing.map { .init(field: $0, message: "must be the id of an existing record of this account") })
@@ -206,7 +230,10 @@ struct RecordController {
             do {
                 switch kind {
                 case .create: try await RecordRepository.insert(event.record, in: target.scope, on: db)
-                case .update: try await RecordRepository.update(id: id, event.record, in: target.scope, on: db)
+                case .update:
+                    // Only what this write changes (the fields sent, and what the hooks set).
+                    let changed = event.record.filter { column, value in previous?[column].map { $0 != value } ?? true }
+                    try await RecordRepository.update(id: id, changed, in: target.scope, on: db)
                 case .delete: try await RecordRepository.delete(id: id, in: target.scope, on: db)
                 }
             } catch where isUniqueViolation(error) {

@@ -47,6 +47,18 @@ public enum RecordRepository {
         return try await remembered.record(for: key, read: read)
     }
 
+    /// The record as it is now, inside a write transaction: never remembered, and on PostgreSQL
+    /// locked until the transaction ends (SQLite's write transactions run one at a time already).
+    public static func findForWrite(id: String, in scope: RecordScope, on db: any SQLDatabase) async throws -> StoredRecord? {
+        try await RowSecurity.enter(scope.account, on: db)
+        let select = db.select().column(SQLLiteral.all).from(SQLIdentifier(scope.table))
+            .where(SQLIdentifier("account_id"), .equal, SQLBind(scope.account.accountID.rawValue))
+            .where(SQLIdentifier("id"), .equal, SQLBind(id))
+            .limit(1)
+        if db.dialect.name == "postgresql" { select.for(.update) }
+        return try await select.first().map { try decode($0, in: scope) }
+    }
+
     /// Whether a record with this id exists in the account, in another collection (reference checks).
     public static func exists(id: String, collection: CollectionSchema, in account: AccountScope, on db: any SQLDatabase) async throws -> Bool {
         try await RowSecurity.enter(account, on: db)
