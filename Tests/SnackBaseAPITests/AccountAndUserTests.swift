@@ -2,6 +2,8 @@ import HTTPTypes
 import Foundation
 import NIOCore
 import SnackBaseCore
+import SnackBaseStore
+import Synchronization
 import Testing
 
 @Suite("Accounts, users, and the cross-cutting contract")
@@ -65,6 +67,25 @@ struct AccountAndUserTests {
             // Deleting an account deletes its users: their tokens stop working.
             #expect(try await app.request(.delete, "/api/v1/accounts/\(tenant.accountID)", token: root).status == 204)
             #expect(try await app.request(.get, "/api/v1/auth/me", token: tenant.token).status == 401)
+        }
+    }
+
+    @Test("ISO-ID-001: a deleted account's id is never given again (its audit chain outlives it)")
+    func deletedAccountIDsAreRetired() async throws {
+        try await TestApp.run { app in
+            let root = try await app.superadminToken()
+            let gone = try await app.register("gone")
+            let kept = try await app.register("kept")
+            #expect(try await app.request(.delete, "/api/v1/accounts/\(gone.accountID)", token: root).status == 204)
+            let retired = try #require(AccountID(gone.accountID))
+            let inUse = try #require(AccountID(kept.accountID))
+            let fresh = try #require(AccountID("ZQ0001"))
+            // Drawn in this order: the system's id, the deleted one, one in use, then a new one.
+            let draws = Mutex([AccountID.system, retired, inUse, fresh])
+            let chosen = try await app.services.database.transaction { db in
+                try await AccountRepository.freshID(on: db) { draws.withLock { $0.removeFirst() } }
+            }
+            #expect(chosen == fresh)
         }
     }
 

@@ -85,6 +85,60 @@ struct AuditDenialTests {
         }
     }
 
+    @Test("AUD-DN-009 an anonymous caller naming another account is a 401 and an access.cross_account entry in its account's chain")
+    func anonymousCrossAccount() async throws {
+        try await TestApp.run { app in
+            let root = try await app.superadminToken()
+            try await app.createCollection("posts", fields: #"[{"name":"title","type":"text"}]"#, root: root)
+            let acme = try await app.register("acme")
+            let other = try await app.register("other")
+            let anonymous: HTTPFields = [.init("X-Account")!: "acme"]
+            for (method, path, json) in [(HTTPRequest.Method.get, "/api/v1/records/posts?account_id=\(other.accountID)", nil as String?),
+                                         (.post, "/api/v1/records/posts", #"{"title":"x","account_id":"\#(other.accountID)"}"#)] {
+                let response = try await app.request(method, path, json: json, headers: anonymous)
+                #expect(response.status == 401 && response.string("message") == "You cannot access another account", "\(method) \(path): \(response.text)")
+            }
+            let entries = try await app.auditEntries(account: acme.accountID, action: "access.cross_account")
+            #expect(entries.count == 2)
+            #expect(entries.allSatisfy { $0.actorID == nil && $0.status == 401 })
+            #expect(try await app.auditEntries(account: other.accountID, action: "access.cross_account").isEmpty)
+        }
+    }
+
+    @Test("ISO-BODY-001: a body account_id naming another account is refused and audited on every administration route")
+    func bodyAccountOnAdministrationRoutes() async throws {
+        try await TestApp.run { app in
+            let root = try await app.superadminToken()
+            let acme = try await app.register("acme")
+            let other = try await app.register("other")
+            let permission = try #require(try await app.request(.post, "/api/v1/permissions", json: #"{"role":"viewer","collection":"notes","read":true}"#, token: acme.token).string("id"))
+            let roleID = try #require(try await app.request(.get, "/api/v1/roles", token: acme.token).items.first { $0["name"] as? String == "viewer" }?["id"] as? String)
+            let foreign = other.accountID
+            let attempts: [(HTTPRequest.Method, String, String)] = [
+                (.post, "/api/v1/roles", #"{"name":"spy","account_id":"\#(foreign)"}"#),
+                (.patch, "/api/v1/roles/\(roleID)", #"{"description":"x","account_id":"\#(foreign)"}"#),
+                (.post, "/api/v1/permissions", #"{"role":"viewer","collection":"posts","read":true,"account_id":"\#(foreign)"}"#),
+                (.patch, "/api/v1/permissions/\(permission)", #"{"read":false,"account_id":"\#(foreign)"}"#),
+                (.put, "/api/v1/permissions/\(permission)", #"{"role":"viewer","collection":"notes","read":true,"account_id":"\#(foreign)"}"#),
+                (.post, "/api/v1/permissions/check", #"{"user_id":"\#(acme.userID)","collection":"notes","operation":"read","account_id":"\#(foreign)"}"#),
+                (.patch, "/api/v1/users/\(acme.userID)", #"{"account_id":"\#(foreign)"}"#),
+            ]
+            for (method, path, json) in attempts {
+                let response = try await app.request(method, path, json: json, token: acme.token)
+                #expect(response.status == 403 && response.string("message") == "You cannot access another account", "\(method) \(path): \(response.text)")
+            }
+            #expect(try await app.auditEntries(account: acme.accountID, action: "access.cross_account").count == attempts.count)
+            #expect(try await app.request(.get, "/api/v1/roles", token: acme.token).items.allSatisfy { $0["name"] as? String != "spy" })
+            // Naming one's own account is accepted and changes nothing.
+            #expect(try await app.request(.post, "/api/v1/roles", json: #"{"name":"own","account_id":"\#(acme.accountID)"}"#, token: acme.token).status == 201)
+            // The superadmin names the account it acts in, but only one.
+            let created = try await app.request(.post, "/api/v1/roles", json: #"{"name":"made","account_id":"\#(foreign)"}"#, token: root)
+            #expect(created.status == 201 && created.string("account_id") == foreign, "\(created.text)")
+            let twoNames = try await app.request(.post, "/api/v1/roles?account_id=\(acme.accountID)", json: #"{"name":"both","account_id":"\#(foreign)"}"#, token: root)
+            #expect(twoNames.status == 400, "\(twoNames.text)")
+        }
+    }
+
     @Test("AUD-DN-008 the messages the classifier keys on are the ones the gates throw")
     func messagesArePinned() async throws {
         // If a gate's message changes, the scenarios above fail; this pins the classifier's own table too.

@@ -32,9 +32,11 @@ enum DenialClass {
             if escalationPrefixes.contains(where: { error.message.hasPrefix($0) }) { return ("access.escalation", .escalation) }
             return ("access.denied", .forbidden)
         case 401:
+            // An anonymous caller (X-Account, no token) naming another account is answered 401 and is
+            // a cross-account attempt all the same (security-model.md §2).
+            if error.message == crossAccountMessage { return ("access.cross_account", .crossAccount) }
             let route = route.map { $0.hasPrefix("/") ? String($0.dropFirst()) : $0 } ?? ""
             guard presentedToken, !unprotectedRoutes.contains(route) else { return nil }
-            if error.message == crossAccountMessage { return ("access.cross_account", .crossAccount) }
             return ("access.denied", .unauthenticated)
         default:
             return nil

@@ -39,8 +39,7 @@ struct AccountController {
         guard problems.isEmpty else { throw SnackBaseError.validation(problems) }
         let now = Timestamp.now()
         let account = try await services.database.transaction { db in
-            var id = AccountID.random()
-            while try await AccountRepository.find(id: id, on: db) != nil || id.isSystem { id = AccountID.random() }
+            let id = try await AccountRepository.freshID(on: db)
             let account = Account(id: id, slug: slug, name: name, createdAt: now, updatedAt: now)
             do {
                 try await AccountRepository.insert(account, on: db)
@@ -93,6 +92,8 @@ struct AccountController {
             try await AuditLog.append(AuditEvent("account.delete", in: account.id, by: principal, status: 204, recordID: account.id.rawValue,
                                                  changes: account.deletedChanges), on: db)
         }
+        // Its cached roles and permissions go with it.
+        await services.accessChanged(in: account.id)
         return JSONBody.noContent()
     }
 

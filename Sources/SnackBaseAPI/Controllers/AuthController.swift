@@ -54,8 +54,7 @@ struct AuthController {
         let family = SecureID.make("fam")
         let userID = SecureID.make("usr")
         let (account, user) = try await services.database.transaction { db in
-            var accountID = AccountID.random()
-            while try await AccountRepository.find(id: accountID, on: db) != nil || accountID.isSystem { accountID = AccountID.random() }
+            let accountID = try await AccountRepository.freshID(on: db)
             let account = Account(id: accountID, slug: slug, name: name, createdAt: now, updatedAt: now)
             do {
                 try await AccountRepository.insert(account, on: db)

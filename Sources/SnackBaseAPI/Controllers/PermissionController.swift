@@ -33,8 +33,8 @@ struct PermissionController {
     }
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let document = try await JSONBody.decode(PermissionDocument.self, from: request)
-        let (principal, scope) = try await AccountAdministration.require(request, context, services: services)
+        let (document, bodyAccount) = try await JSONBody.document(PermissionDocument.self, from: request)
+        let (principal, scope) = try await AccountAdministration.require(request, context, services: services, bodyAccount: bodyAccount)
         let role = try await role(of: document, in: scope)
         try document.validate(collection: try await services.collections.find(document.collection, database: services.database))
         let now = Timestamp.now()
@@ -88,7 +88,7 @@ struct PermissionController {
 
     func update(_ request: Request, _ context: AppRequestContext, replace: Bool) async throws -> Response {
         let buffer = try await JSONBody.bytes(of: request)
-        let (principal, scope) = try await AccountAdministration.require(request, context, services: services)
+        let (principal, scope) = try await AccountAdministration.require(request, context, services: services, bodyAccount: try JSONBody.accountField(of: buffer))
         let existing = try await find(context, in: scope)
         let document: PermissionDocument
         if replace {
@@ -165,8 +165,8 @@ struct PermissionController {
 
     /// Explains what the access policy would decide for a user, without doing anything.
     @Sendable func check(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let body = try await JSONBody.decode(CheckBody.self, from: request)
-        let (_, scope) = try await AccountAdministration.require(request, context, services: services)
+        let (body, bodyAccount) = try await JSONBody.document(CheckBody.self, from: request)
+        let (_, scope) = try await AccountAdministration.require(request, context, services: services, bodyAccount: bodyAccount)
         guard let collection = try await services.collections.find(body.collection, database: services.database) else {
             throw SnackBaseError.notFound("Collection")
         }

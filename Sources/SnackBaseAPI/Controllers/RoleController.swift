@@ -60,8 +60,8 @@ struct RoleController {
 
     /// Creates a role with the seed's custom-role document, permissions included, in one transaction.
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let body = try await JSONBody.decode(CreateBody.self, from: request)
-        let (principal, scope) = try await AccountAdministration.require(request, context, services: services)
+        let (body, bodyAccount) = try await JSONBody.document(CreateBody.self, from: request)
+        let (principal, scope) = try await AccountAdministration.require(request, context, services: services, bodyAccount: bodyAccount)
         guard Self.isValidName(body.name) else { throw SnackBaseError.validation(field: "name", "must be 1-64 of a-z, 0-9, _ and -, starting with a letter") }
         let collections = try await services.collections.all(database: services.database)
         var seen: Set<String> = []
@@ -112,8 +112,8 @@ struct RoleController {
     }
 
     @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let body = try await JSONBody.decode(UpdateBody.self, from: request)
-        let (principal, scope) = try await AccountAdministration.require(request, context, services: services)
+        let (body, bodyAccount) = try await JSONBody.document(UpdateBody.self, from: request)
+        let (principal, scope) = try await AccountAdministration.require(request, context, services: services, bodyAccount: bodyAccount)
         var role = try await find(context, in: scope)
         let before = role
         if let name = body.name, name != role.name {

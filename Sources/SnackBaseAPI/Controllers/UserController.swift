@@ -77,8 +77,8 @@ struct UserController {
     }
 
     @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let body = try await JSONBody.decode(UpdateBody.self, from: request)
-        let (principal, scope) = try await administrator(request, context)
+        let (body, bodyAccount) = try await JSONBody.document(UpdateBody.self, from: request)
+        let (principal, scope) = try await administrator(request, context, bodyAccount: bodyAccount)
         let user = try await find(context, in: scope)
         let isSelf = user.id == principal.userID
         if isSelf, let roles = body.roles, Set(roles) != Set(user.roles) {

@@ -10,9 +10,16 @@ enum AccountAdministration {
             services.logger.notice("access.escalation", metadata: ["account.id": .string(principal.accountID.rawValue)])
             throw SnackBaseError.forbidden("Only account admins can manage users, roles and permissions")
         }
-        var scope = try await AccountTarget.scope(for: principal, naming: AccountTarget.queryAccount(request), services: services)
+        let queried = AccountTarget.queryAccount(request)
+        var scope = try await AccountTarget.scope(for: principal, naming: queried, services: services)
+        // A body `account_id` is checked like the query's (another account: 403, audited as a
+        // cross-account attempt); the superadmin may name any account, but only one.
         if let bodyAccount {
-            scope = try await AccountTarget.scope(for: principal, naming: bodyAccount, services: services)
+            let named = try await AccountTarget.scope(for: principal, naming: bodyAccount, services: services)
+            if queried != nil, named.accountID != scope.accountID {
+                throw SnackBaseError.badRequest("The query and the body name different accounts", details: [.init(field: "account_id", message: "differs from the query's account_id")])
+            }
+            scope = named
         }
         return (principal, scope)
     }

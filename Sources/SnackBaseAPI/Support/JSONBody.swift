@@ -36,6 +36,20 @@ public enum JSONBody {
         }
     }
 
+    /// A fixed document and the `account_id` it names, if any: naming another account is refused
+    /// like the query parameter (``AccountAdministration``), never silently ignored.
+    static func document<T: Decodable>(_ type: T.Type, from request: Request) async throws -> (value: T, account: String?) {
+        let buffer = try await bytes(of: request)
+        return (try decode(T.self, buffer: buffer), try accountField(of: buffer))
+    }
+
+    struct AccountField: Decodable { let accountId: String? }
+
+    /// The body's top-level `account_id` (a 422 when it is not a string).
+    static func accountField(of buffer: ByteBuffer) throws -> String? {
+        try decode(AccountField.self, buffer: buffer).accountId
+    }
+
     /// Decodes the body as `T`, or throws a contract error naming what is wrong.
     public static func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
         try decode(T.self, buffer: try await bytes(of: request))

@@ -10,6 +10,19 @@ public enum AccountRepository {
             """).run()
     }
 
+    /// An id for a new account: never the system's, never one in use, and never one that ever was —
+    /// a deleted account's audit chain outlives it under its id, and a new account drawing that id
+    /// would read (and continue) the old tenant's history.
+    public static func freshID(on db: any SQLDatabase, drawing draw: () -> AccountID = AccountID.random) async throws -> AccountID {
+        while true {
+            let id = draw()
+            guard !id.isSystem, try await find(id: id, on: db) == nil else { continue }
+            try await RowSecurity.enter(AccountScope(id), on: db)
+            let history = try await db.raw("SELECT 1 AS found FROM audit_log WHERE account_id = \(bind: id.rawValue) LIMIT 1").first()
+            if history == nil { return id }
+        }
+    }
+
     public static func find(id: AccountID, on db: any SQLDatabase) async throws -> Account? {
         try await db.raw("SELECT * FROM accounts WHERE id = \(bind: id.rawValue)").first().map(decode)
     }
