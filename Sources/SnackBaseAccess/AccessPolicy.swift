@@ -59,6 +59,17 @@ public struct AccessPolicy: Sendable {
         )
     }
 
+    /// The refusal of an operation that no permission of the caller grants at all, whatever the
+    /// record and body; nil when some permission might. Asked before a body is validated or a record
+    /// looked up, so that a caller who may not write learns nothing of the schema from validation
+    /// errors, nor which ids exist from 404s.
+    public func refusalOfEveryRecord(_ operation: Operation, by principal: Principal, on collection: CollectionSchema) -> AccessDecision? {
+        if principal.isSuperadmin { return nil }
+        guard applicable(to: principal, collection: collection.name).allSatisfy({ $0.rules[operation] == nil }) else { return nil }
+        return AccessDecision(allowed: false, status: principal.isAnonymous ? 401 : 403, reason: "You cannot \(operation.rawValue) \(collection.name)",
+                              granting: [], rule: nil, readableFields: [], writableFields: [])
+    }
+
     /// Decides one operation on one record. For create, `record` is the record as it would be stored;
     /// for update and delete, the stored record. `data` is the request body's fields (create, update).
     /// `sentFields` are the user fields a create or update writes.

@@ -255,6 +255,33 @@ struct AuthorizationTests {
         }
     }
 
+    @Test("AUTHZ-PRE-001: a caller no permission lets write learns nothing from validation or lookups: 401/403 first")
+    func refusedBeforeValidation() async throws {
+        try await TestApp.run { app in
+            let root = try await app.superadminToken()
+            try await app.createCollection("posts", fields: Self.posts, root: root)
+            let acme = try await app.register("acme")
+            let viewer = try await app.user("view@acme.test", roles: ["viewer"], in: acme)
+            let anonymous: HTTPFields = [.init("X-Account")!: "acme"]
+            let missing = "/api/v1/records/posts/rec_missing"
+            // Anonymous (no permission at all): 401 everywhere, never 422 listing fields nor 404.
+            for (method, path, json) in [(HTTPRequest.Method.post, "/api/v1/records/posts", #"{"zzz":1}"# as String?),
+                                         (.get, missing, nil), (.patch, missing, #"{"zzz":1}"#), (.delete, missing, nil)] {
+                let response = try await app.request(method, path, json: json, headers: anonymous)
+                #expect(response.status == 401, "\(method) \(path): \(response.text)")
+                #expect(response.text.contains("zzz") == false && response.text.contains("title") == false)
+            }
+            // The viewer may read, not write: 403 before the body or the id is looked at.
+            for (method, path, json) in [(HTTPRequest.Method.post, "/api/v1/records/posts", #"{"zzz":1}"# as String?),
+                                         (.patch, missing, #"{"zzz":1}"#), (.delete, missing, nil)] {
+                #expect(try await app.request(method, path, json: json, token: viewer.token).status == 403, "\(method) \(path)")
+            }
+            #expect(try await app.request(.get, missing, token: viewer.token).status == 404)
+            // One who may write still gets the validation answer.
+            #expect(try await app.request(.post, "/api/v1/records/posts", json: #"{"zzz":1}"#, token: acme.token).status == 422)
+        }
+    }
+
     @Test("Scenario 3: public read, private write, through the anonymous role and X-Account")
     func anonymous() async throws {
         try await TestApp.run { app in
@@ -277,9 +304,13 @@ struct AuthorizationTests {
             #expect(try await app.request(.get, "/api/v1/posts", headers: anonymous).int("total") == 1)
             let write = try await app.request(.post, "/api/v1/posts", json: #"{"title":"spam"}"#, headers: anonymous)
             #expect(write.status == 401)
-            // Another account's anonymous callers see nothing of acme's.
-            _ = try await app.register("globex")
-            #expect(try await app.request(.get, "/api/v1/posts/\(id)", headers: [.init("X-Account")!: "globex"]).status == 404)
+            // Another account's anonymous callers see nothing of acme's: refused while they may read
+            // nothing, and not found once their own account lets them read posts.
+            let globex = try await app.register("globex")
+            let theirs: HTTPFields = [.init("X-Account")!: "globex"]
+            #expect(try await app.request(.get, "/api/v1/posts/\(id)", headers: theirs).status == 401)
+            #expect(try await app.request(.post, "/api/v1/permissions", json: #"{"role":"anonymous","collection":"posts","read":true}"#, token: globex.token).status == 201)
+            #expect(try await app.request(.get, "/api/v1/posts/\(id)", headers: theirs).status == 404)
         }
     }
 

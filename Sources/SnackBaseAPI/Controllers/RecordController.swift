@@ -33,6 +33,12 @@ struct RecordController {
         let now: String
         /// Writes the collection's records as JSON (from the catalog, with the schema in `scope`).
         let writer: RecordCodec.Writer
+
+        /// Refuses before the body is validated or the record looked up when no permission of the
+        /// caller grants `operation` at all (an anonymous caller: 401, as the contract says).
+        func refuseIfNeverGranted(_ operation: SnackBaseCore.Operation) throws {
+            if let refusal = policy.refusalOfEveryRecord(operation, by: principal, on: scope.collection) { try RecordController.require(refusal) }
+        }
     }
 
     private func target(_ request: Request, _ context: AppRequestContext, alias: Bool, bodyAccount: String? = nil) async throws -> Target {
@@ -63,6 +69,7 @@ struct RecordController {
         let body = try await Self.object(from: request)
         let target = try await target(request, context, alias: alias, bodyAccount: Self.accountField(body))
         let collection = target.scope.collection
+        try target.refuseIfNeverGranted(.create)
         let (values, sent) = try RecordCodec.validate(body, collection: collection, mode: .create)
         var preview = values
         preview["account_id"] = .text(target.scope.account.accountID.rawValue)
@@ -83,6 +90,7 @@ struct RecordController {
 
     private func show(_ request: Request, _ context: AppRequestContext, alias: Bool) async throws -> Response {
         let target = try await target(request, context, alias: alias)
+        try target.refuseIfNeverGranted(.read)
         let requested = try Self.fieldsParameter(request, collection: target.scope.collection)
         let stored = try await find(context, target: target)
         let decision = target.policy.decide(.read, by: target.principal, on: target.scope.collection,
@@ -162,6 +170,7 @@ struct RecordController {
         let body = try await Self.object(from: request)
         let target = try await target(request, context, alias: alias, bodyAccount: Self.accountField(body))
         let collection = target.scope.collection
+        try target.refuseIfNeverGranted(.update)
         let stored = try await find(context, target: target)
         let (values, sent) = try RecordCodec.validate(body, collection: collection, mode: mode)
         let decision = target.policy.decide(
@@ -182,6 +191,7 @@ struct RecordController {
 
     private func remove(_ request: Request, _ context: AppRequestContext, alias: Bool) async throws -> Response {
         let target = try await target(request, context, alias: alias)
+        try target.refuseIfNeverGranted(.delete)
         let stored = try await find(context, target: target)
         let decision = target.policy.decide(.delete, by: target.principal, on: target.scope.collection,
                                             record: RecordCodec.ruleValues(stored, collection: target.scope.collection), now: target.now)
