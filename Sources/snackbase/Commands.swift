@@ -61,7 +61,7 @@ struct ServeCommand: AsyncParsableCommand {
             let port = try settings.integer("SNACKBASE_PORT", flag: port, default: 8090, range: 1...65535)
             let accessTTL = try settings.integer("SNACKBASE_ACCESS_TOKEN_TTL", default: 3600, range: 1...(30 * 86400))
             let refreshTTL = try settings.integer("SNACKBASE_REFRESH_TOKEN_TTL", default: 7 * 86400, range: 1...(365 * 86400))
-            _ = try settings.integer("SNACKBASE_PERMISSION_CACHE_TTL", default: 300, range: 0...86400)
+            let permissionCacheTTL = try settings.integer("SNACKBASE_PERMISSION_CACHE_TTL", default: 300, range: 0...86400)
             let argon2 = try settings.argon2()
             let cors = try Self.corsSetting(settings.string("SNACKBASE_CORS_ORIGINS", flag: corsOrigins))
             // Every setting is checked before the database is opened.
@@ -71,7 +71,7 @@ struct ServeCommand: AsyncParsableCommand {
             let passwords = try PasswordService(parameters: argon2)
             do {
                 try await serve(db: db, passwords: passwords, secret: secret, superadmin: superadmin, host: host, port: port,
-                                accessTTL: accessTTL, refreshTTL: refreshTTL, cors: cors, logger: logger)
+                                accessTTL: accessTTL, refreshTTL: refreshTTL, permissionCacheTTL: permissionCacheTTL, cors: cors, logger: logger)
             } catch {
                 await passwords.shutdown()
                 await db.shutdown()
@@ -100,13 +100,13 @@ struct ServeCommand: AsyncParsableCommand {
 
     private func serve(
         db: any Database, passwords: PasswordService, secret: [UInt8], superadmin: (email: String, password: String)?,
-        host: String, port: Int, accessTTL: Int, refreshTTL: Int, cors: CORSPolicy, logger: Logger
+        host: String, port: Int, accessTTL: Int, refreshTTL: Int, permissionCacheTTL: Int, cors: CORSPolicy, logger: Logger
     ) async throws {
         if let superadmin {
             try await CreateSuperadminCommand.create(email: superadmin.email, password: superadmin.password, database: db, passwords: passwords, onlyIfAbsent: true)
         }
         let tokens = await TokenService(secret: secret, accessTTL: accessTTL, refreshTTL: refreshTTL)
-        let services = AppServices(database: db, tokens: tokens, passwords: passwords,
+        let services = AppServices(database: db, tokens: tokens, passwords: passwords, permissionCacheTTL: .seconds(permissionCacheTTL),
                                    metricsToken: Settings().string("SNACKBASE_METRICS_TOKEN"), cors: cors, logger: logger)
         let app = SnackBaseApplication.make(services: services, host: host, port: port)
         logger.info("server.start", metadata: ["host": .string(host), "port": .stringConvertible(port), "database": .string(db.kind.rawValue)])

@@ -34,11 +34,16 @@ struct Settings {
     }
 
     func argon2() throws -> Argon2Parameters {
-        Argon2Parameters(
+        let parameters = Argon2Parameters(
             memoryKiB: UInt32(try integer("SNACKBASE_ARGON2_MEMORY_KIB", default: 65536, range: 8...(1 << 20))),
             iterations: UInt32(try integer("SNACKBASE_ARGON2_ITERATIONS", default: 3, range: 1...64)),
             parallelism: UInt32(try integer("SNACKBASE_ARGON2_PARALLELISM", default: 4, range: 1...64))
         )
+        // Each value in range is not enough: Argon2 needs 8 KiB of memory per lane.
+        guard UInt64(parameters.memoryKiB) >= 8 * UInt64(parameters.parallelism) else {
+            throw SettingError(description: "SNACKBASE_ARGON2_MEMORY_KIB must be at least 8 per lane of SNACKBASE_ARGON2_PARALLELISM (\(8 * parameters.parallelism) for \(parameters.parallelism))")
+        }
+        return parameters
     }
 
     func logLevel() throws -> Logger.Level {
@@ -63,11 +68,18 @@ struct Settings {
         if let existing = FileManager.default.contents(atPath: path), existing.count >= 32 {
             return Array(existing)
         }
+        if FileManager.default.fileExists(atPath: path) {
+            throw SettingError(description: "SNACKBASE_DATA_DIR: \(path) holds fewer than 32 bytes; remove it or set SNACKBASE_SECRET_KEY")
+        }
         var rng = SystemRandomNumberGenerator()
         let hex = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &rng)) }.joined()
-        guard FileManager.default.createFile(atPath: path, contents: Data(hex.utf8), attributes: [.posixPermissions: 0o600]) else {
-            throw SettingError(description: "SNACKBASE_DATA_DIR: cannot write \(path)")
-        }
+        // Created with mode 0600 (never readable by others, not even for a moment) and only if absent.
+        let descriptor = open(path, O_CREAT | O_EXCL | O_WRONLY, 0o600)
+        guard descriptor >= 0 else { throw SettingError(description: "SNACKBASE_DATA_DIR: cannot write \(path)") }
+        let bytes = Array(hex.utf8)
+        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        close(descriptor)
+        guard written == bytes.count else { throw SettingError(description: "SNACKBASE_DATA_DIR: cannot write \(path)") }
         return Array(hex.utf8)
     }
 
