@@ -14,6 +14,9 @@ public struct AppRequestContext: RequestContext {
     public var authenticationFailure: SnackBaseError?
     /// True when the request carried an `Authorization` header.
     public var presentedToken = false
+    /// The account and user of a token whose signature checked but whose sign-in was refused (the
+    /// user deactivated, the session revoked): where the denial is audited.
+    public var refusedSignIn: (accountID: AccountID, userID: String)?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

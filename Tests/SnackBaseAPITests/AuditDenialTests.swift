@@ -139,6 +139,19 @@ struct AuditDenialTests {
         }
     }
 
+    @Test("AUD-DN-010 a token of a deactivated user is denied in its own account's chain, under its user")
+    func refusedSignInIsDeniedInItsAccount() async throws {
+        try await TestApp.run { app in
+            let acme = try await app.register("acme")
+            let bob = try await app.user("bob@acme.test", roles: ["viewer"], in: acme)
+            #expect(try await app.request(.delete, "/api/v1/users/\(bob.id)", token: acme.token).status == 204)
+            #expect(try await app.request(.get, "/api/v1/roles", token: bob.token).status == 401)
+            let entry = try await app.onlyEntry("access.denied", account: acme.accountID)
+            #expect(entry.actorID == bob.id && entry.status == 401, "\(entry)")
+            #expect(try await app.auditEntries(account: AccountID.system.rawValue, action: "access.denied").isEmpty)
+        }
+    }
+
     @Test("AUD-DN-008 the messages the classifier keys on are the ones the gates throw")
     func messagesArePinned() async throws {
         // If a gate's message changes, the scenarios above fail; this pins the classifier's own table too.

@@ -28,7 +28,9 @@ struct AuditMiddleware: RouterMiddleware {
     private func record(_ error: SnackBaseError, request: Request, context: Context) async {
         guard let (action, reason) = DenialClass.classify(error, presentedToken: context.presentedToken, route: context.endpointPath) else { return }
         services.metrics.denied(reason)
-        let caller = context.identity
+        // A token signed by this server but refused (user deactivated, session revoked) is denied in
+        // its own account's chain, under its user; an unverifiable one in the system account's.
+        let caller = context.identity ?? context.refusedSignIn.map { Principal(userID: $0.userID, email: nil, accountID: $0.accountID, roles: []) }
         let event = AuditEvent(
             action, in: caller?.accountID ?? .system, by: caller, outcome: .denied, status: error.status,
             collection: context.parameters.get("collection"), recordID: context.parameters.get("id"),

@@ -16,12 +16,14 @@ struct AuthenticationMiddleware: RouterMiddleware {
         var context = context
         if let header = request.headers[.authorization] {
             context.presentedToken = true
+            var verified: (accountID: AccountID, userID: String)?
             do {
-                let principal = try await authenticate(header: header)
+                let principal = try await authenticate(header: header, verified: &verified)
                 context.identity = principal
                 context.logger[metadataKey: "account.id"] = .string(principal.accountID.rawValue)
             } catch {
                 context.authenticationFailure = error
+                context.refusedSignIn = verified
             }
         } else if let name = request.headers[.account] {
             if let account = try await services.database.read({ db in try await AccountRepository.find(idOrSlug: name, on: db) }) {
@@ -33,11 +35,13 @@ struct AuthenticationMiddleware: RouterMiddleware {
         return try await next(request, context)
     }
 
-    private func authenticate(header: String) async throws(SnackBaseError) -> Principal {
+    /// `verified`: set once the token's signature and claims check, before the sign-in is looked up.
+    private func authenticate(header: String, verified: inout (accountID: AccountID, userID: String)?) async throws(SnackBaseError) -> Principal {
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw .unauthorized("Invalid authorization header") }
         let claims = try await services.tokens.verify(String(parts[1]), expecting: .access)
         guard let accountID = AccountID(claims.accountID) else { throw .unauthorized("Invalid token") }
+        verified = (accountID, claims.subject)
         let principal: Principal?
         do {
             principal = try await services.identities.principal(userID: claims.subject, accountID: accountID, family: claims.family)
