@@ -65,7 +65,11 @@ public struct AccessPolicy: Sendable {
     /// errors, nor which ids exist from 404s.
     public func refusalOfEveryRecord(_ operation: Operation, by principal: Principal, on collection: CollectionSchema) -> AccessDecision? {
         if principal.isSuperadmin { return nil }
-        guard applicable(to: principal, collection: collection.name).allSatisfy({ $0.rules[operation] == nil }) else { return nil }
+        // `applicable` without its sorted copy: this runs for every record request.
+        for role in principal.roles {
+            guard let byCollection = permissionsByRole[role] else { continue }
+            if (byCollection[collection.name] ?? byCollection[Permission.wildcard])?.rules[operation] != nil { return nil }
+        }
         return AccessDecision(allowed: false, status: principal.isAnonymous ? 401 : 403, reason: "You cannot \(operation.rawValue) \(collection.name)",
                               granting: [], rule: nil, readableFields: [], writableFields: [])
     }
@@ -137,6 +141,9 @@ public struct AccessPolicy: Sendable {
     /// qualifies when every permission whose read rule can hold shows it whatever the record, or
     /// when one permission whose read rule always holds (it grants every record) does. Nil: every field.
     public func queryableFields(readers: [CompiledPermission], context: RuleContext, collection: CollectionSchema) -> Set<String>? {
+        // Readers that hide no field (the common case) leave every field queryable: decided without
+        // folding their rules or building sets (this runs for every list).
+        if readers.allSatisfy(\.limitsNoField) { return nil }
         let all = Set(CollectionSchema.systemFields + collection.fields.map(\.name))
         var everywhere = all          // shown by every permission that can grant a record
         var byOneGrantingAll: Set<String> = []
