@@ -4,51 +4,13 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import SnackBaseAPI
-import SQLKit
 import SnackBaseStore
-import Synchronization
 import Testing
 
 /// A record write is decided on the record as it is when written: another write that lands
 /// between a request's first read and its transaction is neither overridden nor written over.
 @Suite("Concurrent record writes")
 struct ConcurrentWriteTests {
-    /// A database whose transactions wait until the test lets them go, and which counts them.
-    final class GatedTransactions: Database {
-        private struct State {
-            var started = 0
-            var open = false
-            var waiting: [CheckedContinuation<Void, Never>] = []
-        }
-        let base: any Database
-        private let state = Mutex(State())
-        init(_ base: any Database) { self.base = base }
-
-        var kind: DatabaseKind { base.kind }
-        var writeGeneration: WriteGeneration? { base.writeGeneration }
-        var rememberedReads: RememberedReads? { base.rememberedReads }
-        var started: Int { state.withLock { $0.started } }
-        func ping() async -> Bool { await base.ping() }
-        func shutdown() async {}
-        func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-            try await base.read(body)
-        }
-        func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-            await withCheckedContinuation { go in
-                let now = state.withLock { state in
-                    state.started += 1
-                    if !state.open { state.waiting.append(go) }
-                    return state.open
-                }
-                if now { go.resume() }
-            }
-            return try await base.transaction(body)
-        }
-        func open() {
-            for go in state.withLock({ state in defer { state.waiting = [] }; state.open = true; return state.waiting }) { go.resume() }
-        }
-    }
-
     @Test("REC-RACE-001: an update or a delete made to deny meanwhile is refused; an update leaves what another wrote meanwhile")
     func decidedOnTheRecordAsWritten() async throws {
         try await TestApp.run { app in
@@ -71,7 +33,7 @@ struct ConcurrentWriteTests {
             }
             // The writer's requests run on a second server over the same database, whose write
             // transactions wait: each request has read and decided before the admin's change lands.
-            let gated = GatedTransactions(app.services.database)
+            let gated = GatedDatabase(app.services.database, gating: .transactions)
             let services = AppServices(database: gated, tokens: app.services.tokens, passwords: app.services.passwords, logger: TestDatabase.logger)
             let second = Application(router: SnackBaseApplication.router(services: services), logger: TestDatabase.logger)
             try await second.test(.router) { client in

@@ -247,45 +247,9 @@ import Testing
         }
     }
 
-    /// A database whose reads wait until the test lets them go, and which counts them.
-    final class GatedReads: Database {
-        private struct State {
-            var started = 0
-            var open = false
-            var waiting: [CheckedContinuation<Void, Never>] = []
-        }
-        let base: any Database
-        private let state = Mutex(State())
-        init(_ base: any Database) { self.base = base }
-
-        var kind: DatabaseKind { base.kind }
-        var writeGeneration: WriteGeneration? { base.writeGeneration }
-        var rememberedReads: RememberedReads? { base.rememberedReads }
-        var started: Int { state.withLock { $0.started } }
-        func ping() async -> Bool { await base.ping() }
-        func shutdown() async {}
-        func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-            try await base.transaction(body)
-        }
-        func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-            await withCheckedContinuation { go in
-                let now = state.withLock { state in
-                    state.started += 1
-                    if !state.open { state.waiting.append(go) }
-                    return state.open
-                }
-                if now { go.resume() }
-            }
-            return try await base.read(body)
-        }
-        func open() {
-            for go in state.withLock({ state in defer { state.waiting = [] }; state.open = true; return state.waiting }) { go.resume() }
-        }
-    }
-
     @Test func aCatalogLoadThatOverlapsASchemaChangeIsNotKept() async throws {
         try await TestApp.run { app in
-            let reads = GatedReads(app.services.database)
+            let reads = GatedDatabase(app.services.database, gating: .reads)
             let catalog = CollectionCatalog()
             let first = Task { try await catalog.all(database: reads) }
             while reads.started < 1 { try await Task.sleep(for: .milliseconds(1)) }
