@@ -84,12 +84,9 @@ public struct AccessPolicy: Sendable {
         if principal.isSuperadmin {
             return AccessDecision(allowed: true, status: 200, reason: "superadmin", granting: [], rule: nil, readableFields: nil, writableFields: nil)
         }
+        if let refusal = refusalOfEveryRecord(operation, by: principal, on: collection) { return refusal }
         let denyStatus = principal.isAnonymous ? 401 : 403
         let candidates = applicable(to: principal, collection: collection.name).filter { $0.rules[operation] != nil }
-        guard !candidates.isEmpty else {
-            return AccessDecision(allowed: false, status: denyStatus, reason: "You cannot \(operation.rawValue) \(collection.name)",
-                                  granting: [], rule: nil, readableFields: [], writableFields: [])
-        }
         let context = Self.ruleContext(principal, operation: operation, now: now)
         var granting: [CompiledPermission] = []
         var lastRule: String?
@@ -151,9 +148,7 @@ public struct AccessPolicy: Sendable {
             guard let rule = reader.readRule else { continue }
             let residual = rule.residual(context)
             if case .never = residual { continue }
-            let permission = reader.permission
-            var fields = permission.fields.map { Set($0).intersection(all) } ?? all
-            fields.subtract(permission.excludedFields)
+            var fields = FieldMask.listed(by: reader.permission, within: all)
             for (field, fieldRule) in reader.fieldReadRules {
                 if case .always = fieldRule.residual(context) { continue }
                 fields.remove(field)

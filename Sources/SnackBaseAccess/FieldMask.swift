@@ -16,9 +16,7 @@ public enum FieldMask {
         }
         let all = Set(CollectionSchema.systemFields + collection.fields.map(\.name))
         for compiled in permissions {
-            let permission = compiled.permission
-            var fields = permission.fields.map { Set($0).intersection(all) } ?? all
-            fields.subtract(permission.excludedFields)
+            var fields = listed(by: compiled.permission, within: all)
             for (field, state) in compiled.fieldReadRules where fields.contains(field) {
                 if !state.holds(context, record: record, data: nil) { fields.remove(field) }
             }
@@ -28,15 +26,20 @@ public enum FieldMask {
         return union
     }
 
+    /// What a permission lists of `all`: its `fields` (every one when absent) less its `excluded_fields`.
+    static func listed(by permission: Permission, within all: Set<String>) -> Set<String> {
+        var fields = permission.fields.map { Set($0).intersection(all) } ?? all
+        fields.subtract(permission.excludedFields)
+        return fields
+    }
+
     /// writable(P, R): the same over user fields, with the write rules. System fields are never written
     /// from a request. Nil means every user field.
     public static func writable(_ permissions: [CompiledPermission], collection: CollectionSchema, context: RuleContext, record: [String: RuleValue], data: [String: RuleValue]?) -> Set<String>? {
         let all = Set(collection.fields.map(\.name))
         var union: Set<String> = []
         for compiled in permissions {
-            let permission = compiled.permission
-            var fields = permission.fields.map { Set($0).intersection(all) } ?? all
-            fields.subtract(permission.excludedFields)
+            var fields = listed(by: compiled.permission, within: all)
             for (field, state) in compiled.fieldWriteRules where fields.contains(field) {
                 if !state.holds(context, record: record, data: data) { fields.remove(field) }
             }

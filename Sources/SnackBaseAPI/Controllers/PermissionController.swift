@@ -88,7 +88,7 @@ struct PermissionController {
 
     func update(_ request: Request, _ context: AppRequestContext, replace: Bool) async throws -> Response {
         let buffer = try await JSONBody.bytes(of: request)
-        let (principal, scope) = try await AccountAdministration.require(request, context, services: services, bodyAccount: try JSONBody.accountField(of: buffer))
+        let (principal, scope) = try await AccountAdministration.require(request, context, services: services, bodyAccount: JSONBody.accountField(try JSONBody.value(of: buffer)))
         let existing = try await find(context, in: scope)
         let document: PermissionDocument
         if replace {

@@ -67,7 +67,7 @@ struct RecordController {
 
     private func create(_ request: Request, _ context: AppRequestContext, alias: Bool) async throws -> Response {
         let body = try await Self.object(from: request)
-        let target = try await target(request, context, alias: alias, bodyAccount: Self.accountField(body))
+        let target = try await target(request, context, alias: alias, bodyAccount: JSONBody.accountField(.object(body)))
         let collection = target.scope.collection
         try target.refuseIfNeverGranted(.create)
         let (values, sent) = try RecordCodec.validate(body, collection: collection, mode: .create)
@@ -168,7 +168,7 @@ struct RecordController {
 
     private func update(_ request: Request, _ context: AppRequestContext, mode: RecordCodec.Mode, alias: Bool) async throws -> Response {
         let body = try await Self.object(from: request)
-        let target = try await target(request, context, alias: alias, bodyAccount: Self.accountField(body))
+        let target = try await target(request, context, alias: alias, bodyAccount: JSONBody.accountField(.object(body)))
         let collection = target.scope.collection
         try target.refuseIfNeverGranted(.update)
         let stored = try await find(context, target: target)
@@ -288,11 +288,6 @@ struct RecordController {
     }
 
     /// `account_id` sent in a body: a string names an account; anything else is ignored like other system fields.
-    static func accountField(_ body: [String: JSONValue]) -> String? {
-        if case .string(let account)? = body["account_id"] { return account }
-        return nil
-    }
-
     /// The text without leading or trailing tabs and space separators (Unicode Zs: what Foundation's
     /// `.whitespaces` trims, without going through `CharacterSet`).
     static func trimmed(_ text: Substring) -> String {

@@ -75,7 +75,7 @@ enum OpenAPISchemas {
         "UserPage": page(of: ref("User")),
         "UserCreate": object(["email": string, "password": string, "roles": strings, "account_id": string],
                              required: ["email", "password"]),
-        "UserUpdate": object(["email": string, "password": string, "roles": strings, "is_active": boolean], required: []),
+        "UserUpdate": object(["email": string, "password": string, "roles": strings, "is_active": boolean, "account_id": string], required: []),
 
         // Roles and permissions
         "Role": object([
@@ -83,9 +83,9 @@ enum OpenAPISchemas {
             "permissions": array(ref("Permission")), "created_at": timestamp, "updated_at": timestamp,
         ], required: ["id", "account_id", "name", "description", "created_at", "updated_at"]),
         "RolePage": page(of: ref("Role")),
-        "RoleCreate": object(["name": string, "description": string, "permissions": array(ref("PermissionDocument"))],
+        "RoleCreate": object(["name": string, "description": string, "permissions": array(ref("PermissionDocument")), "account_id": string],
                              required: ["name"]),
-        "RoleUpdate": object(["name": string, "description": string], required: []),
+        "RoleUpdate": object(["name": string, "description": string, "account_id": string], required: []),
         "FieldRule": object(["read": string, "write": string], required: []),
         "Permission": object([
             "id": string, "role_id": string, "role": string, "collection": string,
@@ -102,18 +102,18 @@ enum OpenAPISchemas {
             "create": boolean, "read": boolean, "update": boolean, "delete": boolean,
             "fields": strings, "excluded_fields": strings,
             "rules": ["type": "object", "additionalProperties": string],
-            "field_rules": ["type": "object", "additionalProperties": ref("FieldRule")],
+            "field_rules": ["type": "object", "additionalProperties": ref("FieldRule")], "account_id": string,
         ], required: ["collection"]),
         "PermissionPatch": object([
             "create": boolean, "read": boolean, "update": boolean, "delete": boolean,
             "fields": strings, "excluded_fields": strings,
             "rules": ["type": "object", "additionalProperties": string],
-            "field_rules": ["type": "object", "additionalProperties": ref("FieldRule")],
+            "field_rules": ["type": "object", "additionalProperties": ref("FieldRule")], "account_id": string,
         ], required: []),
         "PermissionCheck": object([
             "user_id": string, "collection": string,
             "operation": ["type": "string", "enum": ["create", "read", "update", "delete"]],
-            "record_id": string, "data": ["type": "object"],
+            "record_id": string, "data": ["type": "object"], "account_id": string,
         ], required: ["user_id", "collection", "operation"]),
         "PermissionCheckAnswer": object([
             "allowed": boolean, "status": integer, "reason": string, "role": string, "permission_id": string, "rule": string,

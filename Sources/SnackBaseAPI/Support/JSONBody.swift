@@ -39,15 +39,15 @@ public enum JSONBody {
     /// A fixed document and the `account_id` it names, if any: naming another account is refused
     /// like the query parameter (``AccountAdministration``), never silently ignored.
     static func document<T: Decodable>(_ type: T.Type, from request: Request) async throws -> (value: T, account: String?) {
-        let buffer = try await bytes(of: request)
-        return (try decode(T.self, buffer: buffer), try accountField(of: buffer))
+        let (value, parsed) = try decodeParsed(T.self, buffer: try await bytes(of: request))
+        return (value, accountField(parsed))
     }
 
-    struct AccountField: Decodable { let accountId: String? }
-
-    /// The body's top-level `account_id` (a 422 when it is not a string).
-    static func accountField(of buffer: ByteBuffer) throws -> String? {
-        try decode(AccountField.self, buffer: buffer).accountId
+    /// The body's top-level `account_id` when it is a string (any other value names no account, as
+    /// for records, whose system fields are ignored).
+    static func accountField(_ body: JSONValue) -> String? {
+        if case .object(let object) = body, case .string(let account)? = object["account_id"] { return account }
+        return nil
     }
 
     /// Decodes the body as `T`, or throws a contract error naming what is wrong.
@@ -57,11 +57,16 @@ public enum JSONBody {
 
     /// Decodes a body already read.
     public static func decode<T: Decodable>(_ type: T.Type, buffer: ByteBuffer) throws -> T {
+        try decodeParsed(T.self, buffer: buffer).value
+    }
+
+    /// The body decoded as `T`, and as the JSON value it was checked as (read once).
+    private static func decodeParsed<T: Decodable>(_ type: T.Type, buffer: ByteBuffer) throws -> (value: T, parsed: JSONValue) {
         let parsed = try value(of: buffer)
         // PostgreSQL refuses text with NUL; refuse it here so that both databases answer the same.
         if let path = pathOfNUL(in: parsed) { throw SnackBaseError.validation(field: path, "must not contain the NUL character") }
         do {
-            return try decoder.decode(T.self, from: Data(buffer: buffer))
+            return (try decoder.decode(T.self, from: Data(buffer: buffer)), parsed)
         } catch let error as DecodingError {
             throw validationError(error)
         }
