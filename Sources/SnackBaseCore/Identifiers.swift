@@ -1,3 +1,5 @@
+import Foundation
+
 /// The id of an account (tenant): two capital letters and four digits, `AB1001`.
 /// The system account, whose users are superadmins, is ``AccountID/system``.
 public struct AccountID: Hashable, Sendable, CustomStringConvertible, Codable {
@@ -51,6 +53,17 @@ public struct AccountID: Hashable, Sendable, CustomStringConvertible, Codable {
 public enum SecureID {
     public static func make(_ prefix: String) -> String {
         prefix + "_" + randomHex(bytes: 16)
+    }
+
+    /// An id that sorts by when it was made: `prefix_`, the milliseconds since 1970 as 12 hex digits,
+    /// then 96 random bits (24 hex digits), so it is as unguessable as the contract asks. For audit
+    /// entries, whose index then grows at its end instead of taking a random page per entry (a fifth
+    /// of the WAL a record create writes). Only for ids whose time is no secret: an audit entry shows
+    /// its `created_at` to whoever can read it; a record id stays random, because field rules can
+    /// hide a record's `created_at`.
+    public static func timeOrdered(_ prefix: String, at date: Date = Date()) -> String {
+        let milliseconds = UInt64(max(0, date.timeIntervalSince1970 * 1000))
+        return prefix + "_" + String(milliseconds & 0xffff_ffff_ffff, radix: 16).leftPadded(to: 12) + randomHex(bytes: 12)
     }
 
     public static func randomHex(bytes count: Int) -> String {

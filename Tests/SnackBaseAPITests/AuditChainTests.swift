@@ -58,6 +58,33 @@ struct AuditChainTests {
         }
     }
 
+    @Test("AUD-ID-001 audit ids sort in the order entries were written and keep 96 random bits")
+    func auditIDsFollowTime() async throws {
+        let start = Date(timeIntervalSince1970: 1_800_000_000)
+        let ids = (0..<50).map { SecureID.timeOrdered("aud", at: start.addingTimeInterval(Double($0) / 1000 + 0.0005)) }
+        #expect(ids == ids.sorted(), "one millisecond later sorts after")
+        let sameInstant = (0..<50).map { _ in SecureID.timeOrdered("aud", at: start) }
+        #expect(Set(sameInstant).count == 50, "the random part tells ids of one millisecond apart")
+        #expect(ids.allSatisfy(Self.isAuditID))
+        #expect(ids[0].hasPrefix("aud_" + String(1_800_000_000_000, radix: 16).paddedTo12()))
+        try await TestApp.run { app in
+            _ = try await Self.mixedWorkload(app)
+            for account in Set(try await app.auditEntries().map(\.accountID)) {
+                let chain = try await app.auditEntries(account: account).sorted { $0.sequence < $1.sequence }
+                #expect(chain.map(\.id).allSatisfy(Self.isAuditID))
+                // Appended in chain order, milliseconds apart or not: never an id before its predecessor's millisecond.
+                for (earlier, later) in zip(chain, chain.dropFirst()) {
+                    #expect(earlier.id.prefix(16) <= later.id.prefix(16), "\(earlier.id) then \(later.id)")
+                }
+            }
+        }
+    }
+
+    /// `aud_` and 36 lower-case hex digits: 12 of time, 24 (96 bits) of chance.
+    static func isAuditID(_ id: String) -> Bool {
+        id.hasPrefix("aud_") && id.utf8.count == 40 && id.utf8.dropFirst(4).allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
+    }
+
     @Test("AUD-CH-002 the database refuses UPDATE and DELETE on audit_log")
     func appendOnly() async throws {
         try await TestApp.run { app in
@@ -278,3 +305,7 @@ enum CSV {
     }
 }
 
+
+private extension String {
+    func paddedTo12() -> String { String(repeating: "0", count: max(0, 12 - count)) + self }
+}

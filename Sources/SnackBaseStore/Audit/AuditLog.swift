@@ -76,7 +76,7 @@ public enum AuditLog {
         let previous = try head?.decode(column: "hash", as: String.self) ?? AuditChain.genesis
         let origin = event.origin ?? AuditOrigin.current
         let unsigned = AuditEntry(
-            id: SecureID.make("aud"), accountID: account, sequence: sequence,
+            id: SecureID.timeOrdered("aud"), accountID: account, sequence: sequence,
             actorID: clean(event.actorID), actorEmail: clean(event.actorEmail), action: clean(event.action) ?? "unknown",
             collection: clean(event.collection), recordID: clean(event.recordID), outcome: event.outcome.rawValue,
             status: event.status, reason: clean(event.reason), changes: encode(event.changes),
