@@ -19,8 +19,11 @@ public final class SQLiteStore: Database {
     private let eventLoop: any EventLoop
 
     /// `checkpointFrames`: the WAL's length, in pages, at which it is copied back into the database
-    /// (see ``WALCheckpointer``; tests make it short).
-    public init(path: String, logger: Logger, checkpointFrames: Int = WALCheckpointer.defaultFrames) async throws {
+    /// (see ``WALCheckpointer``; tests make it short). `writerExecutor`: where the writer runs its
+    /// batches (the server's only event loop when it has one, see ``EventLoopExecutor``); nil: Swift's
+    /// global executor.
+    public init(path: String, logger: Logger, checkpointFrames: Int = WALCheckpointer.defaultFrames,
+                writerExecutor: (any TaskExecutor)? = nil) async throws {
         self.logger = logger
         self.eventLoop = MultiThreadedEventLoopGroup.singleton.any()
         writer = try SQLiteLink(path: path, readOnly: false)
@@ -32,7 +35,7 @@ public final class SQLiteStore: Database {
         writeGeneration = generation
         rememberedReads = RememberedReads(generation: generation)
         checkpointer = try WALCheckpointer(path: path, frames: checkpointFrames, logger: logger)
-        batcher = WriteBatcher(writer: writer, generation: generation, checkpointer: checkpointer)
+        batcher = WriteBatcher(writer: writer, generation: generation, checkpointer: checkpointer, executor: writerExecutor)
         readers = SQLiteReaderPool(path: path)
         // Open one reader now so that a database the process cannot read fails the start.
         try readers.withLink { _ in }
@@ -87,12 +90,14 @@ final class WriteBatcher: Sendable {
     private let writer: SQLiteLink
     private let generation: WriteGeneration
     private let checkpointer: WALCheckpointer
+    private let executor: (any TaskExecutor)?
     private let state = Mutex(State())
 
-    init(writer: SQLiteLink, generation: WriteGeneration, checkpointer: WALCheckpointer) {
+    init(writer: SQLiteLink, generation: WriteGeneration, checkpointer: WALCheckpointer, executor: (any TaskExecutor)?) {
         self.writer = writer
         self.generation = generation
         self.checkpointer = checkpointer
+        self.executor = executor
     }
 
     func submit(_ body: @escaping @Sendable () async throws -> any Sendable) async throws -> any Sendable {
@@ -106,7 +111,7 @@ final class WriteBatcher: Sendable {
             }
             switch start {
             case nil: answer.resume(throwing: SQLiteFailure(code: 21, message: "database closed"))
-            case true?: Task { await self.writeBatches() }
+            case true?: Task(executorPreference: executor) { await self.writeBatches() }
             case false?: break
             }
         }
@@ -199,11 +204,18 @@ final class WriteBatcher: Sendable {
 /// fewer pages and fsync less often; readers find a page in a long WAL through its hash index.
 ///
 /// A checkpoint beside the writer cannot copy what is written while it runs, and the WAL only
-/// starts over once all of it is copied. So when one has finished, the writer copies the few pages
-/// written meanwhile itself, between two batches (``finishIfCopied(on:)``, nothing else writing),
-/// and its next transaction starts the WAL over.
+/// starts over once all of it is copied. So the checkpoint copies in rounds, each one what was written
+/// during the one before, until a round finds at most ``settledFrames`` new pages; then the writer
+/// copies the last few itself, between two batches (``finishIfCopied(on:)``, nothing else writing),
+/// and its next transaction starts the WAL over. In one round, the writer's part was everything
+/// written while the whole WAL was copied — up to 20 ms with the WAL's and the database's fsync, every
+/// write of the server waiting behind it (S3: 0.22 s of 13; in rounds 0.03 s, at most 4 ms).
 public final class WALCheckpointer: Sendable {
     public static let defaultFrames = 10_000
+    /// A round that copied at most this many pages ends the checkpoint.
+    static let settledFrames = 50
+    /// Under a write load that outruns the copy, the checkpoint stops after this many rounds anyway.
+    static let maxRounds = 8
     private struct State {
         var running = false
         var copied = false
@@ -251,7 +263,17 @@ public final class WALCheckpointer: Sendable {
 
     private func checkpoint() {
         do {
-            try link.run("PRAGMA wal_checkpoint(PASSIVE)", []) { _ in }
+            // `wal_checkpoint` answers (busy, pages in the WAL, pages copied so far).
+            var copiedBefore = 0
+            for _ in 0..<Self.maxRounds {
+                var copied = copiedBefore
+                try link.run("PRAGMA wal_checkpoint(PASSIVE)", []) { row in
+                    if row.values.count == 3, case .integer(let pages) = row.values[2] { copied = pages }
+                }
+                let thisRound = copied - copiedBefore
+                copiedBefore = copied
+                if thisRound <= Self.settledFrames { break }
+            }
         } catch {
             logger.warning("WAL checkpoint failed", metadata: ["error": "\(error)"])
         }
