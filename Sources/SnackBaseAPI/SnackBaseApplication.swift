@@ -34,15 +34,21 @@ public enum SnackBaseApplication {
         return router
     }
 
-    /// HTTP/1 with the error JSON also for requests the HTTP parser refuses.
-    public static var server: HTTPServerBuilder {
-        .http1(configuration: .init(additionalChannelHandlers: [MalformedRequestHandler()]))
+    /// HTTP/1 with the error JSON also for requests the HTTP parser refuses. `onConnectionLoop`: run
+    /// each connection's handlers on its event loop (``ConnectionLoopChannel``) rather than on Swift's
+    /// global executor.
+    public static func server(onConnectionLoop: Bool = false) -> HTTPServerBuilder {
+        let configuration = HTTP1Channel.Configuration(additionalChannelHandlers: [MalformedRequestHandler()])
+        guard onConnectionLoop else { return .http1(configuration: configuration) }
+        return HTTPServerBuilder { responder in
+            ConnectionLoopChannel(http1: HTTP1Channel(responder: responder, configuration: configuration))
+        }
     }
 
-    public static func make(services: AppServices, host: String, port: Int) -> some ApplicationProtocol {
+    public static func make(services: AppServices, host: String, port: Int, onConnectionLoop: Bool = false) -> some ApplicationProtocol {
         Application(
             router: router(services: services),
-            server: server,
+            server: server(onConnectionLoop: onConnectionLoop),
             configuration: .init(address: .hostname(host, port: port), serverName: "SnackBase"),
             logger: services.logger
         )

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import NIOPosix
 import ServiceLifecycle
 import SnackBaseAPI
 import SnackBaseAuth
@@ -16,11 +17,11 @@ struct DatabaseOptions: ParsableArguments {
     @Option(help: "postgres://user:pass@host:port/db or sqlite://path (env SNACKBASE_DATABASE_URL; default SQLite in the data folder).")
     var databaseUrl: String?
 
-    func open(_ settings: Settings, logger: Logger) async throws -> (any Database, String) {
+    func open(_ settings: Settings, logger: Logger, writerExecutor: (any TaskExecutor)? = nil) async throws -> (any Database, String) {
         let dataDirectory = try settings.dataDirectory(flag: dataDir)
         let url = settings.string("SNACKBASE_DATABASE_URL", flag: databaseUrl)
         do {
-            let database = try await DatabaseFactory.open(url: url, dataDirectory: dataDirectory, logger: logger)
+            let database = try await DatabaseFactory.open(url: url, dataDirectory: dataDirectory, logger: logger, writerExecutor: writerExecutor)
             try await Migrator.migrate(database)
             try await database.transaction { db in try await SystemAccount.ensure(on: db) }
             return (database, dataDirectory)
@@ -67,11 +68,14 @@ struct ServeCommand: AsyncParsableCommand {
             // Every setting is checked before the database is opened.
             let secret = try settings.secretKey(dev: dev, dataDirectory: try settings.dataDirectory(flag: database.dataDir))
             let superadmin = try Self.superadminSetting(settings)
-            let (db, _) = try await database.open(settings, logger: logger)
+            // One event loop (one CPU allowed): handlers and the SQLite writer run on it, see EventLoopExecutor.
+            let onlyLoop = EventLoopExecutor.onlyLoop(of: MultiThreadedEventLoopGroup.singleton)
+            let (db, _) = try await database.open(settings, logger: logger, writerExecutor: onlyLoop)
             let passwords = try PasswordService(parameters: argon2)
             do {
                 try await serve(db: db, passwords: passwords, secret: secret, superadmin: superadmin, host: host, port: port,
-                                accessTTL: accessTTL, refreshTTL: refreshTTL, permissionCacheTTL: permissionCacheTTL, cors: cors, logger: logger)
+                                accessTTL: accessTTL, refreshTTL: refreshTTL, permissionCacheTTL: permissionCacheTTL, cors: cors,
+                                onConnectionLoop: onlyLoop != nil, logger: logger)
             } catch {
                 await passwords.shutdown()
                 await db.shutdown()
@@ -100,7 +104,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     private func serve(
         db: any Database, passwords: PasswordService, secret: [UInt8], superadmin: (email: String, password: String)?,
-        host: String, port: Int, accessTTL: Int, refreshTTL: Int, permissionCacheTTL: Int, cors: CORSPolicy, logger: Logger
+        host: String, port: Int, accessTTL: Int, refreshTTL: Int, permissionCacheTTL: Int, cors: CORSPolicy, onConnectionLoop: Bool,
+        logger: Logger
     ) async throws {
         if let superadmin {
             try await CreateSuperadminCommand.create(email: superadmin.email, password: superadmin.password, database: db, passwords: passwords, onlyIfAbsent: true)
@@ -108,8 +113,9 @@ struct ServeCommand: AsyncParsableCommand {
         let tokens = await TokenService(secret: secret, accessTTL: accessTTL, refreshTTL: refreshTTL)
         let services = AppServices(database: db, tokens: tokens, passwords: passwords, permissionCacheTTL: .seconds(permissionCacheTTL),
                                    metricsToken: Settings().string("SNACKBASE_METRICS_TOKEN"), cors: cors, logger: logger)
-        let app = SnackBaseApplication.make(services: services, host: host, port: port)
-        logger.info("server.start", metadata: ["host": .string(host), "port": .stringConvertible(port), "database": .string(db.kind.rawValue)])
+        let app = SnackBaseApplication.make(services: services, host: host, port: port, onConnectionLoop: onConnectionLoop)
+        logger.info("server.start", metadata: ["host": .string(host), "port": .stringConvertible(port), "database": .string(db.kind.rawValue),
+                                               "threads": .string(onConnectionLoop ? "one event loop" : "event loops and global executor")])
         // With PostgreSQL, other processes may share the database: listen for their cache invalidations.
         var group: [any Service] = [app]
         if services.changeFeed != nil { group.append(ChangeListenerService(services: services)) }

@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
+import NIOPosix
 import SnackBaseAPI
 import SnackBaseAuth
 import SnackBaseCore
@@ -47,23 +48,33 @@ struct TestApp: Sendable {
         limiter: @autoclosure () -> LoginRateLimiter = LoginRateLimiter(),
         cors: CORSPolicy = .sameOriginOnly,
         live: Bool = false,
+        oneLoop: Bool = false,
         logger: Logger = TestDatabase.logger,
         _ body: @Sendable (TestApp) async throws -> Void
     ) async throws {
         for kind in TestDatabase.kinds {
-            try await TestDatabase.with(kind, logger: logger) { database in
-                do {
-                    try await run(database: database, argon2: argon2, limiter: limiter(), cors: cors, live: live, body)
-                } catch {
-                    throw TestFailure("[\(kind.rawValue)] \(error)")
+            // `oneLoop`: as `serve` runs with one CPU: one event loop, and the handlers and SQLite's writer on it.
+            let group = oneLoop ? MultiThreadedEventLoopGroup(numberOfThreads: 1) : nil
+            let loop = group.flatMap { EventLoopExecutor.onlyLoop(of: $0) }
+            do {
+                try await TestDatabase.with(kind, logger: logger, writerExecutor: loop) { database in
+                    do {
+                        try await run(database: database, argon2: argon2, limiter: limiter(), cors: cors, live: live, loop: group, body)
+                    } catch {
+                        throw TestFailure("[\(kind.rawValue)] \(error)")
+                    }
                 }
+            } catch {
+                try? await group?.shutdownGracefully()
+                throw error
             }
+            try await group?.shutdownGracefully()
         }
     }
 
     private static func run(
         database: any Database, argon2: Argon2Parameters, limiter: LoginRateLimiter, cors: CORSPolicy, live: Bool,
-        _ body: @Sendable (TestApp) async throws -> Void
+        loop: MultiThreadedEventLoopGroup? = nil, _ body: @Sendable (TestApp) async throws -> Void
     ) async throws {
         try await Migrator.migrate(database)
         try await database.transaction { db in try await SystemAccount.ensure(on: db) }
@@ -74,8 +85,9 @@ struct TestApp: Sendable {
         )
         // `live`: a server on a free port of 127.0.0.1, built as the `serve` command builds it.
         let app = Application(
-            router: SnackBaseApplication.router(services: services), server: SnackBaseApplication.server,
-            configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: TestDatabase.logger
+            router: SnackBaseApplication.router(services: services), server: SnackBaseApplication.server(onConnectionLoop: loop != nil),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            eventLoopGroupProvider: loop.map { .shared($0) } ?? .singleton, logger: TestDatabase.logger
         )
         do {
             try await app.test(live ? .live : .router) { client in
@@ -159,13 +171,14 @@ enum TestDatabase {
 
     /// A fresh database of `kind` for `body`: a temporary SQLite file, or a new PostgreSQL database
     /// created through the server named by `SNACKBASE_TEST_POSTGRES_URL` and dropped afterwards.
-    static func with(_ kind: DatabaseKind, logger: Logger = TestDatabase.logger, _ body: (any Database) async throws -> Void) async throws {
+    static func with(_ kind: DatabaseKind, logger: Logger = TestDatabase.logger, writerExecutor: (any TaskExecutor)? = nil,
+                     _ body: (any Database) async throws -> Void) async throws {
         switch kind {
         case .sqlite:
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("snackbase-test-\(UUID().uuidString)").path
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(atPath: folder) }
-            let database = try await SQLiteStore(path: folder + "/data.db", logger: logger)
+            let database = try await SQLiteStore(path: folder + "/data.db", logger: logger, writerExecutor: writerExecutor)
             do { try await body(database) } catch { await database.shutdown(); throw error }
             await database.shutdown()
         case .postgres:

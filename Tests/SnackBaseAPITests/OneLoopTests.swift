@@ -1,0 +1,79 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import NIOPosix
+import SnackBaseStore
+import Testing
+
+/// The server as `serve` runs it with one CPU: one event loop, on which the request handlers and
+/// SQLite's writer run too (``EventLoopExecutor``). Nothing on that path may wait for the loop.
+@Suite("One event loop: handlers and writer on the loop thread")
+struct OneLoopTests {
+    @Test("LOOP-001 a task that prefers the executor runs on its loop; a group of two loops has no only loop")
+    func executorRunsOnItsLoop() async throws {
+        let one = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let two = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        #expect(EventLoopExecutor.onlyLoop(of: two) == nil)
+        try await two.shutdownGracefully()
+        let executor = try #require(EventLoopExecutor.onlyLoop(of: one))
+        let onLoop = await Task(executorPreference: executor) { executor.eventLoop.inEventLoop }.value
+        #expect(onLoop)
+        let inherited = await withTaskExecutorPreference(executor) {
+            await withTaskGroup(of: Bool.self) { group in
+                group.addTask { executor.eventLoop.inEventLoop }
+                return await group.next() ?? false
+            }
+        }
+        #expect(inherited, "child tasks of a connection's handler stay on the loop")
+        try await one.shutdownGracefully()
+    }
+
+    @Test("LOOP-002 on one loop, parallel creates, lists and logins over 8 connections all finish; every write lands once, the chain stays whole")
+    func parallelRequestsOnOneLoop() async throws {
+        try await TestApp.run(live: true, oneLoop: true) { app in
+            let root = try await app.superadminToken()
+            try await app.createCollection("notes", fields: #"[{"name":"title","type":"text"}]"#, root: root)
+            let acme = try await app.register("acme")
+            let port = try #require(app.client.port)
+            let json: HTTPFields = [.authorization: "Bearer \(acme.token)", .contentType: "application/json"]
+            let ids = try await withThrowingTaskGroup(of: [String].self) { group in
+                for worker in 0..<8 {
+                    group.addTask {
+                        let client = TestClient(host: "127.0.0.1", port: port)
+                        client.connect()
+                        var ids: [String] = []
+                        do {
+                            for index in 0..<10 {
+                                let created = try await client.execute(.init("/api/v1/records/notes", method: .post, headers: json,
+                                                                             body: ByteBuffer(string: #"{"title":"w\#(worker)-\#(index)"}"#)))
+                                #expect(created.status == .created)
+                                let body = try JSONSerialization.jsonObject(with: Data(buffer: created.body ?? ByteBuffer())) as? [String: Any]
+                                ids.append(try #require(body?["id"] as? String))
+                                let page = try await client.execute(.init("/api/v1/records/notes?limit=5", method: .get, headers: json))
+                                #expect(page.status == .ok)
+                            }
+                            // A login hashes on the password pool and comes back to the loop.
+                            let login = try await client.execute(.init("/api/v1/auth/login", method: .post, headers: [.contentType: "application/json"],
+                                                                       body: ByteBuffer(string: #"{"account":"\#(acme.slug)","email":"\#(acme.email)","password":"\#(TestApp.password)"}"#)))
+                            #expect(login.status == .ok)
+                        } catch {
+                            try? await client.shutdown()
+                            throw error
+                        }
+                        try await client.shutdown()
+                        return ids
+                    }
+                }
+                return try await group.reduce(into: [String]()) { $0 += $1 }
+            }
+            #expect(ids.count == 80 && Set(ids).count == 80)
+            let listed = try await app.request(.get, "/api/v1/records/notes?limit=1", token: acme.token)
+            #expect(listed.int("total") == 80)
+            let creates = try await app.auditEntries(account: acme.accountID, action: "record.create")
+            #expect(Set(creates.compactMap(\.recordID)) == Set(ids))
+            let verify = try await app.request(.get, "/api/v1/audit-logs/verify", token: root)
+            #expect(verify.bool("valid") == true)
+        }
+    }
+}
