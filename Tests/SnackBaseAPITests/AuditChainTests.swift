@@ -305,7 +305,6 @@ enum CSV {
     }
 }
 
-
 private extension String {
     func paddedTo12() -> String { String(repeating: "0", count: max(0, 12 - count)) + self }
 }
