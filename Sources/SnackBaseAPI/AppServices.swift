@@ -75,10 +75,10 @@ extension AppServices {
     func invalidateLocally(_ invalidation: CacheInvalidation) async {
         switch invalidation {
         case .access(let account):
-            await policies.invalidate(account)
+            policies.invalidate(account)
         case .schema, .everything:
-            await collections.invalidate()
-            await policies.invalidateAll()
+            collections.invalidate()
+            policies.invalidateAll()
         }
     }
 }
