@@ -1,4 +1,8 @@
 import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The id of an account (tenant): two capital letters and four digits, `AB1001`.
 /// The system account, whose users are superadmins, is ``AccountID/system``.
@@ -67,23 +71,81 @@ public enum SecureID {
     }
 
     public static func randomHex(bytes count: Int) -> String {
-        var rng = SystemRandomNumberGenerator()
+        precondition(count <= RandomPool.capacity, "at most \(RandomPool.capacity) random bytes at a time")
         let digits: StaticString = "0123456789abcdef"
-        return String(unsafeUninitializedCapacity: count * 2) { text in
-            digits.withUTF8Buffer { digits in
-                var word: UInt64 = 0
-                for index in 0..<count {
-                    // One call to the generator per 8 bytes (each call is a system call).
-                    if index % 8 == 0 { word = rng.next() }
-                    let byte = Int(word & 0xff)
-                    word >>= 8
-                    text[2 * index] = digits[byte >> 4]
-                    text[2 * index + 1] = digits[byte & 0x0f]
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: count) { random in
+            RandomPool.shared.fill(random)
+            defer { random.initialize(repeating: 0) }
+            return String(unsafeUninitializedCapacity: count * 2) { text in
+                digits.withUTF8Buffer { digits in
+                    for (index, byte) in random.enumerated() {
+                        text[2 * index] = digits[Int(byte >> 4)]
+                        text[2 * index + 1] = digits[Int(byte & 0x0f)]
+                    }
                 }
+                return count * 2
             }
-            return count * 2
         }
     }
+}
+
+/// Bytes from the system's CSPRNG, fetched 256 at a time: a record create needs three
+/// random values (request, record and audit ids), and each system call cost more than the rest of
+/// making the id. The bytes are the kernel's own, handed out once each and zeroed as they go, so an
+/// id is exactly as unguessable as before; only the number of system calls changes.
+final class RandomPool: Sendable {
+    static let capacity = 256
+    static let shared = RandomPool()
+    private struct Pool: ~Copyable {
+        let bytes = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: RandomPool.capacity)
+        var next = RandomPool.capacity
+        deinit { bytes.deallocate() }
+    }
+    private let pool = Mutex(Pool())
+
+    func fill(_ output: UnsafeMutableBufferPointer<UInt8>) {
+        pool.withLock { pool in
+            var written = 0
+            while written < output.count {
+                if pool.next == Self.capacity {
+                    Self.systemRandom(pool.bytes)
+                    pool.next = 0
+                }
+                let take = min(output.count - written, Self.capacity - pool.next)
+                for offset in 0..<take {
+                    output[written + offset] = pool.bytes[pool.next + offset]
+                    pool.bytes[pool.next + offset] = 0
+                }
+                written += take
+                pool.next += take
+            }
+        }
+    }
+
+    /// Fills `buffer` from the kernel's CSPRNG (`/dev/urandom`, opened once: on Linux the same generator
+    /// as `getrandom`, which Swift's Glibc module does not export); a failure stops the process, as
+    /// Swift's own generator does, rather than hand out bytes that are not random.
+    private static func systemRandom(_ buffer: UnsafeMutableBufferPointer<UInt8>) {
+        #if canImport(Glibc)
+        var filled = 0
+        while filled < buffer.count {
+            let count = read(urandom, buffer.baseAddress! + filled, buffer.count - filled)
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { fatalError("reading /dev/urandom failed: errno \(errno)") }
+            filled += count
+        }
+        #else
+        arc4random_buf(buffer.baseAddress!, buffer.count)
+        #endif
+    }
+
+    #if canImport(Glibc)
+    private static let urandom: Int32 = {
+        let descriptor = open("/dev/urandom", O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { fatalError("cannot open /dev/urandom: errno \(errno)") }
+        return descriptor
+    }()
+    #endif
 }
 
 extension String {
