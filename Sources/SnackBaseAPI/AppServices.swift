@@ -75,10 +75,10 @@ extension AppServices {
     func invalidateLocally(_ invalidation: CacheInvalidation) async {
         switch invalidation {
         case .access(let account):
-            policies.invalidate(account)
+            await policies.invalidate(account)
         case .schema, .everything:
-            collections.invalidate()
-            policies.invalidateAll()
+            await collections.invalidate()
+            await policies.invalidateAll()
         }
     }
 }

@@ -254,7 +254,7 @@ import Testing
             let first = Task { try await catalog.all(database: reads) }
             while reads.started < 1 { try await Task.sleep(for: .milliseconds(1)) }
             // The schema changes while the first load is reading: what it read may be from before.
-            catalog.invalidate()
+            await catalog.invalidate()
             reads.open()
             _ = try await first.value
             _ = try await catalog.all(database: reads)

@@ -124,7 +124,7 @@ struct PostgresRLSTests {
                                 #expect(list.status == 200, "\(list.text)")
                             }
                         }
-                        #expect(b.services.policies.hits >= 1)
+                        #expect(await b.services.policies.hits >= 1)
 
                         // Revoke through A: the viewer role's wildcard permission goes. B drops the
                         // cached policy within 1 s (measured from A's answer; a few ms on an idle

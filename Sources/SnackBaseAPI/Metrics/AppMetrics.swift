@@ -83,7 +83,7 @@ public struct AppMetrics: Sendable {
 
     /// The text exposition of every metric, after bringing the permission-cache counters up to date.
     func render(policies: PolicyCache) async -> String {
-        let (hits, misses) = (policies.hits, policies.misses)
+        let (hits, misses) = await (policies.hits, policies.misses)
         let (newHits, newMisses) = await cacheSync.advance(hits: hits, misses: misses)
         if newHits > 0 { cacheHits.increment(by: Int64(newHits)) }
         if newMisses > 0 { cacheMisses.increment(by: Int64(newMisses)) }

@@ -2,71 +2,51 @@ import Foundation
 import SnackBaseAccess
 import SnackBaseCore
 import SnackBaseStore
-import Synchronization
 
 /// The permission cache of security-model.md §5: each account's roles and permissions, with every
 /// rule already parsed and checked against its collection, kept for a TTL (5 minutes by default).
 /// Any change to roles, permissions or collection schemas invalidates the affected entries before
 /// the change's response is sent, so the very next request sees it.
-///
-/// A lock, not an actor: every request asks for a policy, and a hit is a dictionary lookup. As an
-/// actor each hit cost two executor switches, each a trip through the event loop's queue.
-public final class PolicyCache: Sendable {
+public actor PolicyCache {
     private struct Entry {
         let policy: AccessPolicy
         let loadedAt: ContinuousClock.Instant
         let generation: Int
     }
-    private struct State {
-        var entries: [AccountID: Entry] = [:]
-        /// Bumped by every invalidation, so a load that raced with a change is not cached.
-        var generation = 0
-        var hits = 0
-        var misses = 0
-    }
 
     private let ttl: Duration
-    private let state = Mutex(State())
+    private var entries: [AccountID: Entry] = [:]
+    /// Bumped by every invalidation, so a load that raced with a change is not cached.
+    private var generation = 0
+    public private(set) var hits = 0
+    public private(set) var misses = 0
 
     public init(ttl: Duration = .seconds(300)) {
         self.ttl = ttl
     }
 
-    public var hits: Int { state.withLock { $0.hits } }
-    public var misses: Int { state.withLock { $0.misses } }
-
     public func policy(for account: AccountID, database: any Database) async throws -> AccessPolicy {
-        let now = ContinuousClock.now
-        let cached = state.withLock { state -> (policy: AccessPolicy?, generation: Int) in
-            if let entry = state.entries[account], now - entry.loadedAt < ttl, entry.generation == state.generation {
-                state.hits += 1
-                return (entry.policy, state.generation)
-            }
-            state.misses += 1
-            return (nil, state.generation)
+        if let entry = entries[account], ContinuousClock.now - entry.loadedAt < ttl, entry.generation == generation {
+            hits += 1
+            return entry.policy
         }
-        if let policy = cached.policy { return policy }
+        misses += 1
+        let started = generation
         let policy = try await Self.load(account, database: database)
-        state.withLock { state in
-            if state.generation == cached.generation {
-                state.entries[account] = Entry(policy: policy, loadedAt: now, generation: cached.generation)
-            }
+        if started == generation {
+            entries[account] = Entry(policy: policy, loadedAt: .now, generation: generation)
         }
         return policy
     }
 
     public func invalidate(_ account: AccountID) {
-        state.withLock { state in
-            state.generation += 1
-            state.entries[account] = nil
-        }
+        generation += 1
+        entries[account] = nil
     }
 
     public func invalidateAll() {
-        state.withLock { state in
-            state.generation += 1
-            state.entries.removeAll()
-        }
+        generation += 1
+        entries.removeAll()
     }
 
     static func load(_ account: AccountID, database: any Database) async throws -> AccessPolicy {
@@ -91,17 +71,13 @@ public final class PolicyCache: Sendable {
 }
 
 /// The collections, cached in memory and reloaded after any schema change, each with the writer
-/// of its records' JSON (built once per load, not per request). A lock, not an actor, for the
-/// reason ``PolicyCache`` gives: a record request looks collections up twice.
-public final class CollectionCatalog: Sendable {
-    private typealias Loaded = (schemas: [String: CollectionSchema], writers: [String: RecordCodec.Writer])
-    private struct State {
-        var loaded: Loaded?
-        /// Advanced by every invalidation: a load that was reading while one happened is returned to
-        /// its caller but not kept, since it may hold the schema from before the change.
-        var generation = 0
-    }
-    private let state = Mutex(State())
+/// of its records' JSON (built once per load, not per request).
+public actor CollectionCatalog {
+    private var collections: [String: CollectionSchema]?
+    private var writers: [String: RecordCodec.Writer] = [:]
+    /// Advanced by every invalidation: a load that was reading while one happened is returned to
+    /// its caller but not kept, since it may hold the schema from before the change.
+    private var generation = 0
 
     public init() {}
 
@@ -120,22 +96,22 @@ public final class CollectionCatalog: Sendable {
         try await load(database: database).schemas
     }
 
-    private func load(database: any Database) async throws -> Loaded {
-        let (cached, started) = state.withLock { ($0.loaded, $0.generation) }
-        if let cached { return cached }
-        let rows = try await database.read { db in try await CollectionRepository.all(on: db) }
-        let schemas = Dictionary(uniqueKeysWithValues: rows.map { ($0.name, $0) })
-        let loaded: Loaded = (schemas, schemas.mapValues { RecordCodec.Writer(collection: $0) })
-        state.withLock { state in
-            if state.generation == started { state.loaded = loaded }
+    private func load(database: any Database) async throws -> (schemas: [String: CollectionSchema], writers: [String: RecordCodec.Writer]) {
+        if let collections { return (collections, writers) }
+        let started = generation
+        let loaded = try await database.read { db in try await CollectionRepository.all(on: db) }
+        let schemas = Dictionary(uniqueKeysWithValues: loaded.map { ($0.name, $0) })
+        let writers = schemas.mapValues { RecordCodec.Writer(collection: $0) }
+        if generation == started {
+            collections = schemas
+            self.writers = writers
         }
-        return loaded
+        return (schemas, writers)
     }
 
     public func invalidate() {
-        state.withLock { state in
-            state.generation += 1
-            state.loaded = nil
-        }
+        generation += 1
+        collections = nil
+        writers = [:]
     }
 }
