@@ -90,9 +90,10 @@ public enum SecureID {
 }
 
 /// Bytes from the system's CSPRNG, fetched 256 at a time: a record create needs three
-/// random values (request, record and audit ids), and each system call cost more than the rest of
-/// making the id. The bytes are the kernel's own, handed out once each and zeroed as they go, so an
-/// id is exactly as unguessable as before; only the number of system calls changes.
+/// random values (request, record and audit ids), which Swift's generator fetched with a system call
+/// per 8 bytes, six per create. The bytes are the kernel's own, handed out once each and zeroed as
+/// they go, so an id is exactly as unguessable as before; only the number of system calls changes.
+/// The process never forks (a forked child would share what is left of the pool).
 final class RandomPool: Sendable {
     static let capacity = 256
     static let shared = RandomPool()
