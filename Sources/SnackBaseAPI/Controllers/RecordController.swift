@@ -96,6 +96,7 @@ struct RecordController {
         let decision = target.policy.decide(.read, by: target.principal, on: target.scope.collection,
                                             record: RecordCodec.ruleValues(stored, collection: target.scope.collection), now: target.now)
         try Self.require(decision)
+        await Self.yieldToTheLoop()
         return JSONBody.response(.ok, buffer: target.writer.object(stored, visible: decision.readableFields, requested: requested))
     }
 
@@ -144,6 +145,7 @@ struct RecordController {
         let (page, total) = try await services.database.read { db in
             try await RecordRepository.list(in: scope, conditions: where_, sort: sort, skip: pagination.skip, limit: pagination.limit, remembered: remembered, on: db)
         }
+        await Self.yieldToTheLoop()
         let writer = target.writer
         // Derived once per remembered page (SQLite), for every request that reads it before the next
         // write; a page read for this request alone (PostgreSQL) is written directly.
@@ -270,6 +272,16 @@ struct RecordController {
                                             record: RecordCodec.ruleValues(record, collection: target.scope.collection), now: target.now)
         let fields: Set<String>? = decision.allowed ? decision.readableFields : ["id"]
         return target.writer.object(record, visible: fields, requested: nil)
+    }
+
+    /// Lets the other requests the event loop has read run up to this point before this one writes
+    /// its answer. On the one-loop server (one CPU) the loop then runs the first half of all the
+    /// requests it read, then the second half of each, instead of each whole in turn: alternating runs
+    /// (`Benchmarks/alternate`) gave get-by-id +20 % and +26 %. Why is not proven; the likeliest reason is
+    /// that each half's code stays in the CPU's caches across requests. Elsewhere a yield costs one trip
+    /// through the executor's queue.
+    static func yieldToTheLoop() async {
+        await Task.yield()
     }
 
     static func require(_ decision: AccessDecision) throws {
