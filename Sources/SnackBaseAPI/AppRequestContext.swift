@@ -42,7 +42,7 @@ public struct AppRequestContext: RequestContext {
     /// The caller, who must be a superadmin.
     public func requireSuperadmin() throws(SnackBaseError) -> Principal {
         let principal = try requireUser()
-        guard principal.isSuperadmin else { throw .forbidden("Superadmin access required") }
+        guard principal.isSuperadmin else { throw .escalation("Superadmin access required") }
         return principal
     }
 }

@@ -23,9 +23,15 @@ public struct AppServices: Sendable {
     public let cors: CORSPolicy
     /// Reaches the other server processes on the same database (PostgreSQL); nil on SQLite.
     public let changeFeed: (any ChangeFeed)?
+    /// Which denials get an audit entry of their own and which are summarized.
+    let denials = DenialLedger()
+    /// The limits of the unauthenticated routes other than login (identity.md).
+    public let rateLimits: RateLimits
+    /// Counts the requests of the limited unauthenticated routes (`register`, …).
+    public let requestLimiter: RequestRateLimiter
 
     public init(database: any Database, tokens: TokenService, passwords: PasswordService,
-                loginLimiter: LoginRateLimiter = LoginRateLimiter(), permissionCacheTTL: Duration = .seconds(300),
+                rateLimits: RateLimits = RateLimits(), loginLimiter: LoginRateLimiter? = nil, permissionCacheTTL: Duration = .seconds(300),
                 hooks: RecordHooks = .audited, metricsToken: String? = nil, cors: CORSPolicy = .sameOriginOnly, logger: Logger) {
         self.policies = PolicyCache(ttl: permissionCacheTTL)
         self.collections = CollectionCatalog()
@@ -33,7 +39,9 @@ public struct AppServices: Sendable {
         self.database = database
         self.tokens = tokens
         self.passwords = passwords
-        self.loginLimiter = loginLimiter
+        self.rateLimits = rateLimits
+        self.loginLimiter = loginLimiter ?? LoginRateLimiter(perIdentity: rateLimits.loginIdentity.asLoginLimit, perAddress: rateLimits.loginAddress.asLoginLimit)
+        self.requestLimiter = RequestRateLimiter()
         self.identities = IdentityResolver(database: database)
         self.logger = logger
         self.metrics = AppMetrics()
@@ -44,6 +52,21 @@ public struct AppServices: Sendable {
 }
 
 extension AppServices {
+    /// Writes the `access.denied_summary` entries of the denial windows that have ended (every open
+    /// window when `all`, at shutdown and in tests). The server calls it every few seconds.
+    public func writeDenialSummaries(all: Bool = false) async {
+        let due = await denials.takeSummaries(all: all)
+        guard !due.isEmpty else { return }
+        do {
+            try await database.transaction { db in
+                for summary in due { try await AuditLog.append(summary.event, on: db) }
+            }
+        } catch {
+            metrics.auditWriteFailed()
+            logger.error("audit.write_failed", metadata: ["audit.action": "access.denied_summary", "error.type": .string(String(describing: type(of: error)))])
+        }
+    }
+
     /// Roles or permissions of an account changed: its cached policy is dropped before the change's
     /// response is sent, so the very next request sees the change, and the other processes on the
     /// same database are told (call this after the change commits).

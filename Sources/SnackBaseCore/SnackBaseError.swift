@@ -16,7 +16,33 @@ public struct SnackBaseError: Error, Sendable, Equatable {
         }
     }
 
+    /// What kind of failure this is, for the code that acts on it (the audit log and the metrics
+    /// classify denials by it), so that rewording a message never changes what is recorded.
+    public enum Code: String, Sendable, Equatable {
+        /// 403: a missing permission, a failed rule, a field not writable.
+        case forbidden
+        /// A request naming another account (403, or 401 for an anonymous caller).
+        case crossAccount = "cross_account"
+        /// A request for more power than the caller has: account administration without the admin
+        /// role, superadmin routes, one's own roles (403).
+        case escalation
+        /// 401: no caller, or a refused token or credentials.
+        case unauthenticated
+        /// Every other status: the input (400, 404, 405, 409, 413, 422, 431), limits (429), the server (5xx).
+        case other
+
+        /// The code a status has when the thrower names none.
+        init(status: Int) {
+            switch status {
+            case 401: self = .unauthenticated
+            case 403: self = .forbidden
+            default: self = .other
+            }
+        }
+    }
+
     public let status: Int
+    public let code: Code
     public let message: String
     public let details: [Detail]
     /// Seconds a rate-limited client should wait (429 only).
@@ -24,8 +50,9 @@ public struct SnackBaseError: Error, Sendable, Equatable {
     /// The methods the path takes (405 only), for the `Allow` header.
     public let allow: [String]?
 
-    public init(status: Int, message: String, details: [Detail] = [], retryAfter: Int? = nil, allow: [String]? = nil) {
+    public init(status: Int, message: String, details: [Detail] = [], retryAfter: Int? = nil, allow: [String]? = nil, code: Code? = nil) {
         self.status = status
+        self.code = code ?? Code(status: status)
         self.message = message
         self.details = details
         self.retryAfter = retryAfter
@@ -60,6 +87,12 @@ public struct SnackBaseError: Error, Sendable, Equatable {
     }
     public static let invalidCredentials = SnackBaseError(status: 401, message: "Invalid credentials")
     public static func forbidden(_ message: String) -> Self { .init(status: 403, message: message) }
+    /// A request naming another account: 403, or 401 for an anonymous caller (signing in might help).
+    public static func crossAccount(anonymous: Bool) -> Self {
+        .init(status: anonymous ? 401 : 403, message: "You cannot access another account", code: .crossAccount)
+    }
+    /// A request for more power than the caller has (audited as `access.escalation`).
+    public static func escalation(_ message: String) -> Self { .init(status: 403, message: message, code: .escalation) }
     public static func notFound(_ what: String = "Resource") -> Self { .init(status: 404, message: "\(what) not found") }
     public static func conflict(_ message: String) -> Self { .init(status: 409, message: message) }
     public static func validation(_ details: [Detail]) -> Self {

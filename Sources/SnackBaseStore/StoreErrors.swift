@@ -31,3 +31,9 @@ public func isDuplicateRelation(_ error: any Error) -> Bool {
     }
     return false
 }
+
+/// Every random draw of a new account id was taken or retired (``AccountRepository/freshID(on:drawing:)``):
+/// the `XX####` space is close to full. docs/api.md says what an operator does then.
+public struct AccountIDsExhausted: Error, Sendable {
+    public init() {}
+}

@@ -65,6 +65,7 @@ struct ServeCommand: AsyncParsableCommand {
             let permissionCacheTTL = try settings.integer("SNACKBASE_PERMISSION_CACHE_TTL", default: 300, range: 0...86400)
             let argon2 = try settings.argon2()
             let cors = try Self.corsSetting(settings.string("SNACKBASE_CORS_ORIGINS", flag: corsOrigins))
+            let rateLimits = try Self.rateLimitsSetting(settings.string("SNACKBASE_RATE_LIMITS"))
             // Every setting is checked before the database is opened.
             let secret = try settings.secretKey(dev: dev, dataDirectory: try settings.dataDirectory(flag: database.dataDir))
             let superadmin = try Self.superadminSetting(settings)
@@ -75,7 +76,7 @@ struct ServeCommand: AsyncParsableCommand {
             do {
                 try await serve(db: db, passwords: passwords, secret: secret, superadmin: superadmin, host: host, port: port,
                                 accessTTL: accessTTL, refreshTTL: refreshTTL, permissionCacheTTL: permissionCacheTTL, cors: cors,
-                                onConnectionLoop: onlyLoop != nil, logger: logger)
+                                rateLimits: rateLimits, onConnectionLoop: onlyLoop != nil, logger: logger)
             } catch {
                 await passwords.shutdown()
                 await db.shutdown()
@@ -94,6 +95,14 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 
+    static func rateLimitsSetting(_ text: String?) throws -> RateLimits {
+        do {
+            return try RateLimits(parsing: text ?? "")
+        } catch {
+            throw SettingError(description: "SNACKBASE_RATE_LIMITS: \(error.message)")
+        }
+    }
+
     static func superadminSetting(_ settings: Settings) throws -> (email: String, password: String)? {
         guard let email = settings.string("SNACKBASE_SUPERADMIN_EMAIL") else { return nil }
         guard let password = settings.string("SNACKBASE_SUPERADMIN_PASSWORD") else {
@@ -104,20 +113,20 @@ struct ServeCommand: AsyncParsableCommand {
 
     private func serve(
         db: any Database, passwords: PasswordService, secret: [UInt8], superadmin: (email: String, password: String)?,
-        host: String, port: Int, accessTTL: Int, refreshTTL: Int, permissionCacheTTL: Int, cors: CORSPolicy, onConnectionLoop: Bool,
+        host: String, port: Int, accessTTL: Int, refreshTTL: Int, permissionCacheTTL: Int, cors: CORSPolicy, rateLimits: RateLimits, onConnectionLoop: Bool,
         logger: Logger
     ) async throws {
         if let superadmin {
             try await CreateSuperadminCommand.create(email: superadmin.email, password: superadmin.password, database: db, passwords: passwords, onlyIfAbsent: true)
         }
         let tokens = await TokenService(secret: secret, accessTTL: accessTTL, refreshTTL: refreshTTL)
-        let services = AppServices(database: db, tokens: tokens, passwords: passwords, permissionCacheTTL: .seconds(permissionCacheTTL),
+        let services = AppServices(database: db, tokens: tokens, passwords: passwords, rateLimits: rateLimits, permissionCacheTTL: .seconds(permissionCacheTTL),
                                    metricsToken: Settings().string("SNACKBASE_METRICS_TOKEN"), cors: cors, logger: logger)
         let app = SnackBaseApplication.make(services: services, host: host, port: port, onConnectionLoop: onConnectionLoop)
         logger.info("server.start", metadata: ["host": .string(host), "port": .stringConvertible(port), "database": .string(db.kind.rawValue),
                                                "threads": .string(onConnectionLoop ? "one event loop" : "event loops and global executor")])
         // With PostgreSQL, other processes may share the database: listen for their cache invalidations.
-        var group: [any Service] = [app]
+        var group: [any Service] = [app, DenialSummaryService(services: services)]
         if services.changeFeed != nil { group.append(ChangeListenerService(services: services)) }
         try await ServiceGroup(configuration: .init(services: group, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)).run()
     }

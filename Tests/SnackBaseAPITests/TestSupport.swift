@@ -40,12 +40,19 @@ struct TestApp: Sendable {
     static let tinyArgon2 = Argon2Parameters(memoryKiB: 64, iterations: 1, parallelism: 1)
     static let secret = Array("test-secret-key-that-is-long-enough-0123456789".utf8)
     static let password = "Correct-Horse-9-battery"
+    /// The defaults, but registrations as many as a test makes (the limit's own tests use the defaults).
+    static let rateLimits: RateLimits = {
+        var limits = RateLimits()
+        limits.register = .init(100_000, per: 3600)
+        return limits
+    }()
 
     /// Runs `body` against a new app on each test database (SQLite always; PostgreSQL when
     /// `SNACKBASE_TEST_POSTGRES_URL` is set); each database is new and removed afterwards.
     static func run(
         argon2: Argon2Parameters = tinyArgon2,
         limiter: @autoclosure () -> LoginRateLimiter = LoginRateLimiter(),
+        rateLimits: RateLimits = TestApp.rateLimits,
         cors: CORSPolicy = .sameOriginOnly,
         live: Bool = false,
         oneLoop: Bool = false,
@@ -59,7 +66,7 @@ struct TestApp: Sendable {
             do {
                 try await TestDatabase.with(kind, logger: logger, writerExecutor: loop) { database in
                     do {
-                        try await run(database: database, argon2: argon2, limiter: limiter(), cors: cors, live: live, loop: group, body)
+                        try await run(database: database, argon2: argon2, limiter: limiter(), rateLimits: rateLimits, cors: cors, live: live, loop: group, body)
                     } catch {
                         throw TestFailure("[\(kind.rawValue)] \(error)")
                     }
@@ -73,7 +80,7 @@ struct TestApp: Sendable {
     }
 
     private static func run(
-        database: any Database, argon2: Argon2Parameters, limiter: LoginRateLimiter, cors: CORSPolicy, live: Bool,
+        database: any Database, argon2: Argon2Parameters, limiter: LoginRateLimiter, rateLimits: RateLimits, cors: CORSPolicy, live: Bool,
         loop: MultiThreadedEventLoopGroup? = nil, _ body: @Sendable (TestApp) async throws -> Void
     ) async throws {
         try await Migrator.migrate(database)
@@ -81,7 +88,7 @@ struct TestApp: Sendable {
         let passwords = try PasswordService(parameters: argon2)
         let services = AppServices(
             database: database, tokens: await TokenService(secret: secret), passwords: passwords,
-            loginLimiter: limiter, cors: cors, logger: TestDatabase.logger
+            rateLimits: rateLimits, loginLimiter: limiter, cors: cors, logger: TestDatabase.logger
         )
         // `live`: a server on a free port of 127.0.0.1, built as the `serve` command builds it.
         let app = Application(

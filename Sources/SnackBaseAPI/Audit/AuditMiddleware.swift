@@ -6,8 +6,9 @@ import SnackBaseStore
 /// Runs right after ``AuthenticationMiddleware``. It makes the request's origin (id, address, user
 /// agent) the ``AuditOrigin`` of every entry written while the request is handled, and records each
 /// denial (security-model.md §6): a 403, or a 401 on a protected route although a token was presented.
-/// A denial is written in its own transaction, in the caller's chain (the system account's when the
-/// caller could not be identified), and counted in the metrics. Failing to write it never changes the
+/// Every denial is counted in the metrics; ``DenialLedger`` decides which get an entry of their own
+/// and which are summarized. An entry is written in its own transaction, in the caller's chain (the
+/// system account's when the caller could not be identified). Failing to write it never changes the
 /// answer: it is logged and counted (`snackbase_audit_write_failures_total`).
 struct AuditMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
@@ -31,13 +32,26 @@ struct AuditMiddleware: RouterMiddleware {
         // A token signed by this server but refused (user deactivated, session revoked) is denied in
         // its own account's chain, under its user; an unverifiable one in the system account's.
         let caller = context.identity ?? context.refusedSignIn.map { Principal(userID: $0.userID, email: nil, accountID: $0.accountID, roles: []) }
-        let event = AuditEvent(
-            action, in: caller?.accountID ?? .system, by: caller, outcome: .denied, status: error.status,
-            collection: context.parameters.get("collection"), recordID: context.parameters.get("id"),
-            reason: "\(error.message) (\(request.method.rawValue) \(context.endpointPath ?? "?"))"
-        )
+        // Anyone can send a garbage token or name an account: those denials are only counted and
+        // summarized, never an entry each (security-model.md §6).
+        let unverifiable = caller == nil && context.presentedToken
+        let anonymousCrossAccount = error.code == .crossAccount && (caller?.isAnonymous ?? true)
+        let key = DenialLedger.Key(account: caller?.accountID ?? .system, address: context.remoteAddress ?? DenialLedger.unknownAddress, action: action)
+        let (ownEntry, due) = await services.denials.admit(key, mayHaveOwnEntry: !unverifiable && !anonymousCrossAccount)
+        var pending = due.map(\.event)
+        if ownEntry {
+            pending.append(AuditEvent(
+                action, in: caller?.accountID ?? .system, by: caller, outcome: .denied, status: error.status,
+                collection: context.parameters.get("collection"), recordID: context.parameters.get("id"),
+                reason: "\(error.message) (\(request.method.rawValue) \(context.endpointPath ?? "?"))"
+            ))
+        }
+        let events = pending
+        guard !events.isEmpty else { return }
         do {
-            try await services.database.transaction { db in try await AuditLog.append(event, on: db) }
+            try await services.database.transaction { db in
+                for event in events { try await AuditLog.append(event, on: db) }
+            }
         } catch {
             services.metrics.auditWriteFailed()
             context.logger.error("audit.write_failed", metadata: ["audit.action": .string(action), "error.type": .string(String(describing: type(of: error)))])

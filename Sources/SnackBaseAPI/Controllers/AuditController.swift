@@ -6,7 +6,8 @@ import SnackBaseStore
 
 /// `/api/v1/audit-logs`: read-only. An account admin reads the entries of the account; the superadmin
 /// reads every account's (or one, with `account_id`, including an account deleted since). No route
-/// changes or deletes an entry, and the table refuses it anyway.
+/// changes or deletes an entry, and the table refuses it anyway. An account admin reads record changes
+/// through ``AuditChangesMask`` (their own field permissions); the superadmin reads them as stored.
 struct AuditController {
     let services: AppServices
 
@@ -34,10 +35,11 @@ struct AuditController {
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
         let filter = try Self.filter(request, account: try await readableAccount(request, context))
         let page = try Pagination(request)
+        let mask = try await AuditChangesMask.of(try context.requireUser(), services: services)
         let (items, total) = try await services.database.read { db in
             try await AuditLog.list(filter, skip: page.skip, limit: page.limit, on: db)
         }
-        return try JSONBody.response(.ok, Page(items: items.map { AuditEntryDTO($0) }, total: total, skip: page.skip, limit: page.limit))
+        return try JSONBody.response(.ok, Page(items: items.map { AuditEntryDTO(mask?.apply($0) ?? $0) }, total: total, skip: page.skip, limit: page.limit))
     }
 
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -46,7 +48,8 @@ struct AuditController {
         guard let entry = try await services.database.read({ db in try await AuditLog.find(id: id, in: account, on: db) }) else {
             throw SnackBaseError.notFound("Audit entry")
         }
-        return try JSONBody.response(.ok, AuditEntryDTO(entry))
+        let mask = try await AuditChangesMask.of(try context.requireUser(), services: services)
+        return try JSONBody.response(.ok, AuditEntryDTO(mask?.apply(entry) ?? entry))
     }
 
     struct VerifyAnswer: Encodable {
@@ -72,10 +75,11 @@ struct AuditController {
     /// `format=jsonl` (default; one entry per line, with `canonical_changes`) or `format=csv`.
     @Sendable func export(_ request: Request, context: AppRequestContext) async throws -> Response {
         let filter = try Self.filter(request, account: try await readableAccount(request, context))
-        let format = request.uri.queryParameters["format"].map(String.init) ?? "jsonl"
+        let format = FormQuery(request)["format"] ?? "jsonl"
         guard format == "jsonl" || format == "csv" else {
             throw SnackBaseError.badRequest("format must be jsonl or csv", details: [.init(field: "format", message: "must be jsonl or csv")])
         }
+        let mask = try await AuditChangesMask.of(try context.requireUser(), services: services)
         let database = services.database
         let pageSize = 500
         let body = ResponseBody { writer in
@@ -85,7 +89,8 @@ struct AuditController {
                 let after = cursor
                 let page = try await database.read { db in try await AuditLog.chainPage(filter, after: after, limit: pageSize, on: db) }
                 var text = ""
-                for entry in page {
+                for stored in page {
+                    let entry = mask?.apply(stored) ?? stored
                     if format == "csv" {
                         text += AuditEntryDTO.csvLine(entry)
                     } else {
@@ -106,9 +111,9 @@ struct AuditController {
 
     /// The filters of api.md, each checked: an unknown outcome, a malformed action or time is a 400.
     static func filter(_ request: Request, account: AccountScope?) throws -> AuditFilter {
-        let query = request.uri.queryParameters
+        let query = FormQuery(request)
         func text(_ name: String) -> String? {
-            guard let value = query[Substring(name)].map(String.init), !value.isEmpty else { return nil }
+            guard let value = query[name], !value.isEmpty else { return nil }
             return value
         }
         var filter = AuditFilter(account: account, actorID: text("actor_id"), collection: text("collection"), recordID: text("record_id"))

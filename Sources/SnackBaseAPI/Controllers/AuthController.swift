@@ -36,6 +36,12 @@ struct AuthController {
     }
 
     @Sendable func registerAccount(_ request: Request, context: AppRequestContext) async throws -> Response {
+        // Each registration costs a password hash on the pool logins share and a new account.
+        let admission = await services.requestLimiter.admit("register|" + (context.remoteAddress ?? "unknown"), limit: services.rateLimits.register)
+        guard admission.allowed else {
+            services.metrics.rateLimitHit()
+            throw SnackBaseError.tooManyRequests(retryAfter: admission.retryAfter)
+        }
         let body = try await JSONBody.decode(RegisterBody.self, from: request)
         var problems: [SnackBaseError.Detail] = []
         let name = body.accountName.trimmingCharacters(in: .whitespacesAndNewlines)

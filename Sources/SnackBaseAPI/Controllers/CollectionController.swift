@@ -112,7 +112,7 @@ struct CollectionController {
             }
             guard problems.isEmpty else { throw SnackBaseError.validation(problems) }
             let dropped = old.fields.map(\.name).filter { name in !fields.contains { $0.name == name } }
-            if !dropped.isEmpty, request.uri.queryParameters["confirm"] != "true" {
+            if !dropped.isEmpty, FormQuery(request)["confirm"] != "true" {
                 throw SnackBaseError.badRequest("Dropping field(s) \(dropped.joined(separator: ", ")) deletes their data; repeat with ?confirm=true")
             }
             new.fields = fields
@@ -155,7 +155,7 @@ struct CollectionController {
     @Sendable func remove(_ request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try context.requireSuperadmin()
         let collection = try await find(context)
-        guard request.uri.queryParameters["confirm"] == "true" else {
+        guard FormQuery(request)["confirm"] == "true" else {
             throw SnackBaseError.badRequest("Deleting a collection deletes its records in every account; repeat with ?confirm=true")
         }
         try await services.database.transaction { db in

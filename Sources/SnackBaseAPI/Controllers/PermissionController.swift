@@ -54,10 +54,10 @@ struct PermissionController {
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
         let (_, scope) = try await AccountAdministration.require(request, context, services: services)
-        let query = request.uri.queryParameters
-        let roleID = query["role_id"].map(String.init)
-        let collection = query["collection"].map(String.init)
-        let page = try Pagination(request)
+        let query = FormQuery(request)
+        let roleID = query["role_id"]
+        let collection = query["collection"]
+        let page = try Pagination(query)
         let (permissions, roles) = try await services.database.read { db in
             (try await PermissionRepository.list(roleID: roleID, collection: collection, in: scope, on: db),
              try await RoleRepository.all(in: scope, on: db))

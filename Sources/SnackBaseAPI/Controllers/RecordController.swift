@@ -41,17 +41,17 @@ struct RecordController {
         }
     }
 
-    private func target(_ request: Request, _ context: AppRequestContext, alias: Bool, bodyAccount: String? = nil) async throws -> Target {
+    private func target(_ query: FormQuery, _ context: AppRequestContext, alias: Bool, bodyAccount: String? = nil) async throws -> Target {
         let principal = try context.requireIdentity()
         let name = context.parameters.get("collection") ?? ""
         if alias, CollectionSchema.reservedRouteNames.contains(name) { throw SnackBaseError.notFound("Route") }
         guard let (collection, writer) = try await services.collections.record(name, database: services.database) else {
             throw SnackBaseError.notFound("Collection")
         }
-        let requested = AccountTarget.queryAccount(request) ?? bodyAccount
+        let requested = query["account_id"] ?? bodyAccount
         let account = try await AccountTarget.scope(for: principal, naming: requested, services: services)
         if let bodyAccount, bodyAccount != account.accountID.rawValue {
-            throw SnackBaseError(status: principal.isAnonymous ? 401 : 403, message: "You cannot access another account")
+            throw SnackBaseError.crossAccount(anonymous: principal.isAnonymous)
         }
         let policy = principal.isSuperadmin
             ? AccessPolicy(permissionsByRole: [:])
@@ -67,7 +67,7 @@ struct RecordController {
 
     private func create(_ request: Request, _ context: AppRequestContext, alias: Bool) async throws -> Response {
         let body = try await Self.object(from: request)
-        let target = try await target(request, context, alias: alias, bodyAccount: JSONBody.accountField(.object(body)))
+        let target = try await target(FormQuery(request), context, alias: alias, bodyAccount: JSONBody.accountField(.object(body)))
         let collection = target.scope.collection
         try target.refuseIfNeverGranted(.create)
         let (values, sent) = try RecordCodec.validate(body, collection: collection, mode: .create)
@@ -89,9 +89,10 @@ struct RecordController {
     // MARK: read
 
     private func show(_ request: Request, _ context: AppRequestContext, alias: Bool) async throws -> Response {
-        let target = try await target(request, context, alias: alias)
+        let query = FormQuery(request)
+        let target = try await target(query, context, alias: alias)
         try target.refuseIfNeverGranted(.read)
-        let requested = try Self.fieldsParameter(request, collection: target.scope.collection)
+        let requested = try Self.fieldsParameter(query, collection: target.scope.collection)
         let stored = try await find(context, target: target)
         let decision = target.policy.decide(.read, by: target.principal, on: target.scope.collection,
                                             record: RecordCodec.ruleValues(stored, collection: target.scope.collection), now: target.now)
@@ -101,10 +102,11 @@ struct RecordController {
     }
 
     private func list(_ request: Request, _ context: AppRequestContext, alias: Bool) async throws -> Response {
-        let target = try await target(request, context, alias: alias)
+        let query = FormQuery(request)
+        let target = try await target(query, context, alias: alias)
         let collection = target.scope.collection
-        let pagination = try Pagination(request)
-        let requested = try Self.fieldsParameter(request, collection: collection)
+        let pagination = try Pagination(query)
+        let requested = try Self.fieldsParameter(query, collection: collection)
         let ruleContext = AccessPolicy.ruleContext(target.principal, operation: .read, now: target.now)
 
         var residuals: [RuleResidual] = []
@@ -120,8 +122,8 @@ struct RecordController {
             readers = granting
             queryable = target.policy.queryableFields(readers: granting, context: ruleContext, collection: collection)
         }
-        let sort = try Self.sortParameter(request, collection: collection, queryable: queryable)
-        if let filter = request.uri.queryParameters["filter"].map(String.init), !filter.isEmpty {
+        let sort = try Self.sortParameter(query, collection: collection, queryable: queryable)
+        if let filter = query["filter"], !filter.isEmpty {
             let checked: CheckedRule
             do {
                 checked = try RuleEngine.check(filter, schema: CollectionRuleSchema(collection), allowsData: false)
@@ -138,7 +140,7 @@ struct RecordController {
         case .noFilter: break
         case .fragment(let fragment): conditions.append(fragment)
         }
-        conditions += try Self.shortcuts(request, collection: collection, queryable: queryable, dialect: dialect)
+        conditions += try Self.shortcuts(query, collection: collection, queryable: queryable, dialect: dialect)
         let scope = target.scope
         let where_ = conditions
         let remembered = services.database.rememberedReads
@@ -170,7 +172,7 @@ struct RecordController {
 
     private func update(_ request: Request, _ context: AppRequestContext, mode: RecordCodec.Mode, alias: Bool) async throws -> Response {
         let body = try await Self.object(from: request)
-        let target = try await target(request, context, alias: alias, bodyAccount: JSONBody.accountField(.object(body)))
+        let target = try await target(FormQuery(request), context, alias: alias, bodyAccount: JSONBody.accountField(.object(body)))
         let collection = target.scope.collection
         try target.refuseIfNeverGranted(.update)
         let stored = try await find(context, target: target)
@@ -192,7 +194,7 @@ struct RecordController {
     }
 
     private func remove(_ request: Request, _ context: AppRequestContext, alias: Bool) async throws -> Response {
-        let target = try await target(request, context, alias: alias)
+        let target = try await target(FormQuery(request), context, alias: alias)
         try target.refuseIfNeverGranted(.delete)
         let stored = try await find(context, target: target)
         let decision = target.policy.decide(.delete, by: target.principal, on: target.scope.collection,
@@ -310,8 +312,8 @@ struct RecordController {
         return String(text[first...last])
     }
 
-    static func fieldsParameter(_ request: Request, collection: CollectionSchema) throws -> Set<String>? {
-        guard let text = request.uri.queryParameters["fields"].map(String.init), !text.isEmpty else { return nil }
+    static func fieldsParameter(_ query: FormQuery, collection: CollectionSchema) throws -> Set<String>? {
+        guard let text = query["fields"], !text.isEmpty else { return nil }
         let names = text.split(separator: ",").map(Self.trimmed)
         for name in names where !CollectionSchema.systemFields.contains(name) && collection.field(name) == nil {
             throw SnackBaseError.badRequest("Unknown field \(name) in fields", details: [.init(field: "fields", message: "unknown field \(name)")])
@@ -331,8 +333,11 @@ struct RecordController {
     }
 
     /// The `sort` parameter; without it, newest first (creation order, which any list shows).
-    static func sortParameter(_ request: Request, collection: CollectionSchema, queryable: Set<String>?) throws -> [RecordRepository.Sort] {
-        guard let text = request.uri.queryParameters["sort"].map(String.init) else {
+    static func sortParameter(_ query: FormQuery, collection: CollectionSchema, queryable: Set<String>?) throws -> [RecordRepository.Sort] {
+        guard let text = query["sort"] else {
+            // Newest first; by id when the caller may not query `created_at`, so that the order of a
+            // list says nothing about a hidden creation time (security-model.md §4).
+            if let queryable, !queryable.contains("created_at") { return [.init(field: "id", descending: false)] }
             return [.init(field: "created_at", descending: true)]
         }
         var sort: [RecordRepository.Sort] = []
@@ -351,10 +356,10 @@ struct RecordController {
     }
 
     /// `{field}=value` equality shortcuts, as SQL conditions with bound values.
-    static func shortcuts(_ request: Request, collection: CollectionSchema, queryable: Set<String>?, dialect: some RuleSQLDialect) throws -> [SQLFragment] {
+    static func shortcuts(_ query: FormQuery, collection: CollectionSchema, queryable: Set<String>?, dialect: some RuleSQLDialect) throws -> [SQLFragment] {
         var fragments: [SQLFragment] = []
-        for (key, value) in request.uri.queryParameters {
-            let name = String(key)
+        var seen: Set<String> = []
+        for (name, value) in query.pairs where seen.insert(name).inserted {
             guard !listParameters.contains(name) else { continue }
             let type: FieldType
             if let field = collection.field(name) {
@@ -365,7 +370,7 @@ struct RecordController {
                 continue
             }
             try requireQueryable([name], queryable, parameter: name)
-            let text = String(value)
+            let text = value
             let bound: RuleValue
             switch type {
             case .number:

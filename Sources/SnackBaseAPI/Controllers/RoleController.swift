@@ -141,7 +141,7 @@ struct RoleController {
         let (principal, scope) = try await AccountAdministration.require(request, context, services: services)
         let role = try await find(context, in: scope)
         guard !Self.fixedNames.contains(role.name) else { throw SnackBaseError.forbidden("The \(role.name) role cannot be deleted") }
-        let force = request.uri.queryParameters["force"] == "true"
+        let force = FormQuery(request)["force"] == "true"
         try await services.database.transaction { db in
             let holders = try await UserRepository.countHolding(roleID: role.id, in: scope, on: db)
             if holders > 0 && !force {

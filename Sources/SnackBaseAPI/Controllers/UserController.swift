@@ -31,7 +31,7 @@ struct UserController {
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
         let body = try await JSONBody.decode(CreateBody.self, from: request)
         let (principal, scope) = try await administrator(request, context, bodyAccount: body.accountId)
-        guard !scope.accountID.isSystem else { throw SnackBaseError.forbidden("Superadmins are created with `snackbase create-superadmin`") }
+        guard !scope.accountID.isSystem else { throw SnackBaseError.escalation("Superadmins are created with `snackbase create-superadmin`") }
         let email = Validation.normalizedEmail(body.email)
         var problems: [SnackBaseError.Detail] = []
         if !Validation.isValidEmail(email) { problems.append(.init(field: "email", message: "is not a valid e-mail address")) }
@@ -82,9 +82,9 @@ struct UserController {
         let user = try await find(context, in: scope)
         let isSelf = user.id == principal.userID
         if isSelf, let roles = body.roles, Set(roles) != Set(user.roles) {
-            throw SnackBaseError.forbidden("You cannot change your own roles")
+            throw SnackBaseError.escalation("You cannot change your own roles")
         }
-        if isSelf, body.isActive == false { throw SnackBaseError.forbidden("You cannot deactivate yourself") }
+        if isSelf, body.isActive == false { throw SnackBaseError.escalation("You cannot deactivate yourself") }
         var problems: [SnackBaseError.Detail] = []
         var change = UserRepository.Change(isActive: body.isActive)
         if let email = body.email.map(Validation.normalizedEmail) {
@@ -129,7 +129,7 @@ struct UserController {
     @Sendable func deactivate(_ request: Request, context: AppRequestContext) async throws -> Response {
         let (principal, scope) = try await administrator(request, context)
         let user = try await find(context, in: scope)
-        guard user.id != principal.userID else { throw SnackBaseError.forbidden("You cannot deactivate yourself") }
+        guard user.id != principal.userID else { throw SnackBaseError.escalation("You cannot deactivate yourself") }
         try await services.database.transaction { db in
             guard let before = try await UserRepository.find(id: user.id, in: scope, on: db) else { throw SnackBaseError.notFound("User") }
             try await UserRepository.update(id: user.id, .init(isActive: false), in: scope, on: db)

@@ -7,7 +7,7 @@ import SnackBaseStore
 /// ``Principal`` (the user must still exist, be active, and its sign-in not be revoked; roles
 /// are read fresh, never trusted from the token). A refused token is remembered so the gate
 /// (``AppRequestContext/requireIdentity()``) answers with its reason. Without a token, an
-/// `X-Account` header makes the caller anonymous in that account.
+/// `X-Account` header (or `X-Account-ID`, the Python SnackBase's name) makes the caller anonymous in that account.
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let services: AppServices
@@ -25,7 +25,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
                 context.authenticationFailure = error
                 context.refusedSignIn = verified
             }
-        } else if let name = request.headers[.account] {
+        } else if let name = request.headers[.account] ?? request.headers[.accountID] {
             if let account = try await services.database.read({ db in try await AccountRepository.find(idOrSlug: name, on: db) }) {
                 context.identity = Principal(userID: nil, email: nil, accountID: account.id, roles: [Role.anonymous])
             } else {

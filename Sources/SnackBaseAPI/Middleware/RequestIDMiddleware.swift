@@ -2,11 +2,14 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import SnackBaseStore
 import SnackBaseCore
 
 extension HTTPField.Name {
     static let requestID = HTTPField.Name("X-Request-ID")!
     static let account = HTTPField.Name("X-Account")!
+    /// The Python SnackBase's name for `X-Account`.
+    static let accountID = HTTPField.Name("X-Account-ID")!
 }
 
 /// The outermost middleware: gives every request an id (echoing a well-formed incoming
@@ -52,6 +55,9 @@ enum ErrorResponder {
         if failure.status >= 500 {
             logger.error("request.failed", metadata: ["error.type": .string(String(describing: type(of: error)))])
         }
+        if error is AccountIDsExhausted {
+            logger.critical("account.ids_exhausted", metadata: ["account.id_attempts": .stringConvertible(AccountRepository.freshIDAttempts)])
+        }
         var response = JSONBody.response(.init(code: failure.status), buffer: body(of: failure))
         if let retryAfter = failure.retryAfter {
             response.headers[.retryAfter] = String(retryAfter)
@@ -86,6 +92,8 @@ enum ErrorResponder {
             }
         case let error as DecodingError:
             return JSONBody.validationError(error)
+        case is AccountIDsExhausted:
+            return SnackBaseError(status: 503, message: "No new account id is free; the operator has been told")
         default:
             return .internalError
         }

@@ -35,7 +35,7 @@ enum OpenAPIDocument {
     static let auth: [OpenAPIOperation] = [
         Op("post", "/api/v1/auth/register", tag: "auth", "Create an account, its default roles and its first (admin) user.",
            security: .none, body: ref("RegisterRequest"), answers: [A(201, "Registered and signed in.", ref("RegisterAnswer"))],
-           errors: [409]),
+           errors: [409, 503]),
         Op("post", "/api/v1/auth/login", tag: "auth", "Sign in to an account (slug or id).", security: .none,
            body: ref("LoginRequest"), answers: [A(200, "Signed in.", ref("LoginAnswer"))], errors: [401]),
         Op("post", "/api/v1/auth/refresh", tag: "auth", "Rotate a refresh token.", security: .none,
@@ -50,7 +50,7 @@ enum OpenAPIDocument {
         Op("get", "/api/v1/accounts", tag: "accounts", "List accounts (superadmin).", query: [skip, limit],
            answers: [A(200, "A page of accounts.", ref("AccountPage"))], errors: [403]),
         Op("post", "/api/v1/accounts", tag: "accounts", "Create an account with its default roles (superadmin).",
-           body: ref("AccountCreate"), answers: [A(201, "Created.", ref("Account"))], errors: [403, 409]),
+           body: ref("AccountCreate"), answers: [A(201, "Created.", ref("Account"))], errors: [403, 409, 503]),
         Op("get", "/api/v1/accounts/{id}", tag: "accounts", "One account (superadmin).",
            answers: [A(200, "The account.", ref("Account"))], errors: [403, 404]),
         Op("patch", "/api/v1/accounts/{id}", tag: "accounts", "Rename an account (superadmin).", body: ref("AccountUpdate"),

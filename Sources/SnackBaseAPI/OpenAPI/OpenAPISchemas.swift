@@ -183,7 +183,7 @@ enum OpenAPISchemas {
         413: "Body over 1 MiB.",
         422: "Well-formed JSON that fails validation.",
         429: "Rate limited; `Retry-After` says when to retry.",
-        503: "The database does not answer.",
+        503: "The database does not answer, or no new account id is free (docs/api.md).",
     ]
 
     static var responses: [String: OpenAPIValue] {

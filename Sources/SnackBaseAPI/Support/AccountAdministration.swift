@@ -8,7 +8,7 @@ enum AccountAdministration {
         let principal = try context.requireUser()
         guard principal.isSuperadmin || principal.hasRole(Role.admin) else {
             services.logger.notice("access.escalation", metadata: ["account.id": .string(principal.accountID.rawValue)])
-            throw SnackBaseError.forbidden("Only account admins can manage users, roles and permissions")
+            throw SnackBaseError.escalation("Only account admins can manage users, roles and permissions")
         }
         let queried = AccountTarget.queryAccount(request)
         var scope = try await AccountTarget.scope(for: principal, naming: queried, services: services)

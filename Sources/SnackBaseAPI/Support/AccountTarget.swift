@@ -10,7 +10,7 @@ enum AccountTarget {
         guard let requested, !requested.isEmpty, requested != principal.accountID.rawValue else { return principal.scope }
         guard principal.isSuperadmin else {
             services.logger.notice("access.cross_account", metadata: ["account.id": .string(principal.accountID.rawValue)])
-            throw SnackBaseError(status: principal.isAnonymous ? 401 : 403, message: "You cannot access another account")
+            throw SnackBaseError.crossAccount(anonymous: principal.isAnonymous)
         }
         guard let id = AccountID(requested),
               try await services.database.read({ db in try await AccountRepository.find(id: id, on: db) }) != nil
@@ -19,6 +19,6 @@ enum AccountTarget {
     }
 
     static func queryAccount(_ request: Request) -> String? {
-        request.uri.queryParameters["account_id"].map(String.init)
+        FormQuery(request)["account_id"]
     }
 }

@@ -7,9 +7,12 @@ public struct Pagination: Sendable {
     public let limit: Int
 
     public init(_ request: Request) throws(SnackBaseError) {
-        let query = request.uri.queryParameters
-        skip = try Self.integer(query["skip"].map(String.init), name: "skip", default: 0, range: 0...Int(Int32.max))
-        limit = try Self.integer(query["limit"].map(String.init), name: "limit", default: 30, range: 1...100)
+        try self.init(FormQuery(request))
+    }
+
+    public init(_ query: FormQuery) throws(SnackBaseError) {
+        skip = try Self.integer(query["skip"], name: "skip", default: 0, range: 0...Int(Int32.max))
+        limit = try Self.integer(query["limit"], name: "limit", default: 30, range: 1...100)
     }
 
     static func integer(_ text: String?, name: String, default value: Int, range: ClosedRange<Int>) throws(SnackBaseError) -> Int {

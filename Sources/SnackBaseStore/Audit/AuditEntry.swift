@@ -15,7 +15,8 @@ public struct AuditEntry: Sendable, Equatable {
     public let outcome: String
     public let status: Int?
     public let reason: String?
-    public let changes: String
+    /// The stored JSON text the hash covers; a reader's copy may mask fields (`AuditChangesMask` in the API).
+    public var changes: String
     public let requestID: String?
     public let ip: String?
     public let userAgent: String?

@@ -253,7 +253,7 @@ public enum AuditLog {
     /// `{"field":{"new":…,"old":…},…}`, keys sorted: the text `JSONEncoder` with `.sortedKeys` and
     /// `.withoutEscapingSlashes` writes for these changes (entries written before and after this
     /// writer existed read alike), without going through `Encodable`.
-    static func encode(_ changes: [String: AuditChange]) -> String {
+    public static func encode(_ changes: [String: AuditChange]) -> String {
         var out = ByteBuffer()
         out.reserveCapacity(64 + changes.count * 48)
         out.writeInteger(UInt8(ascii: "{"))
