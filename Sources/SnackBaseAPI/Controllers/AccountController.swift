@@ -1,5 +1,6 @@
 import Hummingbird
 import SnackBaseCore
+import SnackBaseService
 import SnackBaseStore
 
 /// `/api/v1/accounts`: the superadmin's view of every tenant.

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import SnackBaseCore
+import SnackBaseService
 import SnackBaseRules
 import SnackBaseStore
 

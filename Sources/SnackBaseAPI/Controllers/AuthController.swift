@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import SnackBaseAuth
 import SnackBaseCore
+import SnackBaseService
 import SnackBaseStore
 
 /// `/api/v1/auth`: register, login, refresh, logout, me.

@@ -1,6 +1,7 @@
 import Hummingbird
 import SnackBaseAccess
 import SnackBaseCore
+import SnackBaseService
 import SnackBaseStore
 
 /// `/api/v1/permissions`: the seed's permission documents, and `/check`, which explains a

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import SnackBaseAccess
 import SnackBaseCore
+import SnackBaseService
 import SnackBaseRules
 import SnackBaseStore
 

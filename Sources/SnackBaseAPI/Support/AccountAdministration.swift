@@ -1,5 +1,6 @@
 import Hummingbird
 import SnackBaseCore
+import SnackBaseService
 
 /// Account administration (users, roles, permissions, audit log) needs the `admin` role of the
 /// account, or the superadmin. Returns the caller and the account it acts in.

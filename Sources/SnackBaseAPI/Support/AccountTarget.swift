@@ -1,5 +1,6 @@
 import Hummingbird
 import SnackBaseCore
+import SnackBaseService
 import SnackBaseStore
 
 /// Which account a request acts in. The account comes from the token; an `account_id` in the
