@@ -75,15 +75,27 @@ public struct RecordHooks: Sendable {
     }
 }
 
+extension RecordEvent {
+    /// `record` with the system fields the account-isolation hook sets for `kind`, for a decision made
+    /// before the write (a create's rule sees the record as it will be stored, security-model.md §3
+    /// step 5). The hook is the one place that sets them; only a new record's id is left to the write.
+    public static func systemFields(of record: StoredRecord, kind: Kind, scope: RecordScope, actor: Principal, now: String,
+                                    previous: StoredRecord? = nil) -> StoredRecord {
+        var event = RecordEvent(kind: kind, scope: scope, actor: actor, record: record, previous: previous, now: now)
+        AccountIsolationHook.apply(&event, drawingID: false)
+        return event.record
+    }
+}
+
 /// The built-in hook: sets `account_id` from the scope, `created_by`/`updated_by` from the actor,
 /// and the timestamps; on update keeps the stored id, owner and creation time.
 enum AccountIsolationHook {
-    static func apply(_ event: inout RecordEvent) {
+    static func apply(_ event: inout RecordEvent, drawingID: Bool = true) {
         let account = StoredValue.text(event.scope.account.accountID.rawValue)
         let actor = StoredValue.text(event.actor.userID)
         switch event.kind {
         case .create:
-            if event.record["id"]?.isNull ?? true { event.record["id"] = .text(SecureID.make("rec")) }
+            if drawingID, event.record["id"]?.isNull ?? true { event.record["id"] = .text(SecureID.make("rec")) }
             event.record["account_id"] = account
             event.record["created_at"] = .text(event.now)
             event.record["updated_at"] = .text(event.now)
