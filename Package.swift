@@ -131,6 +131,8 @@ let package = Package(
         ),
 
         .testTarget(name: "Argon2Tests", dependencies: ["Argon2"], swiftSettings: strict),
+        // The one place that decides, tested alone from security-model.md §3–§4.
+        .testTarget(name: "SnackBaseAccessTests", dependencies: ["SnackBaseAccess", "SnackBaseCore", "SnackBaseRules"], swiftSettings: strict),
         .testTarget(
             name: "SnackBaseRulesTests",
             dependencies: [
