@@ -53,8 +53,8 @@ measure("decide update, seed rule + field rule (moderator+author)") {
 measure("decide delete, denied by flag (no role)") {
     !policy.decide(.delete, by: Principal(userID: "usr_3", email: nil, accountID: account, roles: []), on: posts, record: record, now: now).allowed
 }
-measure("list access + compile to SQL (author)") {
-    if case .filtered(let residual, _) = policy.listAccess(by: author, on: posts, now: now),
-       case .fragment = SQLCompiler.compile(residual, dialect: RuleSQLiteDialect()) { return true }
+measure("list plan + compile to SQL (author)") {
+    if case .filtered(let read) = policy.listPlan(by: author, on: posts, now: now),
+       case .fragment = SQLCompiler.compile(read.residual, dialect: RuleSQLiteDialect()) { return true }
     return false
 }

@@ -3,9 +3,14 @@ import SnackBaseRules
 
 /// The decision of ``AccessPolicy`` for one operation on one record.
 public struct AccessDecision: Sendable {
-    public let allowed: Bool
-    /// 200 when allowed; otherwise 401 (anonymous caller) or 403.
-    public let status: Int
+    /// Allowed; or refused, where an anonymous caller is told that signing in might help (the API
+    /// answers 401 for that, 403 for a refused signed-in caller).
+    public enum Verdict: Sendable, Equatable {
+        case allowed, denied, signInRequired
+    }
+
+    public let verdict: Verdict
+    public var allowed: Bool { verdict == .allowed }
     public let reason: String
     /// The permissions that grant the operation (empty for the superadmin, who needs none).
     public let granting: [CompiledPermission]
@@ -17,14 +22,34 @@ public struct AccessDecision: Sendable {
     public let writableFields: Set<String>?
 }
 
-/// What a list may return: nothing (denied), or the records matching a residual, each shown
-/// through the permissions that grant it.
-public enum ListAccess: Sendable {
-    case denied(status: Int, reason: String)
+/// The plan of a list (security-model.md §3 step 4 and §4), decided once per request: nothing
+/// (denied), every record and field (the superadmin), or the records a residual rule admits, each
+/// shown through the permissions that grant it.
+public enum ListPlan: Sendable {
+    /// Refused: `signInRequired` for an anonymous caller (401), else 403.
+    case denied(reason: String, signInRequired: Bool)
     /// The superadmin: every record, every field.
     case everything
-    /// The OR of the read rules of the roles whose read flag is true, folded for the caller.
-    case filtered(RuleResidual, [CompiledPermission])
+    case filtered(ReadFilter)
+}
+
+/// What a list shows a caller who may read some records: the OR of the read rules of the roles whose
+/// read flag is true, folded for the caller (the SQL `WHERE`), the fields the list may be filtered
+/// and sorted by, and each record's visible fields.
+public struct ReadFilter: Sendable {
+    public let residual: RuleResidual
+    /// The permissions whose read flag is set.
+    public let readers: [CompiledPermission]
+    /// The fields `filter`, `sort` and `{field}=` may name (nil: every field).
+    public let queryable: Set<String>?
+    /// The caller's read context, built once for the whole list.
+    public let context: RuleContext
+    let policy: AccessPolicy
+
+    /// The fields of one listed record the caller may see (nil: every field).
+    public func visibleFields(of record: [String: RuleValue], collection: CollectionSchema) -> Set<String>? {
+        policy.visibleFields(of: record, readers: readers, context: context, collection: collection)
+    }
 }
 
 /// The one place that decides whether a principal may perform an operation on a collection, on a
@@ -70,7 +95,7 @@ public struct AccessPolicy: Sendable {
             guard let byCollection = permissionsByRole[role] else { continue }
             if (byCollection[collection.name] ?? byCollection[Permission.wildcard])?.rules[operation] != nil { return nil }
         }
-        return AccessDecision(allowed: false, status: principal.isAnonymous ? 401 : 403, reason: "You cannot \(operation.rawValue) \(collection.name)",
+        return AccessDecision(verdict: Self.refusal(of: principal), reason: "You cannot \(operation.rawValue) \(collection.name)",
                               granting: [], rule: nil, readableFields: [], writableFields: [])
     }
 
@@ -82,10 +107,10 @@ public struct AccessPolicy: Sendable {
         record: [String: RuleValue], data: [String: RuleValue]? = nil, sentFields: Set<String> = [], now: String
     ) -> AccessDecision {
         if principal.isSuperadmin {
-            return AccessDecision(allowed: true, status: 200, reason: "superadmin", granting: [], rule: nil, readableFields: nil, writableFields: nil)
+            return AccessDecision(verdict: .allowed, reason: "superadmin", granting: [], rule: nil, readableFields: nil, writableFields: nil)
         }
         if let refusal = refusalOfEveryRecord(operation, by: principal, on: collection) { return refusal }
-        let denyStatus = principal.isAnonymous ? 401 : 403
+        let refused = Self.refusal(of: principal)
         let candidates = applicable(to: principal, collection: collection.name).filter { $0.rules[operation] != nil }
         let context = Self.ruleContext(principal, operation: operation, now: now)
         var granting: [CompiledPermission] = []
@@ -96,7 +121,7 @@ public struct AccessPolicy: Sendable {
             if state.holds(context, record: record, data: data) { granting.append(permission) }
         }
         guard !granting.isEmpty else {
-            return AccessDecision(allowed: false, status: denyStatus, reason: "You cannot \(operation.rawValue) this record",
+            return AccessDecision(verdict: refused, reason: "You cannot \(operation.rawValue) this record",
                                   granting: [], rule: lastRule, readableFields: [], writableFields: [])
         }
         let readable = FieldMask.readable(granting, collection: collection, context: context, record: record)
@@ -110,26 +135,34 @@ public struct AccessPolicy: Sendable {
             if !anyCovers {
                 let forbidden = sentFields.subtracting(writable ?? []).sorted()
                 let named = forbidden.isEmpty ? sentFields.sorted() : forbidden
-                return AccessDecision(allowed: false, status: denyStatus,
+                return AccessDecision(verdict: refused,
                                       reason: "You cannot write the field(s) \(named.joined(separator: ", "))",
                                       granting: [], rule: nil, readableFields: readable, writableFields: writable)
             }
         }
-        return AccessDecision(allowed: true, status: 200, reason: "granted by role \(granting.map(\.roleName).joined(separator: ", "))",
+        return AccessDecision(verdict: .allowed, reason: "granted by role \(granting.map(\.roleName).joined(separator: ", "))",
                               granting: granting, rule: granting.first?.rules[operation]?.source,
                               readableFields: readable, writableFields: writable)
     }
 
-    /// What a list of `collection` may contain for this caller (step 4 of the decision).
-    public func listAccess(by principal: Principal, on collection: CollectionSchema, now: String) -> ListAccess {
+    /// How a refusal of `principal` is told: an anonymous caller might do better signed in.
+    static func refusal(of principal: Principal) -> AccessDecision.Verdict {
+        principal.isAnonymous ? .signInRequired : .denied
+    }
+
+    /// The plan of a list of `collection` for this caller (step 4 of the decision).
+    public func listPlan(by principal: Principal, on collection: CollectionSchema, now: String) -> ListPlan {
         if principal.isSuperadmin { return .everything }
         let readers = applicable(to: principal, collection: collection.name).filter { $0.rules[.read] != nil }
         guard !readers.isEmpty else {
-            return .denied(status: principal.isAnonymous ? 401 : 403, reason: "You cannot read \(collection.name)")
+            return .denied(reason: "You cannot read \(collection.name)", signInRequired: principal.isAnonymous)
         }
         let context = Self.ruleContext(principal, operation: .read, now: now)
         let residual = RuleResidual.anyOf(readers.map { $0.rules[.read]?.residual(context) ?? .never })
-        return .filtered(residual, readers)
+        return .filtered(ReadFilter(
+            residual: residual, readers: readers, queryable: queryableFields(readers: readers, context: context, collection: collection),
+            context: context, policy: self
+        ))
     }
 
     /// The fields a list may be filtered and sorted by (`?filter=`, `?sort=`, `{field}=value`): those

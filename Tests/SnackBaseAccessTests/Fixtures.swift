@@ -167,3 +167,33 @@ struct Decision: Sendable, CustomTestStringConvertible {
         }
     }
 }
+
+/// The outcomes in the spec's terms (security-model.md §3 speaks of 401 and 403): the policy says
+/// allowed, denied or sign-in required, and the API maps those to statuses.
+extension AccessDecision {
+    var status: Int {
+        switch verdict {
+        case .allowed: 200
+        case .denied: 403
+        case .signInRequired: 401
+        }
+    }
+}
+
+/// A list plan seen as the tests read it: refused with a status, everything, or the residual and
+/// the readers of the filtered case.
+enum ListAccess {
+    case denied(status: Int, reason: String)
+    case everything
+    case filtered(RuleResidual, [CompiledPermission])
+}
+
+extension AccessPolicy {
+    func listAccess(by principal: Principal, on collection: CollectionSchema, now: String) -> ListAccess {
+        switch listPlan(by: principal, on: collection, now: now) {
+        case .denied(let reason, let signInRequired): .denied(status: signInRequired ? 401 : 403, reason: reason)
+        case .everything: .everything
+        case .filtered(let read): .filtered(read.residual, read.readers)
+        }
+    }
+}

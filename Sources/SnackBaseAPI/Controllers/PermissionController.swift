@@ -199,7 +199,7 @@ struct PermissionController {
         let userFields = Set(collection.fields.map(\.name))
         let first = decision.granting.first
         return try JSONBody.response(.ok, CheckAnswer(
-            allowed: decision.allowed, status: decision.allowed ? 200 : decision.status, reason: user.isActive ? decision.reason : "user is inactive",
+            allowed: decision.allowed, status: decision.allowed ? 200 : decision.verdict == .signInRequired ? 401 : 403, reason: user.isActive ? decision.reason : "user is inactive",
             role: first?.roleName, permissionId: first?.permission.id, rule: decision.rule,
             visibleFields: decision.allowed ? (decision.readableFields ?? every).sorted() : [],
             writableFields: decision.allowed ? (decision.writableFields ?? userFields).sorted() : []

@@ -21,13 +21,12 @@ package struct AuditChangesMask: Sendable {
         let policy = try await services.policies.policy(for: reader.accountID, database: services.database)
         let collections = try await services.collections.all(database: services.database)
         let now = Timestamp.now()
-        let context = AccessPolicy.ruleContext(reader, operation: .read, now: now)
         var visible: [String: Set<String>?] = [:]
         for (name, collection) in collections {
-            switch policy.listAccess(by: reader, on: collection, now: now) {
+            switch policy.listPlan(by: reader, on: collection, now: now) {
             case .denied: visible[name] = .some([])
             case .everything: visible[name] = .some(nil)
-            case .filtered(_, let readers): visible[name] = .some(policy.queryableFields(readers: readers, context: context, collection: collection))
+            case .filtered(let read): visible[name] = .some(read.queryable)
             }
         }
         return AuditChangesMask(visible: visible)

@@ -9,11 +9,8 @@ package struct ListedPage: Sendable {
     package let total: Int
     /// Derived once per remembered page (SQLite); nil when the page was read for this request alone.
     let prepared: [PreparedRecord]?
-    /// The superadmin: every field of every record.
-    let everything: Bool
-    /// The permissions whose read flag is set (their read rules decide each record's fields).
-    let readers: [CompiledPermission]
-    let context: RuleContext
+    /// How each record's fields are decided; nil for the superadmin (every field of every record).
+    let filter: ReadFilter?
     /// `fields`: what the caller asked to see, within what they may.
     let requested: Set<String>?
     let target: RecordTarget
@@ -24,10 +21,7 @@ package struct ListedPage: Sendable {
     package func write(_ index: Int, into out: inout ByteBuffer) {
         let record = page.records[index]
         let collection = target.scope.collection
-        let visible = everything ? nil : target.policy.visibleFields(
-            of: prepared?[index].ruleValues ?? RecordCodec.ruleValues(record, collection: collection),
-            readers: readers, context: context, collection: collection
-        )
+        let visible = filter?.visibleFields(of: prepared?[index].ruleValues ?? RecordCodec.ruleValues(record, collection: collection), collection: collection)
         if visible == nil && requested == nil, let everyField = prepared?[index].everyField {
             out.writeImmutableBuffer(everyField)
         } else {

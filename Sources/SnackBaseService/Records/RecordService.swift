@@ -69,21 +69,18 @@ package struct RecordService: Sendable {
     package func list(_ request: ListRequest, target: RecordTarget) async throws -> ListedPage {
         let collection = target.scope.collection
         let requested = try Self.fieldsParameter(request.fields, collection: collection)
-        let ruleContext = AccessPolicy.ruleContext(target.principal, operation: .read, now: target.now)
-
         var residuals: [RuleResidual] = []
-        var readers: [CompiledPermission] = []
-        var everything = false
-        // Nil: every field (the superadmin, or readers that hide none).
-        var queryable: Set<String>?
-        switch target.policy.listAccess(by: target.principal, on: collection, now: target.now) {
-        case .denied(let status, let reason): throw SnackBaseError.denied(reason, anonymous: status == 401)
-        case .everything: everything = true
-        case .filtered(let residual, let granting):
-            residuals.append(residual)
-            readers = granting
-            queryable = target.policy.queryableFields(readers: granting, context: ruleContext, collection: collection)
+        // Nil: every record and field (the superadmin).
+        var readFilter: ReadFilter?
+        switch target.policy.listPlan(by: target.principal, on: collection, now: target.now) {
+        case .denied(let reason, let signInRequired): throw SnackBaseError.denied(reason, anonymous: signInRequired)
+        case .everything: break
+        case .filtered(let read):
+            residuals.append(read.residual)
+            readFilter = read
         }
+        // Nil: every field (the superadmin, or readers that hide none).
+        let queryable = readFilter?.queryable
         let sort = try Self.sortParameter(request.sort, collection: collection, queryable: queryable)
         if let filter = request.filter, !filter.isEmpty {
             let checked: CheckedRule
@@ -93,7 +90,7 @@ package struct RecordService: Sendable {
                 throw SnackBaseError.badRequest("Invalid filter: \(error.message)", details: [.init(field: "filter", message: error.message, position: error.position)])
             }
             try Self.requireQueryable(checked.recordFields, queryable, parameter: "filter")
-            residuals.append(checked.residual(context: ruleContext))
+            residuals.append(checked.residual(context: readFilter?.context ?? AccessPolicy.ruleContext(target.principal, operation: .read, now: target.now)))
         }
         let query = RecordQuery(
             rule: RuleResidual.allOf(residuals), equals: try Self.shortcuts(request.shortcuts, collection: collection, queryable: queryable),
@@ -112,10 +109,7 @@ package struct RecordService: Sendable {
         let prepared = remembered == nil ? nil : page.derived { records in
             records.map { PreparedRecord(ruleValues: RecordCodec.ruleValues($0, collection: collection), everyField: writer.object($0, visible: nil, requested: nil)) }
         }
-        return ListedPage(
-            page: page, total: total, prepared: prepared, everything: everything, readers: readers, context: ruleContext,
-            requested: requested, target: target
-        )
+        return ListedPage(page: page, total: total, prepared: prepared, filter: readFilter, requested: requested, target: target)
     }
 
     // MARK: write
@@ -235,7 +229,11 @@ package struct RecordService: Sendable {
     }
 
     static func require(_ decision: AccessDecision) throws {
-        guard decision.allowed else { throw SnackBaseError.denied(decision.reason, anonymous: decision.status == 401) }
+        switch decision.verdict {
+        case .allowed: return
+        case .denied: throw SnackBaseError.denied(decision.reason, anonymous: false)
+        case .signInRequired: throw SnackBaseError.denied(decision.reason, anonymous: true)
+        }
     }
 
     static func text(_ value: StoredValue) -> String? {
