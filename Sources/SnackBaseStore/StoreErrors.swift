@@ -1,6 +1,12 @@
 import PostgresNIO
 import SQLiteNIO
 
+/// Errors of the storage layer that callers act on.
+public enum StoreError: Error, Sendable, Equatable {
+    case configuration(String)
+    case migrationFailed(String)
+}
+
 /// True when `error` is the database refusing a duplicate value of a unique key;
 /// callers turn that into a 409 instead of checking first (which would race).
 public func isUniqueViolation(_ error: any Error) -> Bool {
