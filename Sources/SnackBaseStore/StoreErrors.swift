@@ -43,3 +43,26 @@ public func isDuplicateRelation(_ error: any Error) -> Bool {
 public struct AccountIDsExhausted: Error, Sendable {
     public init() {}
 }
+
+/// A record query named a column that its collection's schema does not have (in a compiled
+/// condition or a sort). The API refuses unknown fields before a query is built, so reaching this
+/// is a programming error, not a client's: the store refuses rather than put an identifier that
+/// is not in the schema into SQL.
+public struct UnknownColumn: Error, Sendable, Equatable {
+    public let name: String
+
+    public init(name: String) {
+        self.name = name
+    }
+}
+
+/// Role names that name no role of the account they were looked up in
+/// (``RoleRepository/ids(forNames:in:on:)``), so a role of another account is never granted.
+public struct UnknownRoles: Error, Sendable, Equatable {
+    /// The unknown names, sorted, each once.
+    public let names: [String]
+
+    public init(names: [String]) {
+        self.names = names
+    }
+}

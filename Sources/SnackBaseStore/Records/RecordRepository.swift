@@ -97,11 +97,11 @@ public enum RecordRepository {
         let known = Set(scope.columns)
         for fragment in conditions {
             for case .identifier(let name) in fragment.pieces where !known.contains(name) {
-                throw SnackBaseError.badRequest("Unknown field \(name)")
+                throw UnknownColumn(name: name)
             }
         }
         for order in sort where !known.contains(order.field) {
-            throw SnackBaseError.badRequest("Unknown sort field \(order.field)")
+            throw UnknownColumn(name: order.field)
         }
         var select = db.select().column(SQLLiteral.all).from(SQLIdentifier(scope.table))
             .where(SQLIdentifier("account_id"), .equal, SQLBind(scope.account.accountID.rawValue))
