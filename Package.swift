@@ -116,6 +116,18 @@ let package = Package(
             path: "Benchmarks/AccessBenchmark", swiftSettings: strict
         ),
 
+        // Fixtures for the test targets only (a fresh database per test, the audit tamperer):
+        // no product and no other source target depends on it.
+        .target(
+            name: "SnackBaseTesting",
+            dependencies: [
+                "SnackBaseCore", "SnackBaseStore",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+
         .testTarget(name: "Argon2Tests", dependencies: ["Argon2"], swiftSettings: strict),
         .testTarget(
             name: "SnackBaseRulesTests",
@@ -129,7 +141,7 @@ let package = Package(
         .testTarget(
             name: "SnackBaseAPITests",
             dependencies: [
-                "SnackBaseAPI", "SnackBaseStore", "SnackBaseAuth", "SnackBaseCore", "Argon2",
+                "SnackBaseAPI", "SnackBaseStore", "SnackBaseAuth", "SnackBaseCore", "SnackBaseTesting", "Argon2",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

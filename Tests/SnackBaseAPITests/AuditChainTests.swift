@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import SnackBaseCore
 import SnackBaseStore
+import SnackBaseTesting
 import Testing
 
 /// The chain itself: append-only in the database, verifiable, tamper-evident, readable only by the

@@ -7,6 +7,7 @@ import SnackBaseAPI
 import SnackBaseAuth
 import SnackBaseCore
 import SnackBaseStore
+import SnackBaseTesting
 import Testing
 
 /// A measurement, not a test of behaviour: record-create throughput through the whole router with the

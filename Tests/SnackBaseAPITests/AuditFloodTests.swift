@@ -3,6 +3,7 @@ import HTTPTypes
 import SnackBaseAuth
 import SnackBaseCore
 import SnackBaseStore
+import SnackBaseTesting
 import Synchronization
 import Testing
 @testable import SnackBaseAPI

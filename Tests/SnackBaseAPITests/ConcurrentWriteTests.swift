@@ -5,6 +5,7 @@ import HummingbirdTesting
 import NIOCore
 import SnackBaseAPI
 import SnackBaseStore
+import SnackBaseTesting
 import Testing
 
 /// A record write is decided on the record as it is when written: another write that lands

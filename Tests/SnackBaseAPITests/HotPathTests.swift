@@ -4,6 +4,7 @@ import SnackBaseAPI
 import SnackBaseAuth
 import SnackBaseCore
 import SnackBaseStore
+import SnackBaseTesting
 import Synchronization
 import Testing
 

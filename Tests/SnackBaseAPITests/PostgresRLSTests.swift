@@ -6,6 +6,7 @@ import SnackBaseAPI
 import SnackBaseAuth
 import SnackBaseCore
 import SnackBaseStore
+import SnackBaseTesting
 import SQLKit
 import Testing
 
