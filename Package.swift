@@ -129,6 +129,18 @@ let package = Package(
         ),
 
         .testTarget(name: "Argon2Tests", dependencies: ["Argon2"], swiftSettings: strict),
+        .testTarget(name: "SnackBaseCoreTests", dependencies: ["SnackBaseCore"], swiftSettings: strict),
+        .testTarget(name: "SnackBaseAuthTests", dependencies: ["SnackBaseAuth", "SnackBaseCore"], swiftSettings: strict),
+        .testTarget(
+            name: "SnackBaseStoreTests",
+            dependencies: [
+                "SnackBaseStore", "SnackBaseCore", "SnackBaseRules", "SnackBaseTesting",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "SQLKit", package: "sql-kit"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "SnackBaseRulesTests",
             dependencies: [
