@@ -67,11 +67,25 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The application layer: one use case per operation (who calls, may they, in one transaction),
+        // between HTTP and the store; knows no HTTP.
+        .target(
+            name: "SnackBaseService",
+            dependencies: [
+                "SnackBaseCore", "SnackBaseAccess", "SnackBaseAuth", "SnackBaseStore", "SnackBaseRules", "Argon2",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strict
+        ),
         // The only target that imports Hummingbird.
         .target(
             name: "SnackBaseAPI",
             dependencies: [
-                "SnackBaseCore", "SnackBaseAccess", "SnackBaseAuth", "SnackBaseStore", "SnackBaseRules",
+                "SnackBaseService", "SnackBaseCore", "SnackBaseAccess", "SnackBaseAuth", "SnackBaseStore", "SnackBaseRules",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -87,7 +101,7 @@ let package = Package(
         .executableTarget(
             name: "snackbase",
             dependencies: [
-                "SnackBaseAPI", "SnackBaseStore", "SnackBaseAuth", "SnackBaseCore", "SnackBaseRules",
+                "SnackBaseAPI", "SnackBaseService", "SnackBaseStore", "SnackBaseAuth", "SnackBaseCore", "SnackBaseRules",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -153,7 +167,7 @@ let package = Package(
         .testTarget(
             name: "SnackBaseAPITests",
             dependencies: [
-                "SnackBaseAPI", "SnackBaseStore", "SnackBaseAuth", "SnackBaseCore", "SnackBaseTesting", "Argon2",
+                "SnackBaseAPI", "SnackBaseService", "SnackBaseStore", "SnackBaseAuth", "SnackBaseCore", "SnackBaseTesting", "Argon2",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -2,16 +2,18 @@ import Hummingbird
 import HummingbirdCore
 import Logging
 import SnackBaseCore
+import SnackBaseService
 
 /// Builds the HTTP application: middleware in the order a request meets them, then one
 /// controller per resource.
 public enum SnackBaseApplication {
-    public static func router(services: AppServices) -> Router<AppRequestContext> {
+    /// `cors`: the web origins whose pages may call the API (none by default).
+    public static func router(services: AppServices, cors: CORSPolicy = .sameOriginOnly) -> Router<AppRequestContext> {
         let router = Router(context: AppRequestContext.self)
         let routes = RouteMethods()
         router.add(middleware: RequestMetricsMiddleware(metrics: services.metrics))
-        if services.cors != .sameOriginOnly {
-            router.add(middleware: CORSMiddleware(policy: services.cors, routes: routes))
+        if cors != .sameOriginOnly {
+            router.add(middleware: CORSMiddleware(policy: cors, routes: routes))
         }
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: QueryGuardMiddleware())
@@ -45,9 +47,9 @@ public enum SnackBaseApplication {
         }
     }
 
-    public static func make(services: AppServices, host: String, port: Int, onConnectionLoop: Bool = false) -> some ApplicationProtocol {
+    public static func make(services: AppServices, cors: CORSPolicy, host: String, port: Int, onConnectionLoop: Bool = false) -> some ApplicationProtocol {
         Application(
-            router: router(services: services),
+            router: router(services: services, cors: cors),
             server: server(onConnectionLoop: onConnectionLoop),
             configuration: .init(address: .hostname(host, port: port), serverName: "SnackBase"),
             logger: services.logger

@@ -1,5 +1,5 @@
 import ServiceLifecycle
-import SnackBaseAPI
+import SnackBaseService
 
 /// The process's LISTEN task (security-model.md §5) as a service of the server's group: it applies
 /// the cache invalidations of the other processes on the same PostgreSQL database until the

@@ -7,6 +7,7 @@ import ServiceLifecycle
 import SnackBaseAPI
 import SnackBaseAuth
 import SnackBaseCore
+import SnackBaseService
 import SnackBaseStore
 
 /// Options every command that opens the database shares.
@@ -121,8 +122,8 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let tokens = await TokenService(secret: secret, accessTTL: accessTTL, refreshTTL: refreshTTL)
         let services = AppServices(database: db, tokens: tokens, passwords: passwords, rateLimits: rateLimits, permissionCacheTTL: .seconds(permissionCacheTTL),
-                                   metricsToken: Settings().string("SNACKBASE_METRICS_TOKEN"), cors: cors, logger: logger)
-        let app = SnackBaseApplication.make(services: services, host: host, port: port, onConnectionLoop: onConnectionLoop)
+                                   metricsToken: Settings().string("SNACKBASE_METRICS_TOKEN"), logger: logger)
+        let app = SnackBaseApplication.make(services: services, cors: cors, host: host, port: port, onConnectionLoop: onConnectionLoop)
         logger.info("server.start", metadata: ["host": .string(host), "port": .stringConvertible(port), "database": .string(db.kind.rawValue),
                                                "threads": .string(onConnectionLoop ? "one event loop" : "event loops and global executor")])
         // With PostgreSQL, other processes may share the database: listen for their cache invalidations.

@@ -1,5 +1,5 @@
 import ServiceLifecycle
-import SnackBaseAPI
+import SnackBaseService
 
 /// Writes the audit log's `access.denied_summary` entries (security-model.md §6) as their minute
 /// ends, every few seconds, and the open ones when the server stops.

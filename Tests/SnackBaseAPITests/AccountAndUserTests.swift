@@ -2,6 +2,7 @@ import HTTPTypes
 import Foundation
 import NIOCore
 import SnackBaseCore
+import SnackBaseService
 import SnackBaseStore
 import Synchronization
 import Testing

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import SnackBaseCore
+import SnackBaseService
 import SnackBaseStore
 import SnackBaseTesting
 import Testing

@@ -6,6 +6,7 @@ import NIOCore
 import SnackBaseAPI
 import SnackBaseAuth
 import SnackBaseCore
+import SnackBaseService
 import SnackBaseStore
 import SnackBaseTesting
 import Testing

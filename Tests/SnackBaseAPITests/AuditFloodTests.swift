@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import SnackBaseAuth
 import SnackBaseCore
+import SnackBaseService
 import SnackBaseStore
 import SnackBaseTesting
 import Synchronization

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import SnackBaseCore
+import SnackBaseService
 import SnackBaseStore
 import Testing
 

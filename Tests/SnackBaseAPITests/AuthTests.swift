@@ -5,6 +5,7 @@ import Foundation
 import JWTKit
 import SnackBaseAuth
 import SnackBaseCore
+import SnackBaseService
 import SnackBaseStore
 import Testing
 

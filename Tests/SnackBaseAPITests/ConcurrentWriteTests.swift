@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import SnackBaseAPI
+import SnackBaseService
 import SnackBaseStore
 import SnackBaseTesting
 import Testing

@@ -3,6 +3,7 @@ import SQLKit
 import SnackBaseAPI
 import SnackBaseAuth
 import SnackBaseCore
+import SnackBaseService
 import SnackBaseStore
 import SnackBaseTesting
 import Synchronization

@@ -5,6 +5,7 @@ import HummingbirdTesting
 import SnackBaseAPI
 import SnackBaseAuth
 import SnackBaseCore
+import SnackBaseService
 import SnackBaseStore
 import SnackBaseTesting
 import SQLKit

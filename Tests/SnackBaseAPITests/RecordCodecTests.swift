@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 @testable import SnackBaseAPI
 import SnackBaseCore
+import SnackBaseService
 import SnackBaseStore
 import Testing
 

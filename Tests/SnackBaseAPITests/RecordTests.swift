@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import SnackBaseCore
+import SnackBaseService
 import Testing
 
 @Suite("Collections and records")

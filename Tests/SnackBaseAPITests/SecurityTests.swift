@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Logging
 import SnackBaseCore
+import SnackBaseService
 import Synchronization
 import Testing
 

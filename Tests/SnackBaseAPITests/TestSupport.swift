@@ -9,6 +9,7 @@ import NIOPosix
 import SnackBaseAPI
 import SnackBaseAuth
 import SnackBaseCore
+import SnackBaseService
 import SnackBaseStore
 import SnackBaseTesting
 
@@ -89,11 +90,11 @@ struct TestApp: Sendable {
         let passwords = try PasswordService(parameters: argon2)
         let services = AppServices(
             database: database, tokens: await TokenService(secret: secret), passwords: passwords,
-            rateLimits: rateLimits, loginLimiter: limiter, cors: cors, logger: TestDatabase.logger
+            rateLimits: rateLimits, loginLimiter: limiter, logger: TestDatabase.logger
         )
         // `live`: a server on a free port of 127.0.0.1, built as the `serve` command builds it.
         let app = Application(
-            router: SnackBaseApplication.router(services: services), server: SnackBaseApplication.server(onConnectionLoop: loop != nil),
+            router: SnackBaseApplication.router(services: services, cors: cors), server: SnackBaseApplication.server(onConnectionLoop: loop != nil),
             configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             eventLoopGroupProvider: loop.map { .shared($0) } ?? .singleton, logger: TestDatabase.logger
         )

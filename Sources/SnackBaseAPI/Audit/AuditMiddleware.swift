@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import SnackBaseCore
+import SnackBaseService
 import SnackBaseStore
 
 /// Runs right after ``AuthenticationMiddleware``. It makes the request's origin (id, address, user

@@ -1,4 +1,5 @@
 import SnackBaseCore
+import SnackBaseService
 
 /// Which denials the audit log and the metrics record, and under which action, decided by the
 /// error's ``SnackBaseError/Code`` (never by its message, so rewording one changes nothing here).

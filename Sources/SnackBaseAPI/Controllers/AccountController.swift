@@ -1,5 +1,6 @@
 import Hummingbird
 import SnackBaseCore
+import SnackBaseService
 import SnackBaseStore
 
 /// `/api/v1/accounts`: the superadmin's view of every tenant.
@@ -31,25 +32,10 @@ struct AccountController {
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try context.requireSuperadmin()
         let body = try await JSONBody.decode(CreateBody.self, from: request)
-        let name = body.name.trimmingCharacters(in: .whitespacesAndNewlines)
-        let slug = body.slug ?? Validation.slug(fromName: name)
         var problems: [SnackBaseError.Detail] = []
-        if name.isEmpty || name.count > 200 { problems.append(.init(field: "name", message: "must be 1 to 200 characters")) }
-        if !Validation.isValidSlug(slug) { problems.append(.init(field: "slug", message: "must be 3-32 of a-z, 0-9 and -, starting with a letter")) }
-        guard problems.isEmpty else { throw SnackBaseError.validation(problems) }
-        let now = Timestamp.now()
-        let account = try await services.database.transaction { db in
-            let id = try await AccountRepository.freshID(on: db)
-            let account = Account(id: id, slug: slug, name: name, createdAt: now, updatedAt: now)
-            do {
-                try await AccountRepository.insert(account, on: db)
-            } catch where isUniqueViolation(error) {
-                throw SnackBaseError.conflict("An account with this slug already exists")
-            }
-            try await RoleRepository.createDefaults(in: AccountScope(id), on: db)
-            try await AuditLog.append(AuditEvent("account.create", in: id, by: principal, status: 201, recordID: id.rawValue, changes: account.createdChanges), on: db)
-            return account
-        }
+        let new = AccountService.NewAccount(name: body.name, slug: body.slug, fields: ("name", "slug"), problems: &problems)
+        guard let new, problems.isEmpty else { throw SnackBaseError.validation(problems) }
+        let account = try await AccountService(services: services).create(new, by: principal)
         return try JSONBody.response(.created, AccountDTO(account))
     }
 

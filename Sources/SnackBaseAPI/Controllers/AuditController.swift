@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import SnackBaseCore
+import SnackBaseService
 import SnackBaseRules
 import SnackBaseStore
 
@@ -25,7 +26,7 @@ struct AuditController {
         guard principal.isSuperadmin else {
             return try await AccountAdministration.require(request, context, services: services).1
         }
-        guard let requested = AccountTarget.queryAccount(request), !requested.isEmpty else { return nil }
+        guard let requested = FormQuery(request)["account_id"], !requested.isEmpty else { return nil }
         guard let id = AccountID(requested) else {
             throw SnackBaseError.badRequest("account_id must be an account id", details: [.init(field: "account_id", message: "must look like AB1234")])
         }

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import SnackBaseAuth
 import SnackBaseCore
+import SnackBaseService
 import SnackBaseStore
 
 /// `/api/v1/auth`: register, login, refresh, logout, me.
@@ -44,46 +45,15 @@ struct AuthController {
         }
         let body = try await JSONBody.decode(RegisterBody.self, from: request)
         var problems: [SnackBaseError.Detail] = []
-        let name = body.accountName.trimmingCharacters(in: .whitespacesAndNewlines)
-        if name.isEmpty || name.count > 200 { problems.append(.init(field: "account_name", message: "must be 1 to 200 characters")) }
-        let slug = body.accountSlug ?? Validation.slug(fromName: name)
-        if !Validation.isValidSlug(slug) {
-            problems.append(.init(field: "account_slug", message: "must be 3-32 of a-z, 0-9 and -, starting with a letter"))
-        }
+        let new = AccountService.NewAccount(name: body.accountName, slug: body.accountSlug, fields: ("account_name", "account_slug"), problems: &problems)
         let email = Validation.normalizedEmail(body.email)
         if !Validation.isValidEmail(email) { problems.append(.init(field: "email", message: "is not a valid e-mail address")) }
         problems += Validation.passwordProblems(body.password).map { .init(field: "password", message: $0) }
-        guard problems.isEmpty else { throw SnackBaseError.validation(problems) }
+        guard let new, problems.isEmpty else { throw SnackBaseError.validation(problems) }
 
         let passwordHash = try await services.passwords.hash(body.password)
-        let now = Timestamp.now()
         let family = SecureID.make("fam")
-        let userID = SecureID.make("usr")
-        let (account, user) = try await services.database.transaction { db in
-            let accountID = try await AccountRepository.freshID(on: db)
-            let account = Account(id: accountID, slug: slug, name: name, createdAt: now, updatedAt: now)
-            do {
-                try await AccountRepository.insert(account, on: db)
-            } catch where isUniqueViolation(error) {
-                throw SnackBaseError.conflict("An account with this slug already exists")
-            }
-            let scope = AccountScope(accountID)
-            let roles = try await RoleRepository.createDefaults(in: scope, on: db)
-            guard let admin = roles[Role.admin] else { throw SnackBaseError.internalError }
-            let user = User(id: userID, accountID: accountID, email: email, passwordHash: passwordHash, isActive: true,
-                            roles: [Role.admin], createdAt: now, updatedAt: now)
-            try await UserRepository.insert(user, roleIDs: [admin.id], in: scope, on: db)
-            try await AuditLog.append(AuditEvent(
-                accountID: accountID, action: "account.create", status: 201, actorID: user.id, actorEmail: user.email, recordID: accountID.rawValue,
-                changes: ["name": AuditChange(old: nil, new: .string(name)), "slug": AuditChange(old: nil, new: .string(slug))]
-            ), on: db)
-            try await AuditLog.append(AuditEvent(
-                accountID: accountID, action: "user.create", status: 201, actorID: user.id, actorEmail: user.email, recordID: user.id,
-                changes: ["email": AuditChange(old: nil, new: .string(user.email)), "roles": AuditChange(old: nil, new: .array([.string(Role.admin)])),
-                          "is_active": AuditChange(old: nil, new: .bool(true))]
-            ), on: db)
-            return (account, user)
-        }
+        let (account, user) = try await AccountService(services: services).register(new, email: email, passwordHash: passwordHash)
         let pair = try await startSession(family: family, user: user)
         return try JSONBody.response(.created, RegisterAnswer(
             account: .init(id: account.id.rawValue, slug: account.slug, name: account.name, createdAt: account.createdAt),

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import SnackBaseAccess
 import SnackBaseCore
+import SnackBaseService
 import SnackBaseStore
 
 /// `/api/v1/collections`: the superadmin defines collections; any signed-in user reads names and schemas.

@@ -1,4 +1,5 @@
 import Hummingbird
+import SnackBaseService
 
 /// `/health`, `/live` (the process answers) and `/ready` (the database answers).
 struct HealthController {

@@ -1,6 +1,7 @@
 import Hummingbird
 import SnackBaseAccess
 import SnackBaseCore
+import SnackBaseService
 import SnackBaseStore
 
 /// `/api/v1/permissions`: the seed's permission documents, and `/check`, which explains a
@@ -187,9 +188,10 @@ struct PermissionController {
         var data: StoredRecord = [:]
         if let sentData = body.data, body.operation == .create || body.operation == .update {
             (data, sent) = try RecordCodec.validate(sentData, collection: collection, mode: .patch)
-            if body.operation == .create { record = data.merging(["created_by": .text(user.id), "account_id": .text(scope.accountID.rawValue)]) { a, _ in a } }
-        } else if body.operation == .create {
-            record = ["created_by": .text(user.id), "account_id": .text(scope.accountID.rawValue)]
+        }
+        if body.operation == .create {
+            // The record as a create by this user would store it (the system fields as the account-isolation hook sets them).
+            record = RecordEvent.systemFields(of: data, kind: .create, scope: recordScope, actor: principal, now: now)
         }
         let decision = policy.decide(body.operation, by: principal, on: collection, record: RecordCodec.ruleValues(record, collection: collection),
                                      data: RecordCodec.ruleValues(data, collection: collection), sentFields: sent, now: now)

@@ -1,5 +1,6 @@
 import Hummingbird
 import SnackBaseCore
+import SnackBaseService
 import SnackBaseStore
 
 /// `/api/v1/roles`: an account admin's roles, each a name plus its permissions.

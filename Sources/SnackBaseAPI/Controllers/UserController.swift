@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import SnackBaseCore
+import SnackBaseService
 import SnackBaseStore
 
 /// `/api/v1/users`: an account admin manages the users of the account (the superadmin, of any account).

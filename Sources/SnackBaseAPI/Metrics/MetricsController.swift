@@ -1,5 +1,6 @@
 import Hummingbird
 import SnackBaseCore
+import SnackBaseService
 
 /// `GET /metrics`: the Prometheus text exposition. With a metrics token configured
 /// (`SNACKBASE_METRICS_TOKEN`), the scraper must send `Authorization: Bearer <token>`; the

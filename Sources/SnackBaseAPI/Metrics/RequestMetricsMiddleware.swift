@@ -1,4 +1,5 @@
 import Hummingbird
+import SnackBaseService
 
 /// The outermost middleware: counts every request and times it by method, route pattern and the
 /// status actually sent (errors have become responses by then, in ``RequestIDMiddleware``).

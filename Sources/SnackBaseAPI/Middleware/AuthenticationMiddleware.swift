@@ -1,6 +1,7 @@
 import Hummingbird
 import SnackBaseAuth
 import SnackBaseCore
+import SnackBaseService
 import SnackBaseStore
 
 /// Identifies the caller; never rejects. A valid bearer token becomes the request's

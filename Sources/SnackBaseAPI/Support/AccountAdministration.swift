@@ -1,26 +1,13 @@
 import Hummingbird
 import SnackBaseCore
+import SnackBaseService
 
-/// Account administration (users, roles, permissions, audit log) needs the `admin` role of the
-/// account, or the superadmin. Returns the caller and the account it acts in.
+/// The HTTP side of ``AccountAccess``: the caller from the context and `account_id` from the query.
 enum AccountAdministration {
+    /// The signed-in caller, who must be an account admin (or the superadmin), and the account they administer.
     static func require(_ request: Request, _ context: AppRequestContext, services: AppServices, bodyAccount: String? = nil) async throws -> (Principal, AccountScope) {
         let principal = try context.requireUser()
-        guard principal.isSuperadmin || principal.hasRole(Role.admin) else {
-            services.logger.notice("access.escalation", metadata: ["account.id": .string(principal.accountID.rawValue)])
-            throw SnackBaseError.escalation("Only account admins can manage users, roles and permissions")
-        }
-        let queried = AccountTarget.queryAccount(request)
-        var scope = try await AccountTarget.scope(for: principal, naming: queried, services: services)
-        // A body `account_id` is checked like the query's (another account: 403, audited as a
-        // cross-account attempt); the superadmin may name any account, but only one.
-        if let bodyAccount {
-            let named = try await AccountTarget.scope(for: principal, naming: bodyAccount, services: services)
-            if queried != nil, named.accountID != scope.accountID {
-                throw SnackBaseError.badRequest("The query and the body name different accounts", details: [.init(field: "account_id", message: "differs from the query's account_id")])
-            }
-            scope = named
-        }
+        let scope = try await AccountAccess(services: services).administration(by: principal, query: FormQuery(request)["account_id"], body: bodyAccount)
         return (principal, scope)
     }
 }

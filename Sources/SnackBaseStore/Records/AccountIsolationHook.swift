@@ -3,12 +3,12 @@ import SnackBaseCore
 /// The built-in hook: sets `account_id` from the scope, `created_by`/`updated_by` from the actor,
 /// and the timestamps; on update keeps the stored id, owner and creation time.
 enum AccountIsolationHook {
-    static func apply(_ event: inout RecordEvent) {
+    static func apply(_ event: inout RecordEvent, drawingID: Bool = true) {
         let account = StoredValue.text(event.scope.account.accountID.rawValue)
         let actor = StoredValue.text(event.actor.userID)
         switch event.kind {
         case .create:
-            if event.record["id"]?.isNull ?? true { event.record["id"] = .text(SecureID.make("rec")) }
+            if drawingID, event.record["id"]?.isNull ?? true { event.record["id"] = .text(SecureID.make("rec")) }
             event.record["account_id"] = account
             event.record["created_at"] = .text(event.now)
             event.record["updated_at"] = .text(event.now)

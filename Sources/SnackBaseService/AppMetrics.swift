@@ -32,8 +32,8 @@ public struct AppMetrics: Sendable {
     private let cacheMisses: Prometheus.Counter
     private let cacheSync = CacheCounterSync()
 
-    static let requests = "snackbase_http_requests_total"
-    static let duration = "snackbase_http_request_duration_seconds"
+    package static let requests = "snackbase_http_requests_total"
+    package static let duration = "snackbase_http_request_duration_seconds"
 
     public init() {
         let registry = PrometheusCollectorRegistry()
@@ -60,7 +60,7 @@ public struct AppMetrics: Sendable {
 
     /// One answered request: its method, its route pattern (`/api/v1/records/:collection`, never the
     /// path as sent) and its status.
-    func request(method: String, route: String, status: Int, duration: Duration) {
+    package func request(method: String, route: String, status: Int, duration: Duration) {
         let dimensions = [("method", method), ("route", route), ("status", String(status))]
         Metrics.Counter(label: Self.requests, dimensions: dimensions, factory: factory).increment()
         let (seconds, attoseconds) = duration.components
@@ -68,7 +68,7 @@ public struct AppMetrics: Sendable {
             .recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 
-    func denied(_ reason: DenialReason) {
+    package func denied(_ reason: DenialReason) {
         denials[reason]?.increment()
         switch reason {
         case .crossAccount: crossAccount.increment()
@@ -77,12 +77,12 @@ public struct AppMetrics: Sendable {
         }
     }
 
-    func loginFailed() { loginFailures.increment() }
-    func rateLimitHit() { rateLimited.increment() }
-    func auditWriteFailed() { auditFailures.increment() }
+    package func loginFailed() { loginFailures.increment() }
+    package func rateLimitHit() { rateLimited.increment() }
+    package func auditWriteFailed() { auditFailures.increment() }
 
     /// The text exposition of every metric, after bringing the permission-cache counters up to date.
-    func render(policies: PolicyCache) async -> String {
+    package func render(policies: PolicyCache) async -> String {
         let (hits, misses) = await (policies.hits, policies.misses)
         let (newHits, newMisses) = await cacheSync.advance(hits: hits, misses: misses)
         if newHits > 0 { cacheHits.increment(by: Int64(newHits)) }
@@ -92,11 +92,11 @@ public struct AppMetrics: Sendable {
 }
 
 /// The cache's counters as last copied into the registry, so each scrape adds only what is new.
-actor CacheCounterSync {
+package actor CacheCounterSync {
     private var hits = 0
     private var misses = 0
 
-    func advance(hits: Int, misses: Int) -> (Int, Int) {
+    package func advance(hits: Int, misses: Int) -> (Int, Int) {
         defer {
             self.hits = max(self.hits, hits)
             self.misses = max(self.misses, misses)

@@ -6,8 +6,8 @@ import SnackBaseStore
 
 /// Converts records between the wire (JSON), the store (typed columns) and the rule engine
 /// (rule values), and validates request bodies against a collection's schema.
-enum RecordCodec {
-    enum Mode {
+package enum RecordCodec {
+    package enum Mode {
         /// Every field: missing ones take their default, required ones must be present.
         case create
         /// Every user field is replaced: missing ones become their default or null.
@@ -18,7 +18,7 @@ enum RecordCodec {
 
     /// The user-field values of a request body, validated; system fields are dropped (the caller
     /// checks `account_id` first). Throws a 422 naming every bad field.
-    static func validate(_ body: [String: JSONValue], collection: CollectionSchema, mode: Mode) throws -> (values: StoredRecord, sent: Set<String>) {
+    package static func validate(_ body: [String: JSONValue], collection: CollectionSchema, mode: Mode) throws -> (values: StoredRecord, sent: Set<String>) {
         var problems: [SnackBaseError.Detail] = []
         var values: StoredRecord = [:]
         var sent: Set<String> = []
@@ -53,12 +53,12 @@ enum RecordCodec {
         return (values, sent)
     }
 
-    struct FieldProblem: Error {
-        let message: String
+    package struct FieldProblem: Error {
+        package let message: String
     }
 
     /// One field value, checked against its type and options (and, for a unique field, its length).
-    static func stored(_ value: JSONValue, for field: FieldSchema) throws -> StoredValue {
+    package static func stored(_ value: JSONValue, for field: FieldSchema) throws -> StoredValue {
         let stored = try typed(value, for: field)
         if field.unique, case .text(let text?) = stored, text.utf8.count > FieldSchema.uniqueValueLimit {
             throw FieldProblem(message: "must be at most \(FieldSchema.uniqueValueLimit) bytes, as the value of a unique field")
@@ -108,7 +108,7 @@ enum RecordCodec {
         }
     }
 
-    static func expected(_ type: FieldType) -> String {
+    package static func expected(_ type: FieldType) -> String {
         switch type {
         case .text, .email, .url, .datetime: "a string"
         case .reference: "a record id (string)"
@@ -119,7 +119,7 @@ enum RecordCodec {
     }
 
     /// The record as rules see it.
-    static func ruleValues(_ record: StoredRecord, collection: CollectionSchema) -> [String: RuleValue] {
+    package static func ruleValues(_ record: StoredRecord, collection: CollectionSchema) -> [String: RuleValue] {
         var out: [String: RuleValue] = [:]
         out.reserveCapacity(record.count)
         for (column, value) in record {
@@ -138,7 +138,7 @@ enum RecordCodec {
         return out
     }
 
-    static func ruleValue(_ value: StoredValue, type: FieldType) -> RuleValue {
+    package static func ruleValue(_ value: StoredValue, type: FieldType) -> RuleValue {
         switch value {
         case .text(nil), .number(nil), .bool(nil): return .null
         case .number(let number?): return .number(number)
@@ -154,7 +154,7 @@ enum RecordCodec {
     /// Writes a collection's records as the API shows them, straight from the stored values: no
     /// dictionary of JSON values is built per record (a list page is fifty of them). Keys come out
     /// in sorted order, as ``JSONWriter`` writes any object.
-    struct Writer {
+    package struct Writer {
         private struct Column {
             let name: String
             /// `"name":`, encoded once.
@@ -163,7 +163,7 @@ enum RecordCodec {
         }
         private let columns: [Column]
 
-        init(collection: CollectionSchema) {
+        package init(collection: CollectionSchema) {
             columns = (CollectionSchema.systemFields + collection.fields.map(\.name)).sorted().map { name in
                 var key = ByteBuffer()
                 JSONWriter.writeString(name, into: &key)
@@ -174,7 +174,7 @@ enum RecordCodec {
 
         /// The record limited to `visible` (nil: every field) and to `requested` (the `fields`
         /// parameter, nil: every field; `id` is always kept). Hidden fields are absent.
-        func write(_ record: StoredRecord, visible: Set<String>?, requested: Set<String>?, into out: inout ByteBuffer) {
+        package func write(_ record: StoredRecord, visible: Set<String>?, requested: Set<String>?, into out: inout ByteBuffer) {
             out.writeInteger(UInt8(ascii: "{"))
             var first = true
             for column in columns {
@@ -200,18 +200,11 @@ enum RecordCodec {
         }
 
         /// One record as a response body.
-        func object(_ record: StoredRecord, visible: Set<String>?, requested: Set<String>?) -> ByteBuffer {
+        package func object(_ record: StoredRecord, visible: Set<String>?, requested: Set<String>?) -> ByteBuffer {
             var out = ByteBuffer()
             out.reserveCapacity(512)
             write(record, visible: visible, requested: requested, into: &out)
             return out
         }
     }
-}
-
-/// What a list derives from one stored record alone: its values for the rule engine (to decide what
-/// the caller may see of it) and its JSON with every field (what a caller who may see everything gets).
-struct PreparedRecord: Sendable {
-    let ruleValues: [String: RuleValue]
-    let everyField: ByteBuffer
 }

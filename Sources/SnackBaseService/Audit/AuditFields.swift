@@ -4,33 +4,33 @@ import SnackBaseStore
 
 /// The fields of each administered resource as the audit log shows them, for
 /// ``AuditChange/diff(_:_:)``: what an administrator set, never a password hash or a token.
-protocol AuditedResource {
+package protocol AuditedResource {
     var auditFields: [String: JSONValue] { get }
 }
 
 extension AuditedResource {
     /// Every field as new (a creation).
-    var createdChanges: [String: AuditChange] { AuditChange.diff([:], auditFields) }
+    package var createdChanges: [String: AuditChange] { AuditChange.diff([:], auditFields) }
     /// Every field as old (a deletion).
-    var deletedChanges: [String: AuditChange] { AuditChange.diff(auditFields, [:]) }
+    package var deletedChanges: [String: AuditChange] { AuditChange.diff(auditFields, [:]) }
 }
 
 extension User: AuditedResource {
-    var auditFields: [String: JSONValue] {
+    package var auditFields: [String: JSONValue] {
         ["email": .string(email), "roles": .array(roles.sorted().map(JSONValue.string)), "is_active": .bool(isActive)]
     }
 }
 
 extension Account: AuditedResource {
-    var auditFields: [String: JSONValue] { ["name": .string(name), "slug": .string(slug)] }
+    package var auditFields: [String: JSONValue] { ["name": .string(name), "slug": .string(slug)] }
 }
 
 extension Role: AuditedResource {
-    var auditFields: [String: JSONValue] { ["name": .string(name), "description": .string(description)] }
+    package var auditFields: [String: JSONValue] { ["name": .string(name), "description": .string(description)] }
 }
 
 extension Permission: AuditedResource {
-    var auditFields: [String: JSONValue] {
+    package var auditFields: [String: JSONValue] {
         var result: [String: JSONValue] = [
             "role_id": .string(roleID), "collection": .string(collection),
             "create": .bool(create), "read": .bool(read), "update": .bool(update), "delete": .bool(delete),
@@ -46,7 +46,7 @@ extension Permission: AuditedResource {
 }
 
 extension CollectionSchema: AuditedResource {
-    var auditFields: [String: JSONValue] {
+    package var auditFields: [String: JSONValue] {
         let schema = (try? JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(fields))) ?? .null
         return ["name": .string(name), "description": .string(description), "fields": schema]
     }

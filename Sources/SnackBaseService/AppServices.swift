@@ -19,12 +19,10 @@ public struct AppServices: Sendable {
     public let metrics: AppMetrics
     /// When set, `/metrics` requires `Authorization: Bearer <token>` (`SNACKBASE_METRICS_TOKEN`).
     public let metricsToken: String?
-    /// The web origins that may call the API from a browser; none by default.
-    public let cors: CORSPolicy
     /// Reaches the other server processes on the same database (PostgreSQL); nil on SQLite.
     public let changeFeed: (any ChangeFeed)?
     /// Which denials get an audit entry of their own and which are summarized.
-    let denials = DenialLedger()
+    public let denials = DenialLedger()
     /// The limits of the unauthenticated routes other than login (identity.md).
     public let rateLimits: RateLimits
     /// Counts the requests of the limited unauthenticated routes (`register`, …).
@@ -32,7 +30,7 @@ public struct AppServices: Sendable {
 
     public init(database: any Database, tokens: TokenService, passwords: PasswordService,
                 rateLimits: RateLimits = RateLimits(), loginLimiter: LoginRateLimiter? = nil, permissionCacheTTL: Duration = .seconds(300),
-                hooks: RecordHooks = .audited, metricsToken: String? = nil, cors: CORSPolicy = .sameOriginOnly, logger: Logger) {
+                hooks: RecordHooks = .audited, metricsToken: String? = nil, logger: Logger) {
         self.policies = PolicyCache(ttl: permissionCacheTTL)
         self.collections = CollectionCatalog()
         self.hooks = hooks
@@ -46,7 +44,6 @@ public struct AppServices: Sendable {
         self.logger = logger
         self.metrics = AppMetrics()
         self.metricsToken = metricsToken
-        self.cors = cors
         self.changeFeed = database.changeFeed
     }
 }
@@ -95,7 +92,7 @@ extension AppServices {
         }
     }
 
-    func invalidateLocally(_ invalidation: CacheInvalidation) async {
+    package func invalidateLocally(_ invalidation: CacheInvalidation) async {
         switch invalidation {
         case .access(let account):
             await policies.invalidate(account)
@@ -103,42 +100,5 @@ extension AppServices {
             await collections.invalidate()
             await policies.invalidateAll()
         }
-    }
-}
-
-/// Turns a verified token's subject into the caller as it is *now*: the user must exist in the
-/// token's account and be active, the sign-in must not be revoked, and roles are read fresh.
-///
-/// "Now" means as of the last write: where every write passes through this process (SQLite), a
-/// sign-in found valid is remembered until the next write transaction of any kind ends (a sign-out,
-/// a deactivation or a role change is such a write, and it ends before its own answer is sent).
-/// A refused sign-in is never remembered. PostgreSQL, shared with other processes, reads every time.
-public struct IdentityResolver: Sendable {
-    struct Key: Hashable, Sendable {
-        let accountID: AccountID
-        let userID: String
-        let family: String
-    }
-
-    let database: any Database
-    let remembered: RememberedUntilWrite<Key, IdentityRepository.Identity?>?
-
-    init(database: any Database) {
-        self.database = database
-        self.remembered = database.writeGeneration.map { RememberedUntilWrite(generation: $0, limit: 4096) }
-    }
-
-    public func principal(userID: String, accountID: AccountID, family: String) async throws -> Principal? {
-        let scope = AccountScope(accountID)
-        let read = {
-            try await database.read { db in try await IdentityRepository.current(userID: userID, family: family, in: scope, on: db) }
-        }
-        let found = if let remembered {
-            try await remembered.value(for: Key(accountID: accountID, userID: userID, family: family), keep: { $0 != nil }, read: read)
-        } else {
-            try await read()
-        }
-        guard let identity = found else { return nil }
-        return Principal(userID: userID, email: identity.email, accountID: accountID, roles: identity.roles, sessionFamily: family)
     }
 }

@@ -11,12 +11,12 @@ import SnackBaseStore
 /// (``AccessPolicy/queryableFields(readers:context:collection:)``): a field whose field rule
 /// depends on the record is hidden here, since one entry may show several versions of it. A collection
 /// the admin cannot read, or one deleted since, hides every field.
-struct AuditChangesMask: Sendable {
+package struct AuditChangesMask: Sendable {
     /// Per collection, the fields shown (nil: every field).
     private let visible: [String: Set<String>?]
 
     /// The mask of `reader`, or nil when the reader sees everything (the superadmin).
-    static func of(_ reader: Principal, services: AppServices) async throws -> AuditChangesMask? {
+    package static func of(_ reader: Principal, services: AppServices) async throws -> AuditChangesMask? {
         if reader.isSuperadmin { return nil }
         let policy = try await services.policies.policy(for: reader.accountID, database: services.database)
         let collections = try await services.collections.all(database: services.database)
@@ -33,10 +33,10 @@ struct AuditChangesMask: Sendable {
         return AuditChangesMask(visible: visible)
     }
 
-    static let hidden = AuditChange(old: .string("[hidden]"), new: .string("[hidden]"))
+    package static let hidden = AuditChange(old: .string("[hidden]"), new: .string("[hidden]"))
 
     /// `entry` as this reader may see it.
-    func apply(_ entry: AuditEntry) -> AuditEntry {
+    package func apply(_ entry: AuditEntry) -> AuditEntry {
         guard entry.action.hasPrefix("record."), let collection = entry.collection, entry.changes != "{}" else { return entry }
         let shown: Set<String>? = visible[collection] ?? .some([])
         guard let shown else { return entry }

@@ -4,23 +4,40 @@ import SnackBaseRules
 
 /// The seed's permission document, as sent in a request (the `permissions` of a role, or
 /// `/permissions`). Missing flags mean false; `fields` absent means every field.
-struct PermissionDocument: Decodable, Sendable {
-    let roleId: String?
-    let role: String?
-    let collection: String
-    let create: Bool?
-    let read: Bool?
-    let update: Bool?
-    let delete: Bool?
-    let fields: [String]?
-    let excludedFields: [String]?
-    let rules: [String: String]?
-    let fieldRules: [String: FieldRule]?
+package struct PermissionDocument: Decodable, Sendable {
+    package let roleId: String?
+    package let role: String?
+    package let collection: String
+    package let create: Bool?
+    package let read: Bool?
+    package let update: Bool?
+    package let delete: Bool?
+    package let fields: [String]?
+    package let excludedFields: [String]?
+    package let rules: [String: String]?
+    package let fieldRules: [String: FieldRule]?
+
+    package init(
+        roleId: String?, role: String?, collection: String, create: Bool?, read: Bool?, update: Bool?, delete: Bool?,
+        fields: [String]?, excludedFields: [String]?, rules: [String: String]?, fieldRules: [String: FieldRule]?
+    ) {
+        self.roleId = roleId
+        self.role = role
+        self.collection = collection
+        self.create = create
+        self.read = read
+        self.update = update
+        self.delete = delete
+        self.fields = fields
+        self.excludedFields = excludedFields
+        self.rules = rules
+        self.fieldRules = fieldRules
+    }
 
     /// Checks the document and every rule in it against the collection's schema (or, for `*` and
     /// collections not created yet, the system fields). A rule error is a 400 with its position;
     /// anything else wrong is a 422. Nothing is saved unless this passes.
-    func validate(collection schema: CollectionSchema?, path: String = "") throws {
+    package func validate(collection schema: CollectionSchema?, path: String = "") throws {
         var problems: [SnackBaseError.Detail] = []
         if collection != Permission.wildcard && !CollectionSchema.isValidName(collection) {
             problems.append(.init(field: path + "collection", message: "must be a collection name or *"))
@@ -61,47 +78,12 @@ struct PermissionDocument: Decodable, Sendable {
         }
     }
 
-    func permission(id: String, accountID: AccountID, roleID: String, createdAt: String, now: String) -> Permission {
+    package func permission(id: String, accountID: AccountID, roleID: String, createdAt: String, now: String) -> Permission {
         Permission(
             id: id, accountID: accountID, roleID: roleID, collection: collection,
             create: create ?? false, read: read ?? false, update: update ?? false, delete: delete ?? false,
             fields: fields, excludedFields: excludedFields ?? [], rules: rules ?? [:], fieldRules: fieldRules ?? [:],
             createdAt: createdAt, updatedAt: now
         )
-    }
-}
-
-/// A permission as the API shows it.
-struct PermissionDTO: Encodable, Sendable {
-    let id: String
-    let roleId: String
-    let role: String?
-    let collection: String
-    let create: Bool
-    let read: Bool
-    let update: Bool
-    let delete: Bool
-    let fields: [String]?
-    let excludedFields: [String]
-    let rules: [String: String]
-    let fieldRules: [String: FieldRule]
-    let createdAt: String
-    let updatedAt: String
-
-    init(_ permission: Permission, roleName: String?) {
-        id = permission.id
-        roleId = permission.roleID
-        role = roleName
-        collection = permission.collection
-        create = permission.create
-        read = permission.read
-        update = permission.update
-        delete = permission.delete
-        fields = permission.fields
-        excludedFields = permission.excludedFields
-        rules = permission.rules
-        fieldRules = permission.fieldRules
-        createdAt = permission.createdAt
-        updatedAt = permission.updatedAt
     }
 }

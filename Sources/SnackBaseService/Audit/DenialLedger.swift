@@ -11,11 +11,16 @@ import SnackBaseStore
 /// A window's summary is written when the next denial for its key arrives after it ended, by the
 /// periodic sweep of the server (``AppServices/writeDenialSummaries(all:)``), and at shutdown.
 /// Counts are per process; with several processes on one PostgreSQL each keeps its own ledger.
-actor DenialLedger {
-    struct Key: Hashable, Sendable {
-        let account: AccountID
-        let address: String
-        let action: String
+public actor DenialLedger {
+    public struct Key: Hashable, Sendable {
+        public let account: AccountID
+        public let address: String
+        public let action: String
+        public init(account: AccountID, address: String, action: String) {
+            self.account = account
+            self.address = address
+            self.action = action
+        }
     }
 
     /// The denials of one key in the minute from `start`.
@@ -26,12 +31,17 @@ actor DenialLedger {
     }
 
     /// A window that ended with denials that had no entry of their own.
-    struct Summary: Sendable, Equatable {
-        let key: Key
-        let start: Date
-        let count: Int
+    public struct Summary: Sendable, Equatable {
+        public let key: Key
+        public let start: Date
+        public let count: Int
+        public init(key: Key, start: Date, count: Int) {
+            self.key = key
+            self.start = start
+            self.count = count
+        }
 
-        var event: AuditEvent {
+        public var event: AuditEvent {
             AuditEvent(
                 accountID: key.account, action: "access.denied_summary", outcome: .denied,
                 reason: "\(key.action) × \(count) from \(key.address) in the minute from \(Timestamp.format(start)), without entries of their own",
@@ -40,10 +50,10 @@ actor DenialLedger {
         }
     }
 
-    static let entriesPerWindow = 10
+    public static let entriesPerWindow = 10
     static let window: TimeInterval = 60
     /// What a request without a known peer address is counted under.
-    static let unknownAddress = "unknown"
+    public static let unknownAddress = "unknown"
     /// Past this many open windows, new keys share one window per (account, action): an attacker
     /// with many addresses costs bounded memory.
     static let maxWindows = 50_000
@@ -52,7 +62,9 @@ actor DenialLedger {
 
     /// Counts one denial. Returns whether it gets an entry of its own, and the summaries of windows
     /// of this key that have ended (to write now).
-    func admit(_ key: Key, mayHaveOwnEntry: Bool, now: Date = Date()) -> (ownEntry: Bool, due: [Summary]) {
+    public init() {}
+
+    public func admit(_ key: Key, mayHaveOwnEntry: Bool, now: Date = Date()) -> (ownEntry: Bool, due: [Summary]) {
         var key = key
         if windows[key] == nil, windows.count >= Self.maxWindows {
             key = Key(account: key.account, address: "*", action: key.action)
@@ -70,7 +82,7 @@ actor DenialLedger {
     }
 
     /// Removes the windows that have ended (every window when `all`) and returns their summaries.
-    func takeSummaries(all: Bool = false, now: Date = Date()) -> [Summary] {
+    public func takeSummaries(all: Bool = false, now: Date = Date()) -> [Summary] {
         var due: [Summary] = []
         for (key, window) in windows where all || now.timeIntervalSince(window.start) >= Self.window {
             if window.summarized > 0 { due.append(Summary(key: key, start: window.start, count: window.summarized)) }

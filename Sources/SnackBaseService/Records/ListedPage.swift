@@ -1,0 +1,44 @@
+import NIOCore
+import SnackBaseAccess
+import SnackBaseRules
+import SnackBaseStore
+
+/// One page of a record list, and what it takes to show each record as the caller may see it.
+package struct ListedPage: Sendable {
+    let page: RecordPage
+    package let total: Int
+    /// Derived once per remembered page (SQLite); nil when the page was read for this request alone.
+    let prepared: [PreparedRecord]?
+    /// The superadmin: every field of every record.
+    let everything: Bool
+    /// The permissions whose read flag is set (their read rules decide each record's fields).
+    let readers: [CompiledPermission]
+    let context: RuleContext
+    /// `fields`: what the caller asked to see, within what they may.
+    let requested: Set<String>?
+    let target: RecordTarget
+
+    package var count: Int { page.records.count }
+
+    /// Writes record `index` through the caller's mask.
+    package func write(_ index: Int, into out: inout ByteBuffer) {
+        let record = page.records[index]
+        let collection = target.scope.collection
+        let visible = everything ? nil : target.policy.visibleFields(
+            of: prepared?[index].ruleValues ?? RecordCodec.ruleValues(record, collection: collection),
+            readers: readers, context: context, collection: collection
+        )
+        if visible == nil && requested == nil, let everyField = prepared?[index].everyField {
+            out.writeImmutableBuffer(everyField)
+        } else {
+            target.writer.write(record, visible: visible, requested: requested, into: &out)
+        }
+    }
+}
+
+/// What a list derives from one stored record alone: its values for the rule engine (to decide what
+/// the caller may see of it) and its JSON with every field (what a caller who may see everything gets).
+struct PreparedRecord: Sendable {
+    let ruleValues: [String: RuleValue]
+    let everyField: ByteBuffer
+}
