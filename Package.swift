@@ -143,6 +143,8 @@ let package = Package(
         ),
 
         .testTarget(name: "Argon2Tests", dependencies: ["Argon2"], swiftSettings: strict),
+        // The one place that decides, tested alone from security-model.md §3–§4.
+        .testTarget(name: "SnackBaseAccessTests", dependencies: ["SnackBaseAccess", "SnackBaseCore", "SnackBaseRules"], swiftSettings: strict),
         .testTarget(name: "SnackBaseCoreTests", dependencies: ["SnackBaseCore"], swiftSettings: strict),
         .testTarget(name: "SnackBaseAuthTests", dependencies: ["SnackBaseAuth", "SnackBaseCore"], swiftSettings: strict),
         .testTarget(

@@ -81,7 +81,7 @@ public struct CORSPolicy: Sendable, Equatable {
     }
 
     private static func invalid(_ message: String) -> SnackBaseError {
-        SnackBaseError(status: 400, message: "SNACKBASE_CORS_ORIGINS: " + message)
+        SnackBaseError(.badRequest, message: "SNACKBASE_CORS_ORIGINS: " + message)
     }
 }
 

@@ -57,7 +57,7 @@ final class MalformedRequestHandler: ChannelDuplexHandler, RemovableChannelHandl
     static func failure(for error: HTTPParserError) -> SnackBaseError {
         switch error {
         case .headerOverflow:
-            SnackBaseError(status: 431, message: "The request line and headers are too large (at most 80 KiB, 1,000 fields)")
+            SnackBaseError(.headersTooLarge, message: "The request line and headers are too large (at most 80 KiB, 1,000 fields)")
         case .invalidContentLength, .unexpectedContentLength:
             .badRequest("Invalid Content-Length")
         case .invalidChunkSize:

@@ -85,15 +85,15 @@ enum ErrorResponder {
         case let error as HTTPError:
             switch error.status.code {
             case 404: return .notFound("Route")
-            case 405: return SnackBaseError(status: 405, message: "Method not allowed")
-            case 413: return SnackBaseError(status: 413, message: "Request body is too large")
-            case 400..<500: return SnackBaseError(status: error.status.code, message: "Bad request")
+            case 405: return SnackBaseError(.methodNotAllowed, message: "Method not allowed")
+            case 413: return SnackBaseError(.payloadTooLarge, message: "Request body is too large")
+            case 400..<500: return SnackBaseError(.init(clientStatus: error.status.code), message: "Bad request")
             default: return .internalError
             }
         case let error as DecodingError:
             return JSONBody.validationError(error)
         case is AccountIDsExhausted:
-            return SnackBaseError(status: 503, message: "No new account id is free; the operator has been told")
+            return SnackBaseError(.unavailable, message: "No new account id is free; the operator has been told")
         case let error as UnknownRoles:
             return .validation(field: "roles", "unknown role(s) in this account: \(error.names.joined(separator: ", "))")
         case is UnknownColumn:

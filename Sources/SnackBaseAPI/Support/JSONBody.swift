@@ -27,7 +27,7 @@ public enum JSONBody {
         do {
             return try await request.body.collect(upTo: maxBytes)
         } catch is NIOTooManyBytesError {
-            throw SnackBaseError(status: 413, message: "Request body is larger than \(maxBytes) bytes")
+            throw SnackBaseError(.payloadTooLarge, message: "Request body is larger than \(maxBytes) bytes")
         } catch let error as HTTPParserError {
             // A body the HTTP parser refuses (a malformed chunk) was answered 413 as if it were too long.
             throw MalformedRequestHandler.failure(for: error)

@@ -77,7 +77,7 @@ package struct RecordService: Sendable {
         // Nil: every field (the superadmin, or readers that hide none).
         var queryable: Set<String>?
         switch target.policy.listAccess(by: target.principal, on: collection, now: target.now) {
-        case .denied(let status, let reason): throw SnackBaseError(status: status, message: reason)
+        case .denied(let status, let reason): throw SnackBaseError.denied(reason, anonymous: status == 401)
         case .everything: everything = true
         case .filtered(let residual, let granting):
             residuals.append(residual)
@@ -235,7 +235,7 @@ package struct RecordService: Sendable {
     }
 
     static func require(_ decision: AccessDecision) throws {
-        guard decision.allowed else { throw SnackBaseError(status: decision.status, message: decision.reason) }
+        guard decision.allowed else { throw SnackBaseError.denied(decision.reason, anonymous: decision.status == 401) }
     }
 
     static func text(_ value: StoredValue) -> String? {
@@ -268,8 +268,8 @@ package struct RecordService: Sendable {
         guard let queryable else { return }
         let hidden = fields.subtracting(queryable).sorted()
         guard hidden.isEmpty else {
-            throw SnackBaseError(status: 403, message: "You cannot filter or sort by fields you cannot read: \(hidden.joined(separator: ", "))",
-                                 details: hidden.map { .init(field: parameter, message: "\($0) is not readable for you") })
+            throw SnackBaseError.forbidden("You cannot filter or sort by fields you cannot read: \(hidden.joined(separator: ", "))",
+                                           details: hidden.map { .init(field: parameter, message: "\($0) is not readable for you") })
         }
     }
 
