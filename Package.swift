@@ -130,9 +130,33 @@ let package = Package(
             path: "Benchmarks/AccessBenchmark", swiftSettings: strict
         ),
 
+        // Fixtures for the test targets only (a fresh database per test, the audit tamperer):
+        // no product and no other source target depends on it.
+        .target(
+            name: "SnackBaseTesting",
+            dependencies: [
+                "SnackBaseCore", "SnackBaseStore",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+
         .testTarget(name: "Argon2Tests", dependencies: ["Argon2"], swiftSettings: strict),
         // The one place that decides, tested alone from security-model.md §3–§4.
         .testTarget(name: "SnackBaseAccessTests", dependencies: ["SnackBaseAccess", "SnackBaseCore", "SnackBaseRules"], swiftSettings: strict),
+        .testTarget(name: "SnackBaseCoreTests", dependencies: ["SnackBaseCore"], swiftSettings: strict),
+        .testTarget(name: "SnackBaseAuthTests", dependencies: ["SnackBaseAuth", "SnackBaseCore"], swiftSettings: strict),
+        .testTarget(
+            name: "SnackBaseStoreTests",
+            dependencies: [
+                "SnackBaseStore", "SnackBaseCore", "SnackBaseRules", "SnackBaseTesting",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "SQLKit", package: "sql-kit"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "SnackBaseRulesTests",
             dependencies: [
@@ -145,7 +169,7 @@ let package = Package(
         .testTarget(
             name: "SnackBaseAPITests",
             dependencies: [
-                "SnackBaseAPI", "SnackBaseService", "SnackBaseStore", "SnackBaseAuth", "SnackBaseCore", "Argon2",
+                "SnackBaseAPI", "SnackBaseService", "SnackBaseStore", "SnackBaseAuth", "SnackBaseCore", "SnackBaseTesting", "Argon2",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -27,12 +27,3 @@ public protocol ChangeFeed: Sendable {
     /// connection drops. `onListening` runs each time the subscription is (re)established.
     func listen(onListening: @escaping @Sendable () async -> Void, apply: @escaping @Sendable (CacheInvalidation) async -> Void) async
 }
-
-extension Database {
-    /// The feed that reaches the other processes on this database, or nil where there are none
-    /// (SQLite is one process's database).
-    public var changeFeed: (any ChangeFeed)? {
-        guard let postgres = self as? PostgresStore else { return nil }
-        return PostgresChangeFeed(store: postgres)
-    }
-}

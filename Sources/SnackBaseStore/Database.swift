@@ -32,38 +32,3 @@ public protocol Database: Sendable {
     func ping() async -> Bool
     func shutdown() async
 }
-
-/// Opens the database named by a URL or, without one, SQLite in the data folder.
-public enum DatabaseFactory {
-    /// `writerExecutor`: where SQLite's writer runs (see ``SQLiteStore/init(path:logger:checkpointFrames:writerExecutor:)``).
-    public static func open(url: String?, dataDirectory: String, logger: Logger, writerExecutor: (any TaskExecutor)? = nil) async throws -> any Database {
-        if let url, url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
-            return try await PostgresStore(url: url, logger: logger)
-        }
-        if let url, !url.isEmpty {
-            if url.hasPrefix("sqlite://") {
-                return try await SQLiteStore(path: String(url.dropFirst("sqlite://".count)), logger: logger, writerExecutor: writerExecutor)
-            }
-            throw StoreError.configuration("SNACKBASE_DATABASE_URL must start with postgres:// or sqlite://")
-        }
-        return try await SQLiteStore(path: dataDirectory + "/data.db", logger: logger, writerExecutor: writerExecutor)
-    }
-}
-
-/// Errors of the storage layer that callers act on.
-public enum StoreError: Error, Sendable, Equatable {
-    case configuration(String)
-    case migrationFailed(String)
-}
-
-import SnackBaseRules
-
-extension Database {
-    /// The rule compiler's dialect for this database.
-    public var ruleDialect: any RuleSQLDialect {
-        switch kind {
-        case .sqlite: RuleSQLiteDialect()
-        case .postgres: RulePostgresDialect()
-        }
-    }
-}

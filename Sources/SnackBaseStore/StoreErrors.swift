@@ -1,6 +1,12 @@
 import PostgresNIO
 import SQLiteNIO
 
+/// Errors of the storage layer that callers act on.
+public enum StoreError: Error, Sendable, Equatable {
+    case configuration(String)
+    case migrationFailed(String)
+}
+
 /// True when `error` is the database refusing a duplicate value of a unique key;
 /// callers turn that into a 409 instead of checking first (which would race).
 public func isUniqueViolation(_ error: any Error) -> Bool {
@@ -36,4 +42,27 @@ public func isDuplicateRelation(_ error: any Error) -> Bool {
 /// the `XX####` space is close to full. docs/api.md says what an operator does then.
 public struct AccountIDsExhausted: Error, Sendable {
     public init() {}
+}
+
+/// A record query named a column that its collection's schema does not have (in a compiled
+/// condition or a sort). The API refuses unknown fields before a query is built, so reaching this
+/// is a programming error, not a client's: the store refuses rather than put an identifier that
+/// is not in the schema into SQL.
+public struct UnknownColumn: Error, Sendable, Equatable {
+    public let name: String
+
+    public init(name: String) {
+        self.name = name
+    }
+}
+
+/// Role names that name no role of the account they were looked up in
+/// (``RoleRepository/ids(forNames:in:on:)``), so a role of another account is never granted.
+public struct UnknownRoles: Error, Sendable, Equatable {
+    /// The unknown names, sorted, each once.
+    public let names: [String]
+
+    public init(names: [String]) {
+        self.names = names
+    }
 }

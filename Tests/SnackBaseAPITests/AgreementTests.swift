@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import SnackBaseTesting
 import Testing
 
 /// The rule engine's agreement property at the level of the whole product: for random permissions
@@ -7,17 +8,7 @@ import Testing
 /// which `GET /{id}` is allowed (the rules evaluated in memory), with the same visible fields.
 @Suite("Agreement: lists and single reads decide alike")
 struct AgreementTests {
-    /// SplitMix64: small, seedable, good enough to pick test data.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
+    typealias Generator = SplitMix64
 
     static let labels = ["alpha", "beta", "alps", "Beta", "gamma", ""]
 

@@ -3,6 +3,7 @@ import HTTPTypes
 import SnackBaseCore
 import SnackBaseService
 import SnackBaseStore
+import SnackBaseTesting
 import Testing
 
 /// The chain itself: append-only in the database, verifiable, tamper-evident, readable only by the

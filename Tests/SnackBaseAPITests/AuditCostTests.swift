@@ -8,6 +8,7 @@ import SnackBaseAuth
 import SnackBaseCore
 import SnackBaseService
 import SnackBaseStore
+import SnackBaseTesting
 import Testing
 
 /// A measurement, not a test of behaviour: record-create throughput through the whole router with the

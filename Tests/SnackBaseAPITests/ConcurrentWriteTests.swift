@@ -6,6 +6,7 @@ import NIOCore
 import SnackBaseAPI
 import SnackBaseService
 import SnackBaseStore
+import SnackBaseTesting
 import Testing
 
 /// A record write is decided on the record as it is when written: another write that lands

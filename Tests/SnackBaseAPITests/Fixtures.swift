@@ -2,6 +2,7 @@ import Foundation
 import SQLKit
 import SnackBaseCore
 import SnackBaseStore
+import SnackBaseTesting
 import Synchronization
 import Testing
 
@@ -42,52 +43,4 @@ extension TestApp {
 extension TestResponse {
     var items: [[String: Any]] { array("items") as? [[String: Any]] ?? [] }
     var text: String { String(decoding: data, as: UTF8.self) }
-}
-
-/// A database whose reads or whose transactions wait until the test lets them go (``open()``), and
-/// which counts them: a test can hold a request at that point while something else happens.
-final class GatedDatabase: Database {
-    enum Gate { case reads, transactions }
-    private struct State {
-        var started = 0
-        var open = false
-        var waiting: [CheckedContinuation<Void, Never>] = []
-    }
-    let base: any Database
-    let gate: Gate
-    private let state = Mutex(State())
-    init(_ base: any Database, gating gate: Gate) {
-        self.base = base
-        self.gate = gate
-    }
-
-    var kind: DatabaseKind { base.kind }
-    var writeGeneration: WriteGeneration? { base.writeGeneration }
-    var rememberedReads: RememberedReads? { base.rememberedReads }
-    /// How many gated calls have started (waiting or not).
-    var started: Int { state.withLock { $0.started } }
-    func ping() async -> Bool { await base.ping() }
-    func shutdown() async {}
-    func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        if gate == .transactions { await pass() }
-        return try await base.transaction(body)
-    }
-    func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        if gate == .reads { await pass() }
-        return try await base.read(body)
-    }
-    func open() {
-        for go in state.withLock({ state in defer { state.waiting = [] }; state.open = true; return state.waiting }) { go.resume() }
-    }
-
-    private func pass() async {
-        await withCheckedContinuation { go in
-            let now = state.withLock { state in
-                state.started += 1
-                if !state.open { state.waiting.append(go) }
-                return state.open
-            }
-            if now { go.resume() }
-        }
-    }
 }

@@ -7,6 +7,7 @@ import SnackBaseAuth
 import SnackBaseCore
 import SnackBaseService
 import SnackBaseStore
+import SnackBaseTesting
 import Testing
 
 @Suite("Metrics: /metrics in Prometheus text format")

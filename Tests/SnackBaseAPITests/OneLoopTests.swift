@@ -10,25 +10,6 @@ import Testing
 /// SQLite's writer run too (``EventLoopExecutor``). Nothing on that path may wait for the loop.
 @Suite("One event loop: handlers and writer on the loop thread")
 struct OneLoopTests {
-    @Test("LOOP-001 a task that prefers the executor runs on its loop; a group of two loops has no only loop")
-    func executorRunsOnItsLoop() async throws {
-        let one = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let two = MultiThreadedEventLoopGroup(numberOfThreads: 2)
-        #expect(EventLoopExecutor.onlyLoop(of: two) == nil)
-        try await two.shutdownGracefully()
-        let executor = try #require(EventLoopExecutor.onlyLoop(of: one))
-        let onLoop = await Task(executorPreference: executor) { executor.eventLoop.inEventLoop }.value
-        #expect(onLoop)
-        let inherited = await withTaskExecutorPreference(executor) {
-            await withTaskGroup(of: Bool.self) { group in
-                group.addTask { executor.eventLoop.inEventLoop }
-                return await group.next() ?? false
-            }
-        }
-        #expect(inherited, "child tasks of a connection's handler stay on the loop")
-        try await one.shutdownGracefully()
-    }
-
     @Test("LOOP-002 on one loop, parallel creates, lists and logins over 8 connections all finish; every write lands once, the chain stays whole")
     func parallelRequestsOnOneLoop() async throws {
         try await TestApp.run(live: true, oneLoop: true) { app in

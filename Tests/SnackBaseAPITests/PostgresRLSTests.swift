@@ -7,6 +7,7 @@ import SnackBaseAuth
 import SnackBaseCore
 import SnackBaseService
 import SnackBaseStore
+import SnackBaseTesting
 import SQLKit
 import Testing
 

@@ -94,6 +94,11 @@ enum ErrorResponder {
             return JSONBody.validationError(error)
         case is AccountIDsExhausted:
             return SnackBaseError(.unavailable, message: "No new account id is free; the operator has been told")
+        case let error as UnknownRoles:
+            return .validation(field: "roles", "unknown role(s) in this account: \(error.names.joined(separator: ", "))")
+        case is UnknownColumn:
+            // The controllers refuse unknown fields before the store sees them: reaching this is a bug.
+            return .internalError
         default:
             return .internalError
         }

@@ -6,55 +6,6 @@ public enum AuditOutcome: String, Sendable, Codable, CaseIterable {
     case allowed, denied, error
 }
 
-/// The old and new value of one user field. Never a secret: callers put a password change as
-/// ``AuditChange/redacted`` and never a hash or a token.
-public struct AuditChange: Sendable, Equatable, Codable {
-    public var old: JSONValue?
-    public var new: JSONValue?
-
-    public init(old: JSONValue?, new: JSONValue?) {
-        self.old = old
-        self.new = new
-    }
-
-    /// A secret changed (a password): the entry says so without either value.
-    public static let redacted = AuditChange(old: .string("[redacted]"), new: .string("[redacted]"))
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(old ?? .null, forKey: .old)
-        try container.encode(new ?? .null, forKey: .new)
-    }
-
-    /// The fields whose value differs between `old` and `new` (a field missing on one side is null there).
-    public static func diff(_ old: [String: JSONValue], _ new: [String: JSONValue]) -> [String: AuditChange] {
-        var changes: [String: AuditChange] = [:]
-        for key in Set(old.keys).union(new.keys) {
-            let before = old[key] ?? .null
-            let after = new[key] ?? .null
-            if before != after { changes[key] = AuditChange(old: before, new: after) }
-        }
-        return changes
-    }
-}
-
-/// Where the request that caused an event came from. The API sets it for the whole handling of a
-/// request (``AuditOrigin/current``), so an entry written deep inside a transaction, by a record
-/// hook say, still carries the request id, address and user agent.
-public struct AuditOrigin: Sendable, Equatable {
-    public var requestID: String?
-    public var ip: String?
-    public var userAgent: String?
-
-    public init(requestID: String?, ip: String?, userAgent: String?) {
-        self.requestID = requestID
-        self.ip = ip
-        self.userAgent = userAgent
-    }
-
-    @TaskLocal public static var current: AuditOrigin?
-}
-
 /// What happened, as a caller describes it to ``AuditLog/append(_:on:)``; the log adds the id,
 /// the sequence, the time and the hashes.
 public struct AuditEvent: Sendable {

@@ -4,49 +4,6 @@ import NIOCore
 import SQLKit
 import SnackBaseCore
 
-/// Which entries a list or an export wants. `account` nil means every account: only the
-/// superadmin's path builds such a filter.
-public struct AuditFilter: Sendable {
-    public var account: AccountScope?
-    public var actorID: String?
-    /// An exact action (`record.create`) or a family (`record.*`).
-    public var action: String?
-    public var collection: String?
-    public var recordID: String?
-    public var outcome: AuditOutcome?
-    /// Inclusive bounds on `created_at`, canonical RFC 3339 text.
-    public var since: String?
-    public var until: String?
-
-    public init(account: AccountScope?, actorID: String? = nil, action: String? = nil, collection: String? = nil, recordID: String? = nil,
-                outcome: AuditOutcome? = nil, since: String? = nil, until: String? = nil) {
-        self.account = account
-        self.actorID = actorID
-        self.action = action
-        self.collection = collection
-        self.recordID = recordID
-        self.outcome = outcome
-        self.since = since
-        self.until = until
-    }
-}
-
-/// The first entry where a chain stops being what was written.
-public struct AuditBreak: Sendable, Equatable {
-    public let id: String
-    public let accountID: String
-    public let sequence: Int
-    public let problem: String
-}
-
-/// The answer of ``AuditLog/verify(account:on:)``.
-public struct AuditVerification: Sendable, Equatable {
-    /// Entries whose sequence, link and hash were checked (up to and including a broken one).
-    public let checked: Int
-    public let broken: AuditBreak?
-    public var valid: Bool { broken == nil }
-}
-
 /// The append-only, hash-chained audit log (security-model.md §6). Entries are appended inside the
 /// caller's transaction, so an entry commits or rolls back with the change it records.
 ///
@@ -269,33 +226,5 @@ public enum AuditLog {
         }
         out.writeInteger(UInt8(ascii: "}"))
         return String(buffer: out)
-    }
-}
-
-/// Test support, and nothing else: lets a test play the attacker who has direct write access to
-/// the database file or server. Never called by the server or the CLI.
-public enum AuditTamperingForTests {
-    /// Removes the triggers that make `audit_log` append-only.
-    public static func dropAppendOnlyTriggers(on db: any SQLDatabase) async throws {
-        let on = db.dialect.name == "postgresql" ? " ON audit_log" : ""
-        try await RowSecurity.bypassing(.tamperingForTests, on: db) { db in
-            for trigger in ["audit_log_no_update", "audit_log_no_delete"] {
-                try await db.raw(SQLQueryString("DROP TRIGGER IF EXISTS \(trigger)\(on)")).run()
-            }
-        }
-    }
-
-    /// Overwrites the reason of one entry behind the application's back.
-    public static func overwriteReason(id: String, with reason: String, on db: any SQLDatabase) async throws {
-        try await RowSecurity.bypassing(.tamperingForTests, on: db) { db in
-            try await db.raw("UPDATE audit_log SET reason = \(bind: reason) WHERE id = \(bind: id)").run()
-        }
-    }
-
-    /// Deletes one entry behind the application's back.
-    public static func delete(id: String, on db: any SQLDatabase) async throws {
-        try await RowSecurity.bypassing(.tamperingForTests, on: db) { db in
-            try await db.raw("DELETE FROM audit_log WHERE id = \(bind: id)").run()
-        }
     }
 }

@@ -44,8 +44,8 @@ public enum RoleRepository {
         try await db.raw("DELETE FROM roles WHERE account_id = \(bind: scope.accountID.rawValue) AND id = \(bind: id)").run()
     }
 
-    /// Role ids for role names of this account; an unknown name is a 422 naming it, so a role
-    /// of another account can never be granted.
+    /// Role ids for role names of this account; unknown names throw ``UnknownRoles`` naming them,
+    /// so a role of another account can never be granted.
     public static func ids(forNames names: [String], in scope: AccountScope, on db: any SQLDatabase) async throws -> [String] {
         try await RowSecurity.enter(scope, on: db)
         var ids: [String] = []
@@ -54,7 +54,7 @@ public enum RoleRepository {
             if let role = try await find(name: name, in: scope, on: db) { ids.append(role.id) } else { unknown.append(name) }
         }
         guard unknown.isEmpty else {
-            throw SnackBaseError.validation(field: "roles", "unknown role(s) in this account: \(unknown.sorted().joined(separator: ", "))")
+            throw UnknownRoles(names: unknown.sorted())
         }
         return ids
     }

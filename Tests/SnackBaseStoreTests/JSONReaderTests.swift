@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import SnackBaseCore
 @testable import SnackBaseStore
+import SnackBaseTesting
 import Testing
 
 @Suite("JSONValue.parse: the request body reader")
@@ -97,7 +98,7 @@ struct JSONReaderTests {
 
     @Test("what JSONWriter writes reads back to the same value", arguments: 0..<200)
     func roundTrip(_ seed: Int) throws {
-        var random = AgreementTests.Generator(state: UInt64(seed))
+        var random = SplitMix64(state: UInt64(seed))
         let value = Self.randomValue(depth: 0, using: &random)
         var buffer = ByteBuffer()
         JSONWriter.write(value, into: &buffer)
@@ -108,7 +109,7 @@ struct JSONReaderTests {
 
     @Test("audit changes are written as JSONEncoder wrote them, so old and new entries read alike", arguments: 0..<50)
     func auditChanges(_ seed: Int) throws {
-        var random = AgreementTests.Generator(state: UInt64(seed) &+ 1000)
+        var random = SplitMix64(state: UInt64(seed) &+ 1000)
         var changes: [String: AuditChange] = [:]
         for _ in 0..<Int.random(in: 0...6, using: &random) {
             let old: JSONValue? = Bool.random(using: &random) ? nil : Self.randomValue(depth: 1, using: &random)
@@ -119,7 +120,7 @@ struct JSONReaderTests {
         #expect(AuditLog.encode(changes) == String(decoding: try encoder.encode(changes), as: UTF8.self))
     }
 
-    static func randomValue(depth: Int, using random: inout AgreementTests.Generator) -> JSONValue {
+    static func randomValue(depth: Int, using random: inout SplitMix64) -> JSONValue {
         switch Int.random(in: 0..<(depth > 3 ? 4 : 6), using: &random) {
         case 0: return .null
         case 1: return .bool(Bool.random(using: &random))
@@ -142,7 +143,7 @@ struct JSONReaderTests {
         }
     }
 
-    static func randomString(using random: inout AgreementTests.Generator) -> String {
+    static func randomString(using random: inout SplitMix64) -> String {
         let pieces = ["a", "Z", "\"", "\\", "/", "\n", "\t", "\u{0}", "\u{1f}", "\u{7f}", "é", "🐿", "\u{2028}", " ", "0", "\u{FEFF}"]
         return String((0..<Int.random(in: 0...8, using: &random)).map { _ in pieces.randomElement(using: &random)! }.joined())
     }

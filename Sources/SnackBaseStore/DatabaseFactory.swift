@@ -1,0 +1,18 @@
+import Logging
+
+/// Opens the database named by a URL or, without one, SQLite in the data folder.
+public enum DatabaseFactory {
+    /// `writerExecutor`: where SQLite's writer runs (see ``SQLiteStore/init(path:logger:checkpointFrames:writerExecutor:)``).
+    public static func open(url: String?, dataDirectory: String, logger: Logger, writerExecutor: (any TaskExecutor)? = nil) async throws -> any Database {
+        if let url, url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
+            return try await PostgresStore(url: url, logger: logger)
+        }
+        if let url, !url.isEmpty {
+            if url.hasPrefix("sqlite://") {
+                return try await SQLiteStore(path: String(url.dropFirst("sqlite://".count)), logger: logger, writerExecutor: writerExecutor)
+            }
+            throw StoreError.configuration("SNACKBASE_DATABASE_URL must start with postgres:// or sqlite://")
+        }
+        return try await SQLiteStore(path: dataDirectory + "/data.db", logger: logger, writerExecutor: writerExecutor)
+    }
+}

@@ -1,0 +1,131 @@
+import Synchronization
+
+/// Group commit: the transactions that arrive while one batch is being written are run together
+/// in the next batch, one after another, each inside its own savepoint, under a single
+/// `BEGIN IMMEDIATE … COMMIT`. A transaction that throws is rolled back to its savepoint and
+/// fails alone; the others of its batch commit. Every caller is answered only after the COMMIT
+/// of its batch (or with the error that ended it), so an answer still means "durable as
+/// configured", exactly as with one commit per transaction, but a burst of writes pays for the
+/// commit (WAL frames and checkpoints) once instead of once per write.
+final class WriteBatcher: Sendable {
+    private struct Job: Sendable {
+        let body: @Sendable () async throws -> any Sendable
+        let answer: CheckedContinuation<any Sendable, any Error>
+    }
+    private struct State {
+        var pending: [Job] = []
+        var writing = false
+        var closed = false
+        var idle: [CheckedContinuation<Void, Never>] = []
+    }
+
+    /// At most this many transactions share one commit, so an answer never waits for an unbounded queue.
+    static let batchLimit = 64
+    private let writer: SQLiteLink
+    private let generation: WriteGeneration
+    private let checkpointer: WALCheckpointer
+    private let executor: (any TaskExecutor)?
+    private let state = Mutex(State())
+
+    init(writer: SQLiteLink, generation: WriteGeneration, checkpointer: WALCheckpointer, executor: (any TaskExecutor)?) {
+        self.writer = writer
+        self.generation = generation
+        self.checkpointer = checkpointer
+        self.executor = executor
+    }
+
+    func submit(_ body: @escaping @Sendable () async throws -> any Sendable) async throws -> any Sendable {
+        try await withCheckedThrowingContinuation { answer in
+            let start = state.withLock { state -> Bool? in
+                guard !state.closed else { return nil }
+                state.pending.append(Job(body: body, answer: answer))
+                if state.writing { return false }
+                state.writing = true
+                return true
+            }
+            switch start {
+            case nil: answer.resume(throwing: SQLiteFailure(code: 21, message: "database closed"))
+            case true?: Task(executorPreference: executor) { await self.writeBatches() }
+            case false?: break
+            }
+        }
+    }
+
+    /// Waits for the batch being written and refuses new transactions.
+    func close() async {
+        await withCheckedContinuation { done in
+            let finished = state.withLock { state -> Bool in
+                state.closed = true
+                if state.writing { state.idle.append(done); return false }
+                return true
+            }
+            if finished { done.resume() }
+        }
+    }
+
+    private func writeBatches() async {
+        while true {
+            let batch = state.withLock { state -> [Job] in
+                let batch = Array(state.pending.prefix(Self.batchLimit))
+                state.pending.removeFirst(batch.count)
+                if batch.isEmpty { state.writing = false }
+                return batch
+            }
+            if batch.isEmpty {
+                for done in state.withLock({ state in defer { state.idle.removeAll() }; return state.idle }) { done.resume() }
+                return
+            }
+            checkpointer.finishIfCopied(on: writer)
+            let results = await write(batch)
+            // Before anyone is answered: whatever is read from now on includes this batch.
+            generation.advance()
+            for (job, result) in zip(batch, results) {
+                job.answer.resume(with: result)
+            }
+            checkpointer.committed(framesInWAL: writer.framesInWAL)
+        }
+    }
+
+    /// Runs the jobs in one transaction; returns each job's outcome once the transaction has ended.
+    private func write(_ batch: [Job]) async -> [Result<any Sendable, any Error>] {
+        do {
+            try writer.run("BEGIN IMMEDIATE", []) { _ in }
+        } catch {
+            return batch.map { _ in .failure(error) }
+        }
+        var results: [Result<any Sendable, any Error>] = []
+        for job in batch {
+            do {
+                try writer.run("SAVEPOINT snackbase_job", []) { _ in }
+            } catch {
+                return abandon(batch, error)
+            }
+            do {
+                let value = try await job.body()
+                try writer.run("RELEASE snackbase_job", []) { _ in }
+                results.append(.success(value))
+            } catch {
+                do {
+                    try writer.run("ROLLBACK TO snackbase_job", []) { _ in }
+                    try writer.run("RELEASE snackbase_job", []) { _ in }
+                } catch let rollback {
+                    // The savepoint could not be undone on its own: nothing of the batch may commit.
+                    return abandon(batch, rollback)
+                }
+                results.append(.failure(error))
+            }
+        }
+        do {
+            try writer.run("COMMIT", []) { _ in }
+        } catch {
+            return abandon(batch, error)
+        }
+        return results
+    }
+
+    /// Rolls the whole batch back; every job fails with `error` (none of them committed).
+    private func abandon(_ batch: [Job], _ error: any Error) -> [Result<any Sendable, any Error>] {
+        try? writer.run("ROLLBACK", []) { _ in }
+        return batch.map { _ in .failure(error) }
+    }
+}
