@@ -146,7 +146,11 @@ let package = Package(
         // The one place that decides, tested alone from security-model.md §3–§4.
         .testTarget(name: "SnackBaseAccessTests", dependencies: ["SnackBaseAccess", "SnackBaseCore", "SnackBaseRules"], swiftSettings: strict),
         .testTarget(name: "SnackBaseCoreTests", dependencies: ["SnackBaseCore"], swiftSettings: strict),
-        .testTarget(name: "SnackBaseAuthTests", dependencies: ["SnackBaseAuth", "SnackBaseCore"], swiftSettings: strict),
+        .testTarget(
+            name: "SnackBaseAuthTests",
+            dependencies: ["SnackBaseAuth", "SnackBaseCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "SnackBaseStoreTests",
             dependencies: [
