@@ -1,5 +1,6 @@
 import Argon2
 import Logging
+import SnackBaseAccess
 import SnackBaseAuth
 import SnackBaseCore
 import SnackBaseStore
@@ -49,6 +50,13 @@ public struct AppServices: Sendable {
 }
 
 extension AppServices {
+    /// The access policy `principal` is decided by: its account's (from the cache); the superadmin,
+    /// who needs no permission, gets an empty one (``AccessPolicy`` lets it through first).
+    package func policy(for principal: Principal) async throws -> AccessPolicy {
+        if principal.isSuperadmin { return AccessPolicy(permissionsByRole: [:]) }
+        return try await policies.policy(for: principal.accountID, database: database)
+    }
+
     /// Writes the `access.denied_summary` entries of the denial windows that have ended (every open
     /// window when `all`, at shutdown and in tests). The server calls it every few seconds.
     public func writeDenialSummaries(all: Bool = false) async {

@@ -5,12 +5,15 @@ import SnackBaseService
 import SnackBaseRules
 import SnackBaseStore
 
-/// `/api/v1/audit-logs`: read-only. An account admin reads the entries of the account; the superadmin
-/// reads every account's (or one, with `account_id`, including an account deleted since). No route
-/// changes or deletes an entry, and the table refuses it anyway. An account admin reads record changes
-/// through ``AuditChangesMask`` (their own field permissions); the superadmin reads them as stored.
+/// `/api/v1/audit-logs`: read-only, through ``AuditService``. An account admin reads the entries of the
+/// account; the superadmin reads every account's (or one, with `account_id`, including an account
+/// deleted since). No route changes or deletes an entry, and the table refuses it anyway. An account
+/// admin reads record changes through ``AuditChangesMask`` (their own field permissions); the
+/// superadmin reads them as stored.
 struct AuditController {
     let services: AppServices
+
+    private var audit: AuditService { AuditService(services: services) }
 
     func register(on group: RouterGroup<AppRequestContext>) {
         group.get(use: list)
@@ -22,35 +25,21 @@ struct AuditController {
     /// The account the caller reads: its own for an account admin; for the superadmin the one named by
     /// `account_id`, or nil for every account.
     private func readableAccount(_ request: Request, _ context: AppRequestContext) async throws -> AccountScope? {
-        let principal = try context.requireUser()
-        guard principal.isSuperadmin else {
-            return try await AccountAdministration.require(request, context, services: services).1
-        }
-        guard let requested = FormQuery(request)["account_id"], !requested.isEmpty else { return nil }
-        guard let id = AccountID(requested) else {
-            throw SnackBaseError.badRequest("account_id must be an account id", details: [.init(field: "account_id", message: "must look like AB1234")])
-        }
-        return AccountScope(id)
+        try await audit.readableAccount(for: try context.requireUser(), requested: FormQuery(request)["account_id"])
     }
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
         let filter = try Self.filter(request, account: try await readableAccount(request, context))
         let page = try Pagination(request)
-        let mask = try await AuditChangesMask.of(try context.requireUser(), services: services)
-        let (items, total) = try await services.database.read { db in
-            try await AuditLog.list(filter, skip: page.skip, limit: page.limit, on: db)
-        }
-        return try JSONBody.response(.ok, Page(items: items.map { AuditEntryDTO(mask?.apply($0) ?? $0) }, total: total, skip: page.skip, limit: page.limit))
+        let (items, total) = try await audit.list(filter, skip: page.skip, limit: page.limit, reader: try context.requireUser())
+        return try JSONBody.response(.ok, Page(items: items.map { AuditEntryDTO($0) }, total: total, skip: page.skip, limit: page.limit))
     }
 
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
         let account = try await readableAccount(request, context)
         let id = context.parameters.get("id") ?? ""
-        guard let entry = try await services.database.read({ db in try await AuditLog.find(id: id, in: account, on: db) }) else {
-            throw SnackBaseError.notFound("Audit entry")
-        }
-        let mask = try await AuditChangesMask.of(try context.requireUser(), services: services)
-        return try JSONBody.response(.ok, AuditEntryDTO(mask?.apply(entry) ?? entry))
+        let entry = try await audit.get(id: id, in: account, reader: try context.requireUser())
+        return try JSONBody.response(.ok, AuditEntryDTO(entry))
     }
 
     struct VerifyAnswer: Encodable {
@@ -65,7 +54,7 @@ struct AuditController {
     /// Walks the readable chains; the first entry that breaks one is named.
     @Sendable func verify(_ request: Request, context: AppRequestContext) async throws -> Response {
         let account = try await readableAccount(request, context)
-        let result = try await AuditLog.verify(account: account, on: services.database)
+        let result = try await audit.verify(account)
         return try JSONBody.response(.ok, VerifyAnswer(
             valid: result.valid, checked: result.checked, firstBrokenId: result.broken?.id, firstBrokenAccountId: result.broken?.accountID,
             firstBrokenSequence: result.broken?.sequence, problem: result.broken?.problem
@@ -80,18 +69,14 @@ struct AuditController {
         guard format == "jsonl" || format == "csv" else {
             throw SnackBaseError.badRequest("format must be jsonl or csv", details: [.init(field: "format", message: "must be jsonl or csv")])
         }
-        let mask = try await AuditChangesMask.of(try context.requireUser(), services: services)
-        let database = services.database
-        let pageSize = 500
+        let pages = try await audit.export(filter, reader: try context.requireUser())
         let body = ResponseBody { writer in
             if format == "csv" { try await writer.write(ByteBuffer(string: AuditEntryDTO.csvColumns.joined(separator: ",") + "\r\n")) }
             var cursor: AuditLog.Cursor?
             while true {
-                let after = cursor
-                let page = try await database.read { db in try await AuditLog.chainPage(filter, after: after, limit: pageSize, on: db) }
+                let (page, next) = try await pages.page(after: cursor)
                 var text = ""
-                for stored in page {
-                    let entry = mask?.apply(stored) ?? stored
+                for entry in page {
                     if format == "csv" {
                         text += AuditEntryDTO.csvLine(entry)
                     } else {
@@ -99,8 +84,8 @@ struct AuditController {
                     }
                 }
                 if !text.isEmpty { try await writer.write(ByteBuffer(string: text)) }
-                guard page.count == pageSize, let last = page.last else { break }
-                cursor = AuditLog.Cursor(accountID: last.accountID, sequence: last.sequence)
+                guard let next else { break }
+                cursor = next
             }
             try await writer.finish(nil)
         }

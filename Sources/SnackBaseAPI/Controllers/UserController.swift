@@ -1,14 +1,14 @@
-import Foundation
 import Hummingbird
 import SnackBaseCore
 import SnackBaseService
-import SnackBaseStore
 
 /// `/api/v1/users`: an account admin manages the users of the account (the superadmin, of any account).
 /// Nobody changes their own roles or deactivates themselves, grants a role of another account,
 /// or makes a superadmin through this API.
 struct UserController {
     let services: AppServices
+
+    private var users: UserService { UserService(services: services) }
 
     func register(on group: RouterGroup<AppRequestContext>) {
         group.post(use: create)
@@ -32,42 +32,20 @@ struct UserController {
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
         let body = try await JSONBody.decode(CreateBody.self, from: request)
         let (principal, scope) = try await administrator(request, context, bodyAccount: body.accountId)
-        guard !scope.accountID.isSystem else { throw SnackBaseError.escalation("Superadmins are created with `snackbase create-superadmin`") }
-        let email = Validation.normalizedEmail(body.email)
-        var problems: [SnackBaseError.Detail] = []
-        if !Validation.isValidEmail(email) { problems.append(.init(field: "email", message: "is not a valid e-mail address")) }
-        problems += Validation.passwordProblems(body.password).map { .init(field: "password", message: $0) }
-        guard problems.isEmpty else { throw SnackBaseError.validation(problems) }
-        let roleNames = body.roles ?? []
-        let hash = try await services.passwords.hash(body.password)
-        let now = Timestamp.now()
-        let user = try await services.database.transaction { db in
-            let roleIDs = try await RoleRepository.ids(forNames: roleNames, in: scope, on: db)
-            let user = User(id: SecureID.make("usr"), accountID: scope.accountID, email: email, passwordHash: hash, isActive: true,
-                            roles: Array(Set(roleNames)).sorted(), createdAt: now, updatedAt: now)
-            do {
-                try await UserRepository.insert(user, roleIDs: roleIDs, in: scope, on: db)
-            } catch where isUniqueViolation(error) {
-                throw SnackBaseError.conflict("A user with this e-mail already exists in the account")
-            }
-            try await AuditLog.append(AuditEvent("user.create", in: scope.accountID, by: principal, status: 201, recordID: user.id, changes: user.createdChanges), on: db)
-            return user
-        }
+        let user = try await users.create(email: body.email, password: body.password, roles: body.roles, by: principal, in: scope)
         return try JSONBody.response(.created, UserDTO(user))
     }
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
         let (_, scope) = try await administrator(request, context)
         let page = try Pagination(request)
-        let (items, total) = try await services.database.read { db in
-            try await UserRepository.list(in: scope, skip: page.skip, limit: page.limit, on: db)
-        }
+        let (items, total) = try await users.list(in: scope, skip: page.skip, limit: page.limit)
         return try JSONBody.response(.ok, Page(items: items.map(UserDTO.init), total: total, skip: page.skip, limit: page.limit))
     }
 
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
         let (_, scope) = try await administrator(request, context)
-        return try JSONBody.response(.ok, UserDTO(try await find(context, in: scope)))
+        return try JSONBody.response(.ok, UserDTO(try await users.get(id: context.parameters.get("id") ?? "", in: scope)))
     }
 
     struct UpdateBody: Decodable {
@@ -80,73 +58,15 @@ struct UserController {
     @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Response {
         let (body, bodyAccount) = try await JSONBody.document(UpdateBody.self, from: request)
         let (principal, scope) = try await administrator(request, context, bodyAccount: bodyAccount)
-        let user = try await find(context, in: scope)
-        let isSelf = user.id == principal.userID
-        if isSelf, let roles = body.roles, Set(roles) != Set(user.roles) {
-            throw SnackBaseError.escalation("You cannot change your own roles")
-        }
-        if isSelf, body.isActive == false { throw SnackBaseError.escalation("You cannot deactivate yourself") }
-        var problems: [SnackBaseError.Detail] = []
-        var change = UserRepository.Change(isActive: body.isActive)
-        if let email = body.email.map(Validation.normalizedEmail) {
-            if Validation.isValidEmail(email) { change.email = email } else { problems.append(.init(field: "email", message: "is not a valid e-mail address")) }
-        }
-        if let password = body.password {
-            problems += Validation.passwordProblems(password).map { .init(field: "password", message: $0) }
-        }
-        guard problems.isEmpty else { throw SnackBaseError.validation(problems) }
-        if let password = body.password { change.passwordHash = try await services.passwords.hash(password) }
-        let written = change
-        let newRoles = body.roles
-        let passwordChanged = body.password != nil
-        // A new password or a deactivation ends the user's sign-ins (a stolen refresh token with
-        // them); changing one's own password keeps the sign-in that did it.
-        let endsSessions: String? = passwordChanged ? "password changed" : body.isActive == false ? "deactivated" : nil
-        let keep = isSelf ? principal.sessionFamily : nil
-        let stored = try await services.database.transaction { db in
-            // Read again here: the audit entry compares with what this write really changes.
-            guard let before = try await UserRepository.find(id: user.id, in: scope, on: db) else { throw SnackBaseError.notFound("User") }
-            do {
-                try await UserRepository.update(id: user.id, written, in: scope, on: db)
-            } catch where isUniqueViolation(error) {
-                throw SnackBaseError.conflict("A user with this e-mail already exists in the account")
-            }
-            if let reason = endsSessions {
-                try await TokenRepository.revokeFamilies(ofUser: user.id, except: keep, reason: reason, in: scope, on: db)
-            }
-            if let newRoles {
-                try await UserRepository.setRoles(userID: user.id, roleIDs: try await RoleRepository.ids(forNames: newRoles, in: scope, on: db), in: scope, on: db)
-            }
-            let stored = try await UserRepository.find(id: user.id, in: scope, on: db) ?? before
-            var changes = AuditChange.diff(before.auditFields, stored.auditFields)
-            if passwordChanged { changes["password"] = .redacted }
-            try await AuditLog.append(AuditEvent("user.update", in: scope.accountID, by: principal, status: 200, recordID: stored.id, changes: changes), on: db)
-            return stored
-        }
+        let change = UserService.Change(email: body.email, roles: body.roles, isActive: body.isActive, password: body.password)
+        let stored = try await users.update(id: context.parameters.get("id") ?? "", change, by: principal, in: scope)
         return try JSONBody.response(.ok, UserDTO(stored))
     }
 
     /// Deactivates (never deletes) a user; its tokens stop working on the next request.
     @Sendable func deactivate(_ request: Request, context: AppRequestContext) async throws -> Response {
         let (principal, scope) = try await administrator(request, context)
-        let user = try await find(context, in: scope)
-        guard user.id != principal.userID else { throw SnackBaseError.escalation("You cannot deactivate yourself") }
-        try await services.database.transaction { db in
-            guard let before = try await UserRepository.find(id: user.id, in: scope, on: db) else { throw SnackBaseError.notFound("User") }
-            try await UserRepository.update(id: user.id, .init(isActive: false), in: scope, on: db)
-            // Its sign-ins end with it, so reactivating it does not bring them back.
-            try await TokenRepository.revokeFamilies(ofUser: user.id, reason: "deactivated", in: scope, on: db)
-            try await AuditLog.append(AuditEvent("user.deactivate", in: scope.accountID, by: principal, status: 204, recordID: user.id,
-                                                 changes: AuditChange.diff(["is_active": .bool(before.isActive)], ["is_active": .bool(false)])), on: db)
-        }
+        try await users.deactivate(id: context.parameters.get("id") ?? "", by: principal, in: scope)
         return JSONBody.noContent()
-    }
-
-    private func find(_ context: AppRequestContext, in scope: AccountScope) async throws -> User {
-        let id = context.parameters.get("id") ?? ""
-        guard let user = try await services.database.read({ db in try await UserRepository.find(id: id, in: scope, on: db) }) else {
-            throw SnackBaseError.notFound("User")
-        }
-        return user
     }
 }

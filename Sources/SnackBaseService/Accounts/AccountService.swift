@@ -3,8 +3,9 @@ import SnackBaseAuth
 import SnackBaseCore
 import SnackBaseStore
 
-/// Creating an account (a tenant), in one place for both ways in: the superadmin's `POST /accounts`
-/// and a person's `POST /auth/register`, which also creates the account's first user, holding `admin`.
+/// The accounts (tenants). Creating one is in one place for both ways in: the superadmin's
+/// `POST /accounts` and a person's `POST /auth/register`, which also creates the account's first
+/// user, holding `admin`. Listing, reading, renaming and deleting them is the superadmin's.
 package struct AccountService: Sendable {
     let services: AppServices
 
@@ -56,6 +57,53 @@ package struct AccountService: Sendable {
             ), on: db)
             return (account, user)
         }
+    }
+
+    /// A page of every account.
+    package func list(skip: Int, limit: Int) async throws -> (items: [Account], total: Int) {
+        try await services.database.read { db in
+            try await AccountRepository.list(skip: skip, limit: limit, on: db)
+        }
+    }
+
+    /// The account with this id (as sent; one that is no account id is not found).
+    package func get(id raw: String) async throws -> Account {
+        guard let id = AccountID(raw),
+              let account = try await services.database.read({ db in try await AccountRepository.find(id: id, on: db) })
+        else { throw SnackBaseError.notFound("Account") }
+        return account
+    }
+
+    /// Renames an account (nil leaves it, and writes nothing).
+    package func rename(id: String, to name: String?, by principal: Principal) async throws -> Account {
+        var account = try await get(id: id)
+        let before = account
+        if let name = name?.trimmingCharacters(in: .whitespacesAndNewlines) {
+            guard !name.isEmpty, name.count <= 200 else { throw SnackBaseError.validation(field: "name", "must be 1 to 200 characters") }
+            account.name = name
+            account.updatedAt = Timestamp.now()
+            let updated = account
+            try await services.database.transaction { db in
+                try await AccountRepository.update(updated, on: db)
+                try await AuditLog.append(AuditEvent("account.update", in: updated.id, by: principal, status: 200, recordID: updated.id.rawValue,
+                                                     changes: AuditChange.diff(before.auditFields, updated.auditFields)), on: db)
+            }
+        }
+        return account
+    }
+
+    /// Deletes an account (never the system account) with everything in it.
+    package func delete(id: String, by principal: Principal) async throws {
+        let account = try await get(id: id)
+        guard !account.id.isSystem else { throw SnackBaseError.forbidden("The system account cannot be deleted") }
+        // The entry lands in the deleted account's own chain, which outlives the account.
+        try await services.database.transaction { db in
+            try await AccountRepository.delete(account.id, on: db)
+            try await AuditLog.append(AuditEvent("account.delete", in: account.id, by: principal, status: 204, recordID: account.id.rawValue,
+                                                 changes: account.deletedChanges), on: db)
+        }
+        // Its cached roles and permissions go with it.
+        await services.accessChanged(in: account.id)
     }
 
     /// The account row with a fresh id, its default roles and its `account.create` entry (a taken slug: 409).

@@ -24,9 +24,7 @@ package struct RecordService: Sendable {
             throw SnackBaseError.notFound("Collection")
         }
         let account = try await AccountAccess(services: services).scope(for: principal, query: requestedAccount, body: bodyAccount)
-        let policy = principal.isSuperadmin
-            ? AccessPolicy(permissionsByRole: [:])
-            : try await services.policies.policy(for: principal.accountID, database: services.database)
+        let policy = try await services.policy(for: principal)
         return RecordTarget(
             principal: principal, scope: RecordScope(account: account, collection: collection), policy: policy, now: Timestamp.now(), writer: writer
         )

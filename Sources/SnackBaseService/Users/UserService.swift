@@ -1,0 +1,126 @@
+import SnackBaseCore
+import SnackBaseStore
+
+/// The users of an account, as its admin (the superadmin, of any account) manages them: create,
+/// list, get, update, deactivate. `scope` is the account `principal` administers, from
+/// ``AccountAccess/administration(by:query:body:)``. Nobody changes their own roles or deactivates
+/// themselves, grants a role of another account, or makes a superadmin through this API.
+package struct UserService: Sendable {
+    let services: AppServices
+
+    package init(services: AppServices) {
+        self.services = services
+    }
+
+    /// What an update may change; nil leaves it as it is.
+    package struct Change: Sendable {
+        package var email: String?
+        package var roles: [String]?
+        package var isActive: Bool?
+        package var password: String?
+
+        package init(email: String?, roles: [String]?, isActive: Bool?, password: String?) {
+            self.email = email
+            self.roles = roles
+            self.isActive = isActive
+            self.password = password
+        }
+    }
+
+    package func create(email: String, password: String, roles: [String]?, by principal: Principal, in scope: AccountScope) async throws -> User {
+        guard !scope.accountID.isSystem else { throw SnackBaseError.escalation("Superadmins are created with `snackbase create-superadmin`") }
+        let email = Validation.normalizedEmail(email)
+        var problems: [SnackBaseError.Detail] = []
+        if !Validation.isValidEmail(email) { problems.append(.init(field: "email", message: "is not a valid e-mail address")) }
+        problems += Validation.passwordProblems(password).map { .init(field: "password", message: $0) }
+        guard problems.isEmpty else { throw SnackBaseError.validation(problems) }
+        let roleNames = roles ?? []
+        let hash = try await services.passwords.hash(password)
+        let now = Timestamp.now()
+        return try await services.database.transaction { db in
+            let roleIDs = try await RoleRepository.ids(forNames: roleNames, in: scope, on: db)
+            let user = User(id: SecureID.make("usr"), accountID: scope.accountID, email: email, passwordHash: hash, isActive: true,
+                            roles: Array(Set(roleNames)).sorted(), createdAt: now, updatedAt: now)
+            do {
+                try await UserRepository.insert(user, roleIDs: roleIDs, in: scope, on: db)
+            } catch where isUniqueViolation(error) {
+                throw SnackBaseError.conflict("A user with this e-mail already exists in the account")
+            }
+            try await AuditLog.append(AuditEvent("user.create", in: scope.accountID, by: principal, status: 201, recordID: user.id, changes: user.createdChanges), on: db)
+            return user
+        }
+    }
+
+    package func list(in scope: AccountScope, skip: Int, limit: Int) async throws -> (items: [User], total: Int) {
+        try await services.database.read { db in
+            try await UserRepository.list(in: scope, skip: skip, limit: limit, on: db)
+        }
+    }
+
+    package func get(id: String, in scope: AccountScope) async throws -> User {
+        guard let user = try await services.database.read({ db in try await UserRepository.find(id: id, in: scope, on: db) }) else {
+            throw SnackBaseError.notFound("User")
+        }
+        return user
+    }
+
+    package func update(id: String, _ body: Change, by principal: Principal, in scope: AccountScope) async throws -> User {
+        let user = try await get(id: id, in: scope)
+        let isSelf = user.id == principal.userID
+        if isSelf, let roles = body.roles, Set(roles) != Set(user.roles) {
+            throw SnackBaseError.escalation("You cannot change your own roles")
+        }
+        if isSelf, body.isActive == false { throw SnackBaseError.escalation("You cannot deactivate yourself") }
+        var problems: [SnackBaseError.Detail] = []
+        var change = UserRepository.Change(isActive: body.isActive)
+        if let email = body.email.map(Validation.normalizedEmail) {
+            if Validation.isValidEmail(email) { change.email = email } else { problems.append(.init(field: "email", message: "is not a valid e-mail address")) }
+        }
+        if let password = body.password {
+            problems += Validation.passwordProblems(password).map { .init(field: "password", message: $0) }
+        }
+        guard problems.isEmpty else { throw SnackBaseError.validation(problems) }
+        if let password = body.password { change.passwordHash = try await services.passwords.hash(password) }
+        let written = change
+        let newRoles = body.roles
+        let passwordChanged = body.password != nil
+        // A new password or a deactivation ends the user's sign-ins (a stolen refresh token with
+        // them); changing one's own password keeps the sign-in that did it.
+        let endsSessions: String? = passwordChanged ? "password changed" : body.isActive == false ? "deactivated" : nil
+        let keep = isSelf ? principal.sessionFamily : nil
+        return try await services.database.transaction { db in
+            // Read again here: the audit entry compares with what this write really changes.
+            guard let before = try await UserRepository.find(id: user.id, in: scope, on: db) else { throw SnackBaseError.notFound("User") }
+            do {
+                try await UserRepository.update(id: user.id, written, in: scope, on: db)
+            } catch where isUniqueViolation(error) {
+                throw SnackBaseError.conflict("A user with this e-mail already exists in the account")
+            }
+            if let reason = endsSessions {
+                try await TokenRepository.revokeFamilies(ofUser: user.id, except: keep, reason: reason, in: scope, on: db)
+            }
+            if let newRoles {
+                try await UserRepository.setRoles(userID: user.id, roleIDs: try await RoleRepository.ids(forNames: newRoles, in: scope, on: db), in: scope, on: db)
+            }
+            let stored = try await UserRepository.find(id: user.id, in: scope, on: db) ?? before
+            var changes = AuditChange.diff(before.auditFields, stored.auditFields)
+            if passwordChanged { changes["password"] = .redacted }
+            try await AuditLog.append(AuditEvent("user.update", in: scope.accountID, by: principal, status: 200, recordID: stored.id, changes: changes), on: db)
+            return stored
+        }
+    }
+
+    /// Deactivates (never deletes) a user; its tokens stop working on the next request.
+    package func deactivate(id: String, by principal: Principal, in scope: AccountScope) async throws {
+        let user = try await get(id: id, in: scope)
+        guard user.id != principal.userID else { throw SnackBaseError.escalation("You cannot deactivate yourself") }
+        try await services.database.transaction { db in
+            guard let before = try await UserRepository.find(id: user.id, in: scope, on: db) else { throw SnackBaseError.notFound("User") }
+            try await UserRepository.update(id: user.id, .init(isActive: false), in: scope, on: db)
+            // Its sign-ins end with it, so reactivating it does not bring them back.
+            try await TokenRepository.revokeFamilies(ofUser: user.id, reason: "deactivated", in: scope, on: db)
+            try await AuditLog.append(AuditEvent("user.deactivate", in: scope.accountID, by: principal, status: 204, recordID: user.id,
+                                                 changes: AuditChange.diff(["is_active": .bool(before.isActive)], ["is_active": .bool(false)])), on: db)
+        }
+    }
+}
