@@ -2,6 +2,7 @@ import Foundation
 import JWTKit
 import SnackBaseCore
 import Synchronization
+import Crypto
 
 /// Issues and verifies SnackBase's JWTs: HS256 only, signed with the configured secret.
 ///

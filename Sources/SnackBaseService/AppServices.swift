@@ -57,18 +57,29 @@ extension AppServices {
         return try await policies.policy(for: principal.accountID, database: database)
     }
 
+    /// Records one denial (security-model.md §6): `entry` is written when ``DenialLedger`` lets it
+    /// have an entry of its own, with any summaries now due, in one transaction of its own. A failed
+    /// write never changes the answer: it is logged and counted.
+    package func recordDenial(_ key: DenialLedger.Key, mayHaveOwnEntry: Bool, entry: AuditEvent) async {
+        let (ownEntry, due) = await denials.admit(key, mayHaveOwnEntry: mayHaveOwnEntry)
+        await appendDenials(due.map(\.event) + (ownEntry ? [entry] : []), action: entry.action)
+    }
+
     /// Writes the `access.denied_summary` entries of the denial windows that have ended (every open
     /// window when `all`, at shutdown and in tests). The server calls it every few seconds.
     public func writeDenialSummaries(all: Bool = false) async {
-        let due = await denials.takeSummaries(all: all)
-        guard !due.isEmpty else { return }
+        await appendDenials(await denials.takeSummaries(all: all).map(\.event), action: "access.denied_summary")
+    }
+
+    private func appendDenials(_ events: [AuditEvent], action: String) async {
+        guard !events.isEmpty else { return }
         do {
             try await database.transaction { db in
-                for summary in due { try await AuditLog.append(summary.event, on: db) }
+                for event in events { try await AuditLog.append(event, on: db) }
             }
         } catch {
             metrics.auditWriteFailed()
-            logger.error("audit.write_failed", metadata: ["audit.action": "access.denied_summary", "error.type": .string(String(describing: type(of: error)))])
+            logger.error("audit.write_failed", metadata: ["audit.action": .string(action), "error.type": .string(String(describing: type(of: error)))])
         }
     }
 

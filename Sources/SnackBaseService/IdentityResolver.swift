@@ -23,6 +23,13 @@ public struct IdentityResolver: Sendable {
         self.remembered = database.writeGeneration.map { RememberedUntilWrite(generation: $0, limit: 4096) }
     }
 
+    /// An anonymous caller of the account named by `X-Account` (slug or id), acting with its
+    /// `anonymous` role; nil when no such account exists.
+    package func anonymous(in account: String) async throws -> Principal? {
+        guard let found = try await database.read({ db in try await AccountRepository.find(idOrSlug: account, on: db) }) else { return nil }
+        return Principal(userID: nil, email: nil, accountID: found.id, roles: [Role.anonymous])
+    }
+
     public func principal(userID: String, accountID: AccountID, family: String) async throws -> Principal? {
         let scope = AccountScope(accountID)
         let read = {

@@ -9,6 +9,7 @@ import SnackBaseAuth
 import SnackBaseCore
 import SnackBaseService
 import SnackBaseStore
+import UnixSignals
 
 /// Options every command that opens the database shares.
 struct DatabaseOptions: ParsableArguments {

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOCore
+import ArgumentParser
 
 LoggingSystem.bootstrap(ConsoleLogHandler.init)
 

@@ -5,6 +5,7 @@ import SnackBaseStore
 import SnackBaseTesting
 import Synchronization
 import Testing
+import HTTPTypes
 
 extension TestApp {
     /// Creates a collection as the superadmin; returns the response.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import HTTPTypes
 
 /// Regressions for what API fuzzing (`scripts/fuzz-api`) and its follow-up probes found: each was a
 /// 5xx or an answer outside the OpenAPI document.

@@ -8,6 +8,7 @@ import SnackBaseStore
 import SnackBaseTesting
 import Synchronization
 import Testing
+import HTTPTypes
 
 /// The shortcuts taken on the hot paths must not change an answer: record statements are reused
 /// and reads are remembered until the next write. (The store's own shortcuts are tested in

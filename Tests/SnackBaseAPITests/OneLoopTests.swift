@@ -5,6 +5,7 @@ import NIOCore
 import NIOPosix
 import SnackBaseStore
 import Testing
+import NIOFoundationCompat
 
 /// The server as `serve` runs it with one CPU: one event loop, on which the request handlers and
 /// SQLite's writer run too (``EventLoopExecutor``). Nothing on that path may wait for the loop.

@@ -5,6 +5,7 @@ import SnackBaseCore
 import SnackBaseService
 import SnackBaseStore
 import Testing
+import NIOFoundationCompat
 
 @Suite("RecordCodec.Writer: the record serializer")
 struct RecordCodecTests {

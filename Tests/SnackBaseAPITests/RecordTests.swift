@@ -3,6 +3,7 @@ import HTTPTypes
 import SnackBaseCore
 import SnackBaseService
 import Testing
+import SnackBaseStore
 
 @Suite("Collections and records")
 struct RecordTests {

@@ -5,6 +5,7 @@ import SnackBaseCore
 import SnackBaseService
 import Synchronization
 import Testing
+import SnackBaseStore
 
 /// Threat-named tests of account isolation (security-model.md §2): a two-account matrix over every
 /// record route, and the guarantee that no user value ever enters SQL text.

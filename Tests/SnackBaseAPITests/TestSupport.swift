@@ -12,6 +12,7 @@ import SnackBaseCore
 import SnackBaseService
 import SnackBaseStore
 import SnackBaseTesting
+import NIOFoundationCompat
 
 /// A response as tests see it: status, headers, and the body parsed on demand.
 struct TestResponse: Sendable {

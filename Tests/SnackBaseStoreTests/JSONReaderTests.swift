@@ -4,6 +4,7 @@ import SnackBaseCore
 @testable import SnackBaseStore
 import SnackBaseTesting
 import Testing
+import NIOFoundationCompat
 
 @Suite("JSONValue.parse: the request body reader")
 struct JSONReaderTests {

@@ -38,24 +38,10 @@ struct AuditMiddleware: RouterMiddleware {
         let unverifiable = caller == nil && context.presentedToken
         let anonymousCrossAccount = error.code == .crossAccount && (caller?.isAnonymous ?? true)
         let key = DenialLedger.Key(account: caller?.accountID ?? .system, address: context.remoteAddress ?? DenialLedger.unknownAddress, action: action)
-        let (ownEntry, due) = await services.denials.admit(key, mayHaveOwnEntry: !unverifiable && !anonymousCrossAccount)
-        var pending = due.map(\.event)
-        if ownEntry {
-            pending.append(AuditEvent(
-                action, in: caller?.accountID ?? .system, by: caller, outcome: .denied, status: error.status,
-                collection: context.parameters.get("collection"), recordID: context.parameters.get("id"),
-                reason: "\(error.message) (\(request.method.rawValue) \(context.endpointPath ?? "?"))"
-            ))
-        }
-        let events = pending
-        guard !events.isEmpty else { return }
-        do {
-            try await services.database.transaction { db in
-                for event in events { try await AuditLog.append(event, on: db) }
-            }
-        } catch {
-            services.metrics.auditWriteFailed()
-            context.logger.error("audit.write_failed", metadata: ["audit.action": .string(action), "error.type": .string(String(describing: type(of: error)))])
-        }
+        let reasonText = "\(error.message) (\(request.method.rawValue) \(context.endpointPath ?? "?"))"
+        await services.recordDenial(key, mayHaveOwnEntry: !unverifiable && !anonymousCrossAccount, entry: AuditEvent(
+            action, in: caller?.accountID ?? .system, by: caller, outcome: .denied, status: error.status,
+            collection: context.parameters.get("collection"), recordID: context.parameters.get("id"), reason: reasonText
+        ))
     }
 }

@@ -1,6 +1,7 @@
 import Hummingbird
 import SnackBaseCore
 import SnackBaseService
+import SnackBaseAuth
 
 /// `/api/v1/auth`: register, login, refresh, logout, me.
 struct AuthController {

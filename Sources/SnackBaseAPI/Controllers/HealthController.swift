@@ -1,5 +1,6 @@
 import Hummingbird
 import SnackBaseService
+import SnackBaseStore
 
 /// `/health`, `/live` (the process answers) and `/ready` (the database answers).
 struct HealthController {

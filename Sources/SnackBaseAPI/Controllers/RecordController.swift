@@ -53,7 +53,7 @@ struct RecordController {
             skip: pagination.skip, limit: pagination.limit, sort: query["sort"], fields: query["fields"], filter: query["filter"],
             shortcuts: query.pairs.filter { !Self.listParameters.contains($0.name) }
         ), target: target)
-        return JSONBody.response(.ok, buffer: JSONWriter.page(count: page.count, total: page.total, skip: pagination.skip, limit: pagination.limit) { index, out in
+        return JSONBody.response(.ok, buffer: ListEnvelope.page(count: page.count, total: page.total, skip: pagination.skip, limit: pagination.limit) { index, out in
             page.write(index, into: &out)
         })
     }

@@ -3,6 +3,7 @@ import SnackBaseAuth
 import SnackBaseCore
 import SnackBaseService
 import SnackBaseStore
+import Logging
 
 /// Identifies the caller; never rejects. A valid bearer token becomes the request's
 /// ``Principal`` (the user must still exist, be active, and its sign-in not be revoked; roles
@@ -27,8 +28,8 @@ struct AuthenticationMiddleware: RouterMiddleware {
                 context.refusedSignIn = verified
             }
         } else if let name = request.headers[.account] ?? request.headers[.accountID] {
-            if let account = try await services.database.read({ db in try await AccountRepository.find(idOrSlug: name, on: db) }) {
-                context.identity = Principal(userID: nil, email: nil, accountID: account.id, roles: [Role.anonymous])
+            if let anonymous = try await services.identities.anonymous(in: name) {
+                context.identity = anonymous
             } else {
                 context.authenticationFailure = .unauthorized("Unknown account")
             }

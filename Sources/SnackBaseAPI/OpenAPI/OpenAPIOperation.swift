@@ -1,3 +1,4 @@
+import Foundation
 /// One route of the API as the OpenAPI document describes it: method, path (`{name}` for a
 /// parameter), who may call it, what it takes and what it answers. ``OpenAPIDocument/operations``
 /// is the table of all of them; `OpenAPITests` checks it against the routes the router registers,

@@ -1,5 +1,6 @@
 import SnackBaseCore
 import SnackBaseStore
+import Logging
 
 /// Which account a request acts in (security-model.md §2), decided in this one place for every
 /// route. The account comes from the token; an `account_id` in the query or the body that names

@@ -2,6 +2,7 @@ import SQLKit
 import SnackBaseAuth
 import SnackBaseCore
 import SnackBaseStore
+import Foundation
 
 /// The accounts (tenants). Creating one is in one place for both ways in: the superadmin's
 /// `POST /accounts` and a person's `POST /auth/register`, which also creates the account's first

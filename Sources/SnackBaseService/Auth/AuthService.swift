@@ -2,6 +2,7 @@ import Foundation
 import SnackBaseAuth
 import SnackBaseCore
 import SnackBaseStore
+import Logging
 
 /// Signing in and out: register (a new account and its first user, signed in), login, refresh,
 /// logout. Each new sign-in is a token family with its first refresh token; a refresh rotates the

@@ -1,5 +1,6 @@
 import SnackBaseCore
 import SnackBaseStore
+import SnackBaseAuth
 
 /// The users of an account, as its admin (the superadmin, of any account) manages them: create,
 /// list, get, update, deactivate. `scope` is the account `principal` administers, from

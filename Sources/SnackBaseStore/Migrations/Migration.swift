@@ -1,5 +1,6 @@
 import SQLKit
 import SnackBaseCore
+import Foundation
 
 /// One versioned step of the schema. Statements are written once, with `{BOOL}` and `{REAL}`
 /// standing for the column types that differ between SQLite and PostgreSQL; what cannot be

@@ -1,4 +1,5 @@
 import SnackBaseCore
+import SQLiteNIO
 
 extension SQLiteResultRow {
     /// The column as a ``StoredValue`` of `type` when SQLite holds exactly that kind of value

@@ -1,3 +1,4 @@
+import SQLiteNIO
 import Logging
 import NIOPosix
 import Synchronization

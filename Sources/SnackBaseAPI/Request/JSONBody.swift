@@ -3,6 +3,7 @@ import Hummingbird
 import NIOCore
 import NIOHTTP1
 import SnackBaseCore
+import NIOFoundationCompat
 
 /// Reading request bodies and writing JSON answers, with the contract's error statuses:
 /// a body over the limit is 413, malformed JSON 400, well-formed JSON of the wrong shape 422.
