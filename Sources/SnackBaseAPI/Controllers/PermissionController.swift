@@ -44,28 +44,12 @@ struct PermissionController {
         return try JSONBody.response(.ok, PermissionDTO(permission, roleName: roleName))
     }
 
-    /// Optional fields of a PATCH; a PUT sends the whole document.
-    struct PatchBody: Decodable {
-        let create: Bool?
-        let read: Bool?
-        let update: Bool?
-        let delete: Bool?
-        let fields: [String]?
-        let excludedFields: [String]?
-        let rules: [String: String]?
-        let fieldRules: [String: FieldRule]?
-    }
-
     func update(_ request: Request, _ context: AppRequestContext, replace: Bool) async throws -> Response {
         let buffer = try await JSONBody.bytes(of: request)
         let (principal, scope) = try await AccountAdministration.require(request, context, services: services, bodyAccount: JSONBody.accountField(try JSONBody.value(of: buffer)))
         let (permission, role) = try await permissions.update(id: context.parameters.get("id") ?? "", {
             if replace { return .replace(try JSONBody.decode(PermissionDocument.self, buffer: buffer)) }
-            let patch = try JSONBody.decode(PatchBody.self, buffer: buffer)
-            return .patch(PermissionService.Patch(
-                create: patch.create, read: patch.read, update: patch.update, delete: patch.delete, fields: patch.fields,
-                excludedFields: patch.excludedFields, rules: patch.rules, fieldRules: patch.fieldRules
-            ))
+            return .patch(try JSONBody.decode(PermissionService.Patch.self, buffer: buffer))
         }, by: principal, in: scope)
         return try JSONBody.response(.ok, PermissionDTO(permission, roleName: role.name))
     }

@@ -61,8 +61,8 @@ package struct PermissionService: Sendable {
         return (permission, role?.name)
     }
 
-    /// The optional fields of a PATCH; a PUT sends the whole document.
-    package struct Patch: Sendable {
+    /// The optional fields of a PATCH, decoded from its body (a PUT sends the whole document).
+    package struct Patch: Decodable, Sendable {
         package var create: Bool?
         package var read: Bool?
         package var update: Bool?
@@ -71,18 +71,6 @@ package struct PermissionService: Sendable {
         package var excludedFields: [String]?
         package var rules: [String: String]?
         package var fieldRules: [String: FieldRule]?
-
-        package init(create: Bool?, read: Bool?, update: Bool?, delete: Bool?, fields: [String]?, excludedFields: [String]?,
-                     rules: [String: String]?, fieldRules: [String: FieldRule]?) {
-            self.create = create
-            self.read = read
-            self.update = update
-            self.delete = delete
-            self.fields = fields
-            self.excludedFields = excludedFields
-            self.rules = rules
-            self.fieldRules = fieldRules
-        }
     }
 
     /// A PUT's whole document or a PATCH's fields.
