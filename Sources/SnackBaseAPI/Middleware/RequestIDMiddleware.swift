@@ -5,13 +5,6 @@ import Logging
 import SnackBaseStore
 import SnackBaseCore
 
-extension HTTPField.Name {
-    static let requestID = HTTPField.Name("X-Request-ID")!
-    static let account = HTTPField.Name("X-Account")!
-    /// The Python SnackBase's name for `X-Account`.
-    static let accountID = HTTPField.Name("X-Account-ID")!
-}
-
 /// The outermost middleware: gives every request an id (echoing a well-formed incoming
 /// `X-Request-ID`), puts it on every response, and is the one place where any thrown error
 /// becomes the contract's error JSON — so no stack trace or SQL text can reach a client.
@@ -39,68 +32,5 @@ struct RequestIDMiddleware: RouterMiddleware {
               value.utf8.allSatisfy({ (48...57).contains($0) || (65...90).contains($0) || (97...122).contains($0) || $0 == 45 || $0 == 95 || $0 == 46 })
         else { return nil }
         return value
-    }
-}
-
-/// Turns any error into the error JSON of the API contract.
-enum ErrorResponder {
-    struct Body: Encodable {
-        let error: String
-        let message: String
-        let details: [SnackBaseError.Detail]?
-    }
-
-    static func response(for error: any Error, logger: Logger) -> Response {
-        let failure = snackBaseError(for: error)
-        if failure.status >= 500 {
-            logger.error("request.failed", metadata: ["error.type": .string(String(describing: type(of: error)))])
-        }
-        if error is AccountIDsExhausted {
-            logger.critical("account.ids_exhausted", metadata: ["account.id_attempts": .stringConvertible(AccountRepository.freshIDAttempts)])
-        }
-        var response = JSONBody.response(.init(code: failure.status), buffer: body(of: failure))
-        if let retryAfter = failure.retryAfter {
-            response.headers[.retryAfter] = String(retryAfter)
-        }
-        if let allow = failure.allow {
-            response.headers[.allow] = allow.joined(separator: ", ")
-        }
-        if failure.status == 401 {
-            response.headers[.wwwAuthenticate] = "Bearer"
-        }
-        return response
-    }
-
-    /// The error JSON of `failure`.
-    static func body(of failure: SnackBaseError) -> ByteBuffer {
-        let body = Body(error: failure.title, message: failure.message, details: failure.details.isEmpty ? nil : failure.details)
-        // Strings, an optional array of strings and numbers: the encoder has nothing to refuse.
-        return ByteBuffer(bytes: (try? JSONBody.encoder.encode(body)) ?? Data(#"{"error":"Internal Server Error","message":"Internal server error"}"#.utf8))
-    }
-
-    static func snackBaseError(for error: any Error) -> SnackBaseError {
-        switch error {
-        case let error as SnackBaseError:
-            return error
-        case let error as HTTPError:
-            switch error.status.code {
-            case 404: return .notFound("Route")
-            case 405: return SnackBaseError(.methodNotAllowed, message: "Method not allowed")
-            case 413: return SnackBaseError(.payloadTooLarge, message: "Request body is too large")
-            case 400..<500: return SnackBaseError(.init(clientStatus: error.status.code), message: "Bad request")
-            default: return .internalError
-            }
-        case let error as DecodingError:
-            return JSONBody.validationError(error)
-        case is AccountIDsExhausted:
-            return SnackBaseError(.unavailable, message: "No new account id is free; the operator has been told")
-        case let error as UnknownRoles:
-            return .validation(field: "roles", "unknown role(s) in this account: \(error.names.joined(separator: ", "))")
-        case is UnknownColumn:
-            // The controllers refuse unknown fields before the store sees them: reaching this is a bug.
-            return .internalError
-        default:
-            return .internalError
-        }
     }
 }
