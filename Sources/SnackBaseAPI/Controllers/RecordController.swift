@@ -8,11 +8,16 @@ import SnackBaseStore
 /// encodes its answer.
 struct RecordController {
     let services: AppServices
+    /// Built once: a use case holds the services, and copying them per request costs a retain per service.
+    private let records: RecordService
+
+    init(services: AppServices) {
+        self.services = services
+        self.records = RecordService(services: services)
+    }
 
     /// The reserved query parameters of lists; any other parameter naming a field is an equality shortcut.
     static let listParameters: Set<String> = ["skip", "limit", "sort", "fields", "filter", "account_id", "expand"]
-
-    private var records: RecordService { RecordService(services: services) }
 
     func register(records: RouterGroup<AppRequestContext>, alias: RouterGroup<AppRequestContext>) {
         for (group, isAlias) in [(records, false), (alias, true)] {

@@ -11,9 +11,11 @@ import SnackBaseStore
 /// isolation first, then the audit entry), and returns the record as the caller may see it.
 package struct RecordService: Sendable {
     let services: AppServices
+    let accounts: AccountAccess
 
     package init(services: AppServices) {
         self.services = services
+        self.accounts = AccountAccess(services: services)
     }
 
     // MARK: target
@@ -23,7 +25,7 @@ package struct RecordService: Sendable {
         guard let (collection, writer) = try await services.collections.record(name, database: services.database) else {
             throw SnackBaseError.notFound("Collection")
         }
-        let account = try await AccountAccess(services: services).scope(for: principal, query: requestedAccount, body: bodyAccount)
+        let account = try await accounts.scope(for: principal, query: requestedAccount, body: bodyAccount)
         let policy = try await services.policy(for: principal)
         return RecordTarget(
             principal: principal, scope: RecordScope(account: account, collection: collection), policy: policy, now: Timestamp.now(), writer: writer
