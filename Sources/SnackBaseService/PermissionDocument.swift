@@ -17,23 +17,6 @@ package struct PermissionDocument: Decodable, Sendable {
     package let rules: [String: String]?
     package let fieldRules: [String: FieldRule]?
 
-    package init(
-        roleId: String?, role: String?, collection: String, create: Bool?, read: Bool?, update: Bool?, delete: Bool?,
-        fields: [String]?, excludedFields: [String]?, rules: [String: String]?, fieldRules: [String: FieldRule]?
-    ) {
-        self.roleId = roleId
-        self.role = role
-        self.collection = collection
-        self.create = create
-        self.read = read
-        self.update = update
-        self.delete = delete
-        self.fields = fields
-        self.excludedFields = excludedFields
-        self.rules = rules
-        self.fieldRules = fieldRules
-    }
-
     /// Checks the document and every rule in it against the collection's schema (or, for `*` and
     /// collections not created yet, the system fields). A rule error is a 400 with its position;
     /// anything else wrong is a 422. Nothing is saved unless this passes.
