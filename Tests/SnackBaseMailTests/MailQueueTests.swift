@@ -39,10 +39,12 @@ let fastRetry = MailQueue.RetryPolicy(initialDelay: .milliseconds(20), maxDelay:
         let runner = Task { await queue.run() }
         defer { runner.cancel() }
 
-        let start = ContinuousClock.now
         let accepted = await queue.enqueue(Fixtures.message(subject: "Bestätigen Sie Ihre E-Mail ✓"))
         #expect(accepted)
-        #expect(ContinuousClock.now - start < .milliseconds(200), "enqueue must not wait for the network")
+        // enqueue returned before the mail had any outcome (the server is down: waiting for one would
+        // mean a delivery or a give-up, after up to 1,000 retries).
+        let early = await queue.statistics
+        #expect(early.delivered == 0 && early.gaveUp == 0, "enqueue must not wait for the network")
 
         #expect(await eventually { await queue.statistics.attempts >= 3 }, "retries while the server is down")
         let sink = try await SMTPSink.start(port: port)
@@ -147,7 +149,8 @@ let fastRetry = MailQueue.RetryPolicy(initialDelay: .milliseconds(20), maxDelay:
         let start = ContinuousClock.now
         await queue.shutdown()
         await runner.value
-        #expect(ContinuousClock.now - start < .seconds(2))
+        // The back-off is 60 s: a shutdown that waited for it would take at least that (no speed is measured here).
+        #expect(ContinuousClock.now - start < .seconds(30))
         #expect(await queue.enqueue(Fixtures.message()) == false)
         #expect(await transport.calls == 1)
     }
@@ -161,7 +164,9 @@ let fastRetry = MailQueue.RetryPolicy(initialDelay: .milliseconds(20), maxDelay:
         let start = ContinuousClock.now
         runner.cancel()
         await runner.value  // idle wait is interrupted by cancellation
-        #expect(ContinuousClock.now - start < .seconds(2))
+        // An idle queue waits for mail without end: returning at all is the property; the bound only
+        // turns a hang into a failure (no speed is measured here).
+        #expect(ContinuousClock.now - start < .seconds(30))
         #expect(await transport.sent == ["before"])
     }
 
