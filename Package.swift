@@ -34,6 +34,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.4.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // The rule language: lexer, parser, checker, evaluator, partial evaluator, SQL compiler.
@@ -77,7 +78,9 @@ let package = Package(
         .target(
             name: "SnackBaseService",
             dependencies: [
-                "SnackBaseCore", "SnackBaseAccess", "SnackBaseAuth", "SnackBaseStore", "SnackBaseRules", "Argon2",
+                "SnackBaseCore", "SnackBaseAccess", "SnackBaseAuth", "SnackBaseStore", "SnackBaseRules", "Argon2", "SnackBaseMail",
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -119,7 +122,7 @@ let package = Package(
             name: "snackbase",
             dependencies: [
                 "SnackBaseAPI", "SnackBaseService", "SnackBaseStore", "SnackBaseAuth", "SnackBaseCore", "SnackBaseRules",
-                "SnackBaseAccess", "Argon2",
+                "SnackBaseAccess", "Argon2", "SnackBaseMail",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -207,7 +210,7 @@ let package = Package(
         .testTarget(
             name: "SnackBaseAPITests",
             dependencies: [
-                "SnackBaseAPI", "SnackBaseService", "SnackBaseStore", "SnackBaseAuth", "SnackBaseCore", "SnackBaseTesting", "Argon2",
+                "SnackBaseAPI", "SnackBaseService", "SnackBaseStore", "SnackBaseAuth", "SnackBaseCore", "SnackBaseTesting", "Argon2", "SnackBaseMail",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -25,6 +25,8 @@ public enum SnackBaseApplication {
         OpenAPIController().register(on: router)
         let api = router.group("api/v1")
         AuthController(services: services).register(on: api.group("auth"))
+        EmailFlowController(services: services).register(on: api.group("auth"))
+        InvitationController(services: services).register(on: api.group("invitations"))
         AccountController(services: services).register(on: api.group("accounts"))
         UserController(services: services).register(on: api.group("users"))
         RoleController(services: services).register(on: api.group("roles"))

@@ -25,11 +25,15 @@ public struct User: Sendable, Equatable {
     public var roles: [String]
     public let createdAt: String
     public var updatedAt: String
+    /// Whether the user followed a verification link sent to `email` (or accepted an invitation
+    /// sent there); a changed e-mail is unverified again.
+    public var emailVerified: Bool
 
     public init(
         id: String, accountID: AccountID, email: String, passwordHash: String, isActive: Bool,
-        roles: [String], createdAt: String, updatedAt: String
+        roles: [String], createdAt: String, updatedAt: String, emailVerified: Bool = false
     ) {
+        self.emailVerified = emailVerified
         self.id = id
         self.accountID = accountID
         self.email = email

@@ -28,6 +28,8 @@ public struct AppServices: Sendable {
     public let rateLimits: RateLimits
     /// Counts the requests of the limited unauthenticated routes (`register`, …).
     public let requestLimiter: RequestRateLimiter
+    /// Outgoing mail: verification, password reset, invitations (identity.md "Email"); none by default.
+    public var mail: MailSettings = .disabled
 
     public init(database: any Database, tokens: TokenService, passwords: PasswordService,
                 rateLimits: RateLimits = RateLimits(), loginLimiter: LoginRateLimiter? = nil, permissionCacheTTL: Duration = .seconds(300),

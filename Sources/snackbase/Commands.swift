@@ -7,6 +7,7 @@ import ServiceLifecycle
 import SnackBaseAPI
 import SnackBaseAuth
 import SnackBaseCore
+import SnackBaseMail
 import SnackBaseService
 import SnackBaseStore
 import UnixSignals
@@ -71,6 +72,7 @@ struct ServeCommand: AsyncParsableCommand {
             // Every setting is checked before the database is opened.
             let secret = try settings.secretKey(dev: dev, dataDirectory: try settings.dataDirectory(flag: database.dataDir))
             let superadmin = try Self.superadminSetting(settings)
+            let mail = try MailSetting.make(settings, dev: dev, dataDirectory: try settings.dataDirectory(flag: database.dataDir), host: host, port: port, logger: logger)
             // One event loop (one CPU allowed): handlers and the SQLite writer run on it, see EventLoopExecutor.
             let onlyLoop = EventLoopExecutor.onlyLoop(of: MultiThreadedEventLoopGroup.singleton)
             let (db, _) = try await database.open(settings, logger: logger, writerExecutor: onlyLoop)
@@ -78,7 +80,7 @@ struct ServeCommand: AsyncParsableCommand {
             do {
                 try await serve(db: db, passwords: passwords, secret: secret, superadmin: superadmin, host: host, port: port,
                                 accessTTL: accessTTL, refreshTTL: refreshTTL, permissionCacheTTL: permissionCacheTTL, cors: cors,
-                                rateLimits: rateLimits, onConnectionLoop: onlyLoop != nil, logger: logger)
+                                rateLimits: rateLimits, mail: mail, onConnectionLoop: onlyLoop != nil, logger: logger)
             } catch {
                 await passwords.shutdown()
                 await db.shutdown()
@@ -115,20 +117,23 @@ struct ServeCommand: AsyncParsableCommand {
 
     private func serve(
         db: any Database, passwords: PasswordService, secret: [UInt8], superadmin: (email: String, password: String)?,
-        host: String, port: Int, accessTTL: Int, refreshTTL: Int, permissionCacheTTL: Int, cors: CORSPolicy, rateLimits: RateLimits, onConnectionLoop: Bool,
-        logger: Logger
+        host: String, port: Int, accessTTL: Int, refreshTTL: Int, permissionCacheTTL: Int, cors: CORSPolicy, rateLimits: RateLimits, mail: MailSettings,
+        onConnectionLoop: Bool, logger: Logger
     ) async throws {
         if let superadmin {
             try await CreateSuperadminCommand.create(email: superadmin.email, password: superadmin.password, database: db, passwords: passwords, onlyIfAbsent: true)
         }
         let tokens = await TokenService(secret: secret, accessTTL: accessTTL, refreshTTL: refreshTTL)
-        let services = AppServices(database: db, tokens: tokens, passwords: passwords, rateLimits: rateLimits, permissionCacheTTL: .seconds(permissionCacheTTL),
+        var services = AppServices(database: db, tokens: tokens, passwords: passwords, rateLimits: rateLimits, permissionCacheTTL: .seconds(permissionCacheTTL),
                                    metricsToken: Settings().string("SNACKBASE_METRICS_TOKEN"), logger: logger)
+        services.mail = mail
         let app = SnackBaseApplication.make(services: services, cors: cors, host: host, port: port, onConnectionLoop: onConnectionLoop)
         logger.info("server.start", metadata: ["host": .string(host), "port": .stringConvertible(port), "database": .string(db.kind.rawValue),
                                                "threads": .string(onConnectionLoop ? "one event loop" : "event loops and global executor")])
         // With PostgreSQL, other processes may share the database: listen for their cache invalidations.
         var group: [any Service] = [app, DenialSummaryService(services: services)]
+        // First in the group, so it stops last: the mails of the last requests still go out.
+        if let queue = mail.queue { group.insert(MailQueueService(queue: queue), at: 0) } else { logger.warning("mail.disabled: no SNACKBASE_SMTP_URL; no mail is sent and invitations are refused") }
         if services.changeFeed != nil { group.append(ChangeListenerService(services: services)) }
         try await ServiceGroup(configuration: .init(services: group, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)).run()
     }

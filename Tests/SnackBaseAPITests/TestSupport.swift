@@ -8,6 +8,7 @@ import NIOCore
 import NIOPosix
 import SnackBaseAPI
 import SnackBaseAuth
+import SnackBaseMail
 import SnackBaseCore
 import SnackBaseService
 import SnackBaseStore
@@ -47,6 +48,10 @@ struct TestApp: Sendable {
     static let rateLimits: RateLimits = {
         var limits = RateLimits()
         limits.register = .init(100_000, per: 3600)
+        limits.passwordResetIdentity = .init(100_000, per: 3600)
+        limits.passwordResetAddress = .init(100_000, per: 3600)
+        limits.verifyEmail = .init(100_000, per: 60)
+        limits.acceptInvitation = .init(100_000, per: 60)
         return limits
     }()
 
@@ -60,6 +65,7 @@ struct TestApp: Sendable {
         live: Bool = false,
         oneLoop: Bool = false,
         logger: Logger = TestDatabase.logger,
+        mail: (@Sendable () throws -> MailSettings)? = nil,
         _ body: @Sendable (TestApp) async throws -> Void
     ) async throws {
         for kind in TestDatabase.kinds {
@@ -69,7 +75,8 @@ struct TestApp: Sendable {
             do {
                 try await TestDatabase.with(kind, logger: logger, writerExecutor: loop) { database in
                     do {
-                        try await run(database: database, argon2: argon2, limiter: limiter(), rateLimits: rateLimits, cors: cors, live: live, loop: group, body)
+                        try await run(database: database, argon2: argon2, limiter: limiter(), rateLimits: rateLimits, cors: cors, live: live, loop: group,
+                                      logger: logger, mail: mail, body)
                     } catch {
                         throw TestFailure("[\(kind.rawValue)] \(error)")
                     }
@@ -84,15 +91,22 @@ struct TestApp: Sendable {
 
     private static func run(
         database: any Database, argon2: Argon2Parameters, limiter: LoginRateLimiter, rateLimits: RateLimits, cors: CORSPolicy, live: Bool,
-        loop: MultiThreadedEventLoopGroup? = nil, _ body: @Sendable (TestApp) async throws -> Void
+        loop: MultiThreadedEventLoopGroup? = nil, logger: Logger = TestDatabase.logger, mail: (@Sendable () throws -> MailSettings)? = nil,
+        _ body: @Sendable (TestApp) async throws -> Void
     ) async throws {
         try await Migrator.migrate(database)
         try await database.transaction { db in try await SystemAccount.ensure(on: db) }
         let passwords = try PasswordService(parameters: argon2)
-        let services = AppServices(
+        var built = AppServices(
             database: database, tokens: await TokenService(secret: secret), passwords: passwords,
-            rateLimits: rateLimits, loginLimiter: limiter, logger: TestDatabase.logger
+            rateLimits: rateLimits, loginLimiter: limiter, logger: logger
         )
+        // `mail`: made anew for each database, its queue running for the test's length.
+        if let mail { built.mail = try mail() }
+        let services = built
+        let queue = services.mail.queue
+        let queueTask = Task { await queue?.run() }
+        defer { queueTask.cancel() }
         // `live`: a server on a free port of 127.0.0.1, built as the `serve` command builds it.
         let app = Application(
             router: SnackBaseApplication.router(services: services, cors: cors), server: SnackBaseApplication.server(onConnectionLoop: loop != nil),
@@ -104,9 +118,13 @@ struct TestApp: Sendable {
                 try await body(TestApp(services: services, client: client))
             }
         } catch {
+            await services.mail.background.waitForAll()
+            await queue?.shutdown()
             await passwords.shutdown()
             throw error
         }
+        await services.mail.background.waitForAll()
+        await queue?.shutdown()
         await passwords.shutdown()
     }
 

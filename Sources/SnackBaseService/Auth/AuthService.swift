@@ -26,11 +26,8 @@ package struct AuthService: Sendable {
     /// Admits a registration from `address`, or refuses it (429) past the limit; asked before the body is read.
     package func admitRegistration(from address: String?) async throws {
         // Each registration costs a password hash on the pool logins share and a new account.
-        let admission = await services.requestLimiter.admit("register|" + (address ?? "unknown"), limit: services.rateLimits.register)
-        guard admission.allowed else {
-            services.metrics.rateLimitHit()
-            throw SnackBaseError.tooManyRequests(retryAfter: admission.retryAfter)
-        }
+        // Counted across processes on PostgreSQL (identity.md "Limits on unauthenticated routes").
+        try await services.admitUnauthenticated("register", key: address ?? "unknown", limit: services.rateLimits.register)
     }
 
     /// A person registers: a new account, its first user (holding `admin`), and a sign-in.
@@ -46,6 +43,15 @@ package struct AuthService: Sendable {
         let family = SecureID.make("fam")
         let (account, user) = try await AccountService(services: services).register(new, email: email, passwordHash: passwordHash)
         let pair = try await startSession(family: family, user: user)
+        // The verification mail is queued, never awaited: a mail server that is down does not fail or slow the registration.
+        await EmailVerificationService(services: services).send(to: user, accountName: account.name)
+        return Session(account: account, user: user, tokens: pair)
+    }
+
+    /// Accepts an invitation (``InvitationService/accept(token:password:)``) and signs the new user in.
+    package func acceptInvitation(token: String, password: String) async throws -> Session {
+        let (account, user) = try await InvitationService(services: services).accept(token: token, password: password)
+        let pair = try await startSession(family: SecureID.make("fam"), user: user)
         return Session(account: account, user: user, tokens: pair)
     }
 
@@ -92,6 +98,10 @@ package struct AuthService: Sendable {
             throw SnackBaseError.invalidCredentials
         }
         await services.loginLimiter.finish(attempt, .succeeded)
+        // Told only to whoever knows the password; superadmins (made with the CLI) are exempt.
+        if services.mail.requireVerifiedEmail, !user.emailVerified, !account.id.isSystem {
+            throw SnackBaseError.forbidden("Email not verified")
+        }
         if services.passwords.needsRehash(user.passwordHash) {
             let upgraded = try await services.passwords.hash(password)
             // Only the hash, and only while it is still the one just verified: a deactivation or a
@@ -127,7 +137,7 @@ package struct AuthService: Sendable {
     }
 
     /// A new sign-in: a token family with its first refresh token (and, for a login, its audit entry).
-    private func startSession(family: String, user: User, audit: AuditEvent? = nil) async throws -> TokenService.Pair {
+    func startSession(family: String, user: User, audit: AuditEvent? = nil) async throws -> TokenService.Pair {
         let pair = try await services.tokens.issuePair(userID: user.id, accountID: user.accountID, family: family)
         let scope = AccountScope(user.accountID)
         let expiresAt = Timestamp.format(Date(timeIntervalSince1970: TimeInterval(pair.refreshClaims.expiresAt)))

@@ -75,7 +75,8 @@ package struct UserService: Sendable {
         var problems: [SnackBaseError.Detail] = []
         var change = UserRepository.Change(isActive: body.isActive)
         if let email = body.email.map(Validation.normalizedEmail) {
-            if Validation.isValidEmail(email) { change.email = email } else { problems.append(.init(field: "email", message: "is not a valid e-mail address")) }
+            // A new address is unverified until its own link is followed.
+            if Validation.isValidEmail(email) { change.email = email; change.emailVerified = email == user.email ? nil : false } else { problems.append(.init(field: "email", message: "is not a valid e-mail address")) }
         }
         if let password = body.password {
             problems += Validation.passwordProblems(password).map { .init(field: "password", message: $0) }
@@ -89,7 +90,7 @@ package struct UserService: Sendable {
         // them); changing one's own password keeps the sign-in that did it.
         let endsSessions: String? = passwordChanged ? "password changed" : body.isActive == false ? "deactivated" : nil
         let keep = isSelf ? principal.sessionFamily : nil
-        return try await services.database.transaction { db in
+        let updated = try await services.database.transaction { db in
             // Read again here: the audit entry compares with what this write really changes.
             guard let before = try await UserRepository.find(id: user.id, in: scope, on: db) else { throw SnackBaseError.notFound("User") }
             do {
@@ -100,6 +101,11 @@ package struct UserService: Sendable {
             if let reason = endsSessions {
                 try await TokenRepository.revokeFamilies(ofUser: user.id, except: keep, reason: reason, in: scope, on: db)
             }
+            if written.emailVerified == false {
+                // Links sent to the old address stop working.
+                try await OneTimeTokenRepository.voidAll(userID: user.id, purpose: .verifyEmail, now: Timestamp.now(), in: scope, on: db)
+                try await OneTimeTokenRepository.voidAll(userID: user.id, purpose: .passwordReset, now: Timestamp.now(), in: scope, on: db)
+            }
             if let newRoles {
                 try await UserRepository.setRoles(userID: user.id, roleIDs: try await RoleRepository.ids(forNames: newRoles, in: scope, on: db), in: scope, on: db)
             }
@@ -109,6 +115,11 @@ package struct UserService: Sendable {
             try await AuditLog.append(AuditEvent("user.update", in: scope.accountID, by: principal, status: 200, recordID: stored.id, changes: changes), on: db)
             return stored
         }
+        if written.emailVerified == false, !scope.accountID.isSystem {
+            let account = try await services.database.read { db in try await AccountRepository.find(id: scope.accountID, on: db) }
+            await EmailVerificationService(services: services).send(to: updated, accountName: account?.name ?? "")
+        }
+        return updated
     }
 
     /// Deactivates (never deletes) a user; its tokens stop working on the next request.

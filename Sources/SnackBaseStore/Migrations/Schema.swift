@@ -72,5 +72,7 @@ enum Schema {
         // (see RowSecurity). A later migration that adds a tenant table protects it the same way;
         // a table it does not grant stays out of the application's reach (fail closed).
         Migration(version: 4, name: "row-level security", statements: [], postgres: RowSecurity.migrationStatements),
+        // Version 5 is taken by API keys and two-factor sign-in (another branch).
+        Migration(version: 6, name: "email verification, one-time tokens, invitations", statements: EmailSchema.statements, postgres: EmailSchema.postgres),
     ]
 }

@@ -7,9 +7,9 @@ public enum UserRepository {
         try await RowSecurity.enter(scope, on: db)
         precondition(user.accountID == scope.accountID, "a user is written only in its own account")
         try await db.raw("""
-            INSERT INTO users (id, account_id, email, password_hash, is_active, created_at, updated_at)
+            INSERT INTO users (id, account_id, email, password_hash, is_active, created_at, updated_at, email_verified)
             VALUES (\(bind: user.id), \(bind: scope.accountID.rawValue), \(bind: user.email), \(bind: user.passwordHash),
-                    \(bind: user.isActive), \(bind: user.createdAt), \(bind: user.updatedAt))
+                    \(bind: user.isActive), \(bind: user.createdAt), \(bind: user.updatedAt), \(bind: user.emailVerified))
             """).run()
         try await setRoles(userID: user.id, roleIDs: roleIDs, in: scope, on: db)
     }
@@ -46,8 +46,10 @@ public enum UserRepository {
         public var email: String?
         public var passwordHash: String?
         public var isActive: Bool?
+        public var emailVerified: Bool?
         public var updatedAt: String
-        public init(email: String? = nil, passwordHash: String? = nil, isActive: Bool? = nil, updatedAt: String = Timestamp.now()) {
+        public init(email: String? = nil, passwordHash: String? = nil, isActive: Bool? = nil, emailVerified: Bool? = nil, updatedAt: String = Timestamp.now()) {
+            self.emailVerified = emailVerified
             self.email = email
             self.passwordHash = passwordHash
             self.isActive = isActive
@@ -64,6 +66,7 @@ public enum UserRepository {
         if let email = change.email { update = update.set("email", to: email) }
         if let hash = change.passwordHash { update = update.set("password_hash", to: hash) }
         if let isActive = change.isActive { update = update.set("is_active", to: isActive) }
+        if let verified = change.emailVerified { update = update.set("email_verified", to: verified) }
         update = update.where("account_id", .equal, scope.accountID.rawValue).where("id", .equal, id)
         if let expected { update = update.where("password_hash", .equal, expected) }
         let written = try await update.returning("id").all()
@@ -106,7 +109,8 @@ public enum UserRepository {
             isActive: try row.decode(column: "is_active", as: Bool.self),
             roles: try await roleNames(userID: id, in: scope, on: db),
             createdAt: try row.decode(column: "created_at", as: String.self),
-            updatedAt: try row.decode(column: "updated_at", as: String.self)
+            updatedAt: try row.decode(column: "updated_at", as: String.self),
+            emailVerified: try row.decode(column: "email_verified", as: Bool.self)
         )
     }
 }

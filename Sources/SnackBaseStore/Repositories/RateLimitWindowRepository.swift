@@ -1,0 +1,19 @@
+import SQLKit
+
+/// Fixed-window request counters in the database, so that every server process on one
+/// PostgreSQL database counts the same requests (identity.md "Limits on unauthenticated routes").
+/// Keys are digests made by the caller: no e-mail or client address is stored.
+public enum RateLimitWindowRepository {
+    /// Counts one request under `key` in the window starting at `windowStart` (seconds since
+    /// 1970) and returns the window's count, this request included. The key's older windows are
+    /// removed on the way.
+    public static func increment(key: String, windowStart: Int64, on db: any SQLDatabase) async throws -> Int {
+        try await db.raw("DELETE FROM rate_limit_windows WHERE key = \(bind: key) AND window_start < \(bind: windowStart)").run()
+        let row = try await db.raw("""
+            INSERT INTO rate_limit_windows (key, window_start, count) VALUES (\(bind: key), \(bind: windowStart), 1)
+            ON CONFLICT (key, window_start) DO UPDATE SET count = rate_limit_windows.count + 1
+            RETURNING count
+            """).first()
+        return try row?.decode(column: "count", as: Int.self) ?? Int.max
+    }
+}
