@@ -93,11 +93,25 @@ final class MailSink: Sendable {
         return text.split(separator: "\n").map(String.init)
     }
 
-    /// The messages to `address`, waiting up to `seconds` until there are at least `count`.
-    func messages(to address: String, atLeast count: Int = 1, within seconds: Int = 60) async throws -> [Received] {
+    /// What arrives from now on: each database's run of a test sees only its own mails.
+    func fromNow() throws -> MailSink.View { View(sink: self, base: try messages().count) }
+
+    struct View: Sendable {
+        let sink: MailSink
+        let base: Int
+
+        func messages() throws -> [Received] { Array(try sink.messages().dropFirst(base)) }
+
+        func messages(to address: String, atLeast count: Int = 1, within seconds: Int = 60) async throws -> [Received] {
+            try await sink.messages(to: address, atLeast: count, within: seconds, after: base)
+        }
+    }
+
+    /// The messages to `address` (past the first `base`), waiting up to `seconds` until there are at least `count`.
+    func messages(to address: String, atLeast count: Int = 1, within seconds: Int = 60, after base: Int = 0) async throws -> [Received] {
         let deadline = ContinuousClock.now + .seconds(seconds)
         while true {
-            let found = try messages().filter { $0.rcpt_tos.contains(address) }
+            let found = try messages().dropFirst(base).filter { $0.rcpt_tos.contains(address) }
             if found.count >= count || ContinuousClock.now > deadline { return found }
             try await Task.sleep(for: .milliseconds(50))
         }

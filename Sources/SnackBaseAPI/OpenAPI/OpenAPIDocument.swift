@@ -17,7 +17,7 @@ enum OpenAPIDocument {
     static let confirm = Q(name: "confirm", schema: ["type": "boolean"], description: "`true` to accept losing data.")
 
     /// Every route, in the order of the contract (`api.md`).
-    static let operations: [OpenAPIOperation] = health + auth + accounts + users + roles + permissions + collections + audit
+    static let operations: [OpenAPIOperation] = health + auth + emailFlows + accounts + users + invitations + roles + permissions + collections + audit
         + records(base: "/api/v1/records/{collection}", tag: "records")
         + records(base: "/api/v1/{collection}", tag: "records (alias)", alias: true)
 
@@ -44,6 +44,33 @@ enum OpenAPIDocument {
         Op("post", "/api/v1/auth/logout", tag: "auth", "Revoke this sign-in (and the refresh token's family).",
            body: ref("LogoutRequest"), answers: [A(204, "Signed out.", nil)]),
         Op("get", "/api/v1/auth/me", tag: "auth", "Who the token belongs to.", answers: [A(200, "The caller.", ref("Me"))]),
+    ]
+
+    /// identity.md "Email": the mailed links' routes; each unauthenticated one is rate limited (429).
+    static let emailFlows: [OpenAPIOperation] = [
+        Op("post", "/api/v1/auth/verify-email", tag: "auth", "Verify an e-mail address with the token of a mailed link (24 h, single use).",
+           security: .none, body: ref("TokenRequest"), answers: [A(200, "Verified.", ref("EmailVerified"))], errors: [400, 429]),
+        Op("post", "/api/v1/auth/verify-email/resend", tag: "auth", "Mail a new verification link to the caller (at most one a minute).",
+           answers: [A(202, "Accepted; a link goes out when the e-mail still needs verifying.", ref("Accepted"))]),
+        Op("post", "/api/v1/auth/password-reset", tag: "auth",
+           "Ask for a password-reset link (30 min); the answer is the same whether or not the user exists.",
+           security: .none, body: ref("PasswordResetRequest"), answers: [A(202, "Accepted.", ref("Accepted"))], errors: [429]),
+        Op("post", "/api/v1/auth/password-reset/confirm", tag: "auth",
+           "Set a new password with the token of a reset link; every sign-in of the user ends.",
+           security: .none, body: ref("TokenPasswordRequest"), answers: [A(204, "Password set.", nil)], errors: [400, 422, 429]),
+        Op("post", "/api/v1/auth/accept-invitation", tag: "auth",
+           "Accept an invitation (7-day token): the new user, with the invited roles and a verified e-mail, is signed in.",
+           security: .none, body: ref("TokenPasswordRequest"), answers: [A(201, "Created and signed in.", ref("LoginAnswer"))],
+           errors: [400, 409, 422, 429]),
+    ]
+
+    static let invitations: [OpenAPIOperation] = [
+        Op("post", "/api/v1/invitations", tag: "invitations", "Invite an e-mail with roles; a link is mailed (account admin).",
+           body: ref("InvitationCreate"), answers: [A(201, "Invited.", ref("Invitation"))], errors: [403, 404, 409, 503]),
+        Op("get", "/api/v1/invitations", tag: "invitations", "The open invitations (account admin).", query: [accountID],
+           answers: [A(200, "Open invitations.", ref("InvitationList"))], errors: [403, 404]),
+        Op("delete", "/api/v1/invitations/{id}", tag: "invitations", "Revoke an open invitation (account admin).", query: [accountID],
+           answers: [A(204, "Revoked.", nil)], errors: [403, 404]),
     ]
 
     static let accounts: [OpenAPIOperation] = [

@@ -61,6 +61,17 @@ enum OpenAPISchemas {
         "TokenPair": object(["token": string, "refresh_token": string, "expires_in": integer]),
         "Me": object(["user_id": string, "account_id": string, "email": string, "roles": strings, "is_superadmin": boolean]),
 
+        // Mail flows (identity.md "Email")
+        "TokenRequest": object(["token": string]),
+        "TokenPasswordRequest": object(["token": string, "password": string]),
+        "PasswordResetRequest": object(["account": string, "email": string]),
+        "EmailVerified": object(["user_id": string, "email": string, "email_verified": boolean]),
+        "Accepted": object(["message": string]),
+        "Invitation": object(["id": string, "email": string, "roles": strings, "expires_at": timestamp, "invited_by": nullableString,
+                              "created_at": timestamp]),
+        "InvitationList": object(["items": array(ref("Invitation")), "total": nonNegative]),
+        "InvitationCreate": object(["email": string, "roles": strings, "account_id": string], required: ["email"]),
+
         // Accounts
         "Account": object(["id": string, "slug": string, "name": string, "created_at": timestamp, "updated_at": timestamp]),
         "AccountPage": page(of: ref("Account")),
@@ -69,7 +80,7 @@ enum OpenAPISchemas {
 
         // Users
         "User": object([
-            "id": string, "account_id": string, "email": string, "roles": strings, "is_active": boolean,
+            "id": string, "account_id": string, "email": string, "roles": strings, "is_active": boolean, "email_verified": boolean,
             "created_at": timestamp, "updated_at": timestamp,
         ]),
         "UserPage": page(of: ref("User")),
