@@ -28,7 +28,7 @@ struct AuthController {
 
     struct RegisterAnswer: Encodable {
         struct AccountPart: Encodable { let id, slug, name, createdAt: String }
-        struct UserPart: Encodable { let id, email: String; let roles: [String]; let isActive: Bool; let createdAt: String }
+        struct UserPart: Encodable { let id, email: String; let roles: [String]; let isActive: Bool; let createdAt: String; var emailVerified = false }
         let account: AccountPart
         let user: UserPart
         let token: String

@@ -47,7 +47,7 @@ enum OpenAPISchemas {
                                   required: ["account_name", "email", "password"]),
         "RegisterAnswer": object([
             "account": object(["id": string, "slug": string, "name": string, "created_at": timestamp]),
-            "user": object(["id": string, "email": string, "roles": strings, "is_active": boolean, "created_at": timestamp]),
+            "user": object(["id": string, "email": string, "roles": strings, "is_active": boolean, "created_at": timestamp, "email_verified": boolean]),
             "token": string, "refresh_token": string, "expires_in": integer,
         ]),
         "LoginRequest": object(["account": string, "email": string, "password": string]),

@@ -50,8 +50,11 @@ extension AppServices {
             let now = Int64(Date().timeIntervalSince1970)
             let windowStart = now - now % period
             let digest = SHA256.hash(data: Data("\(name)|\(period)|\(key)".utf8)).map { String(format: "%02x", $0) }.joined()
+            // Twice the longest period of any limit: no limit's current window starts before that.
+            let longest = RateLimits.names.values.map { rateLimits[keyPath: $0].period }.max() ?? limit.period
+            let expiredBefore = now - 2 * Int64(max(longest, limit.period).rounded(.up))
             let count = try await database.transaction { db in
-                try await RateLimitWindowRepository.increment(key: digest, windowStart: windowStart, on: db)
+                try await RateLimitWindowRepository.increment(key: digest, windowStart: windowStart, expiredBefore: expiredBefore, on: db)
             }
             allowed = count <= limit.count
             retryAfter = Int(max(1, windowStart + period - now))

@@ -21,7 +21,9 @@ package struct PasswordResetService: Sendable {
     /// Counts the request against the per-(account, e-mail) limit of identity.md, whether or not
     /// that user exists (the per-address limit is counted before the body is read).
     package func admitIdentity(account: String, email: String) async throws {
-        let identity = account.lowercased() + "|" + Validation.normalizedEmail(email)
+        // One counter per account however it is named (slug or id), as for login.
+        let named = try await services.database.read { db in try await AccountRepository.find(idOrSlug: account, on: db) }
+        let identity = (named?.id.rawValue ?? account.lowercased()) + "|" + Validation.normalizedEmail(email)
         try await services.admitUnauthenticated("password_reset_identity", key: identity, limit: services.rateLimits.passwordResetIdentity)
     }
 

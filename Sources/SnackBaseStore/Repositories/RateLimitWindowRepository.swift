@@ -6,9 +6,14 @@ import SQLKit
 public enum RateLimitWindowRepository {
     /// Counts one request under `key` in the window starting at `windowStart` (seconds since
     /// 1970) and returns the window's count, this request included. The key's older windows are
-    /// removed on the way.
-    public static func increment(key: String, windowStart: Int64, on db: any SQLDatabase) async throws -> Int {
+    /// removed on the way, and now and then every key's windows that started before `expiredBefore`
+    /// (which must be older than the start of any limit's current window).
+    public static func increment(key: String, windowStart: Int64, expiredBefore: Int64, on db: any SQLDatabase) async throws -> Int {
         try await db.raw("DELETE FROM rate_limit_windows WHERE key = \(bind: key) AND window_start < \(bind: windowStart)").run()
+        // A key seen once would stay otherwise.
+        if Int.random(in: 0..<100) == 0 {
+            try await db.raw("DELETE FROM rate_limit_windows WHERE window_start < \(bind: expiredBefore)").run()
+        }
         let row = try await db.raw("""
             INSERT INTO rate_limit_windows (key, window_start, count) VALUES (\(bind: key), \(bind: windowStart), 1)
             ON CONFLICT (key, window_start) DO UPDATE SET count = rate_limit_windows.count + 1
