@@ -334,6 +334,44 @@ struct EmailFlowTests {
         }
     }
 
+    @Test("RATE-011: on PostgreSQL two processes count one password-reset limit together", .enabled(if: TestDatabase.postgresURL != nil))
+    func limitsAcrossProcesses() async throws {
+        try await PostgresScratch.with { url in
+            let storeA = try await PostgresStore(url: url, logger: TestDatabase.logger)
+            let storeB = try await PostgresStore(url: url, logger: TestDatabase.logger)
+            try await PostgresScratch.app(on: storeA) { a in
+                try await PostgresScratch.app(on: storeB, migrate: false) { b in
+                    // The default limit: 3 an hour per (account, e-mail); each process alone would allow 3.
+                    let reset = #"{"account":"acme","email":"a@acme.test"}"#
+                    #expect(try await a.request(.post, "/api/v1/auth/password-reset", json: reset).status == 202)
+                    #expect(try await a.request(.post, "/api/v1/auth/password-reset", json: reset).status == 202)
+                    #expect(try await b.request(.post, "/api/v1/auth/password-reset", json: reset).status == 202)
+                    let fourth = try await b.request(.post, "/api/v1/auth/password-reset", json: reset)
+                    #expect(fourth.status == 429 && fourth.headers[.retryAfter] != nil, "\(fourth.status)")
+                    #expect(try await a.request(.post, "/api/v1/auth/password-reset", json: reset).status == 429)
+                }
+            }
+            await storeA.shutdown()
+            await storeB.shutdown()
+        }
+    }
+
+    @Test("MAIL-008: a template file in the data directory replaces the built-in text; a broken one is refused")
+    func templateOverride() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("snackbase-templates-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Data("Welcome to {{{account_name}}}".utf8).write(to: folder.appendingPathComponent("verify_email.subject.mustache"))
+        try Data("<p>{{account_name}}: <a href=\"{{link}}\">go</a></p>".utf8).write(to: folder.appendingPathComponent("verify_email.html.mustache"))
+        let templates = try MailTemplates(overridesIn: folder.path)
+        let rendered = templates.render(.verifyEmail, ["account_name": "<Acme & Co>", "link": "https://x.test/verify-email?token=t", "email": "a@x.test", "expires_in": "24 hours"])
+        #expect(rendered.subject == "Welcome to <Acme & Co>")
+        #expect(rendered.html == #"<p>&lt;Acme &amp; Co&gt;: <a href="https://x.test/verify-email?token=t">go</a></p>"#)
+        #expect(rendered.text.contains("https://x.test/verify-email?token=t"), "the built-in text part stays")
+        try Data("{{#account_name}} unclosed".utf8).write(to: folder.appendingPathComponent("invitation.txt.mustache"))
+        #expect(throws: MailTemplates.InvalidTemplate.self) { try MailTemplates(overridesIn: folder.path) }
+    }
+
     @Test("MAIL-007: without mail configured, register works, reset still answers 202, invitations are refused with 503")
     func withoutMail() async throws {
         try await TestApp.run { app in
