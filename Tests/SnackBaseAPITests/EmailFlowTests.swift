@@ -334,6 +334,29 @@ struct EmailFlowTests {
         }
     }
 
+    @Test("TOK-002: a reset token presented by several requests at once sets a password once")
+    func concurrentUse() async throws {
+        let sink = try await MailSink.start()
+        defer { sink.stop() }
+        try await TestApp.run(mail: sink.settings()) { app in
+            let sink = try sink.fromNow()
+            let acme = try await app.register("acme")
+            _ = try await app.request(.post, "/api/v1/auth/password-reset", json: #"{"account":"acme","email":"\#(acme.email)"}"#)
+            let token = try linkToken(try await sink.messages(to: acme.email, atLeast: 2).last)
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for index in 0..<6 {
+                    group.addTask {
+                        try await app.request(.post, "/api/v1/auth/password-reset/confirm",
+                                              json: #"{"token":"\#(token)","password":"Racing-Battery-\#(index)x"}"#).status
+                    }
+                }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            #expect(statuses.sorted() == [204, 400, 400, 400, 400, 400], "\(statuses)")
+            #expect(try await app.auditEntries(account: acme.accountID, action: "auth.password_reset").count == 1)
+        }
+    }
+
     @Test("RATE-011: on PostgreSQL two processes count one password-reset limit together", .enabled(if: TestDatabase.postgresURL != nil))
     func limitsAcrossProcesses() async throws {
         try await PostgresScratch.with { url in
