@@ -33,6 +33,7 @@ public enum SnackBaseApplication {
         PermissionController(services: services).register(on: api.group("permissions"))
         CollectionController(services: services).register(on: api.group("collections"))
         AuditController(services: services).register(on: api.group("audit-logs"))
+        RealtimeController(services: services).register(on: api.group("realtime"))
         RecordController(services: services).register(records: api.group("records"), alias: api)
         routes.record(router.routes)
         return router

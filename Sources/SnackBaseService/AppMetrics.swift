@@ -31,6 +31,10 @@ public struct AppMetrics: Sendable {
     private let cacheHits: Prometheus.Counter
     private let cacheMisses: Prometheus.Counter
     private let cacheSync = CacheCounterSync()
+    private let streamsOpen: Prometheus.Gauge
+    private let eventsDelivered: Prometheus.Counter
+    private let eventsDropped: Prometheus.Counter
+    private let streamsClosed: [String: Prometheus.Counter]
 
     package static let requests = "snackbase_http_requests_total"
     package static let duration = "snackbase_http_request_duration_seconds"
@@ -56,7 +60,24 @@ public struct AppMetrics: Sendable {
         auditFailures = Metrics.Counter(label: "snackbase_audit_write_failures_total", factory: factory)
         cacheHits = registry.makeCounter(name: "snackbase_permission_cache_hits_total")
         cacheMisses = registry.makeCounter(name: "snackbase_permission_cache_misses_total")
+        streamsOpen = registry.makeGauge(name: "snackbase_realtime_streams")
+        eventsDelivered = registry.makeCounter(name: "snackbase_realtime_events_delivered_total")
+        eventsDropped = registry.makeCounter(name: "snackbase_realtime_events_dropped_total")
+        var closed: [String: Prometheus.Counter] = [:]
+        for reason in ["token_expired", "revoked", "forbidden", "slow_consumer", "shutdown", "error", "client_gone"] {
+            closed[reason] = registry.makeCounter(name: "snackbase_realtime_streams_closed_total", labels: [("reason", reason)])
+        }
+        streamsClosed = closed
     }
+
+    package func realtimeStreamOpened() { streamsOpen.increment() }
+    /// A stream ended; `reason` is a ``RealtimeStream/CloseReason`` label or `client_gone`.
+    package func realtimeStreamClosed(reason: String) {
+        streamsOpen.decrement()
+        streamsClosed[reason]?.increment()
+    }
+    package func realtimeDelivered() { eventsDelivered.increment() }
+    package func realtimeDropped(_ count: Int = 1) { eventsDropped.increment(by: Int64(count)) }
 
     /// One answered request: its method, its route pattern (`/api/v1/records/:collection`, never the
     /// path as sent) and its status.

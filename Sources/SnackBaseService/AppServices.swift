@@ -30,10 +30,12 @@ public struct AppServices: Sendable {
     public let requestLimiter: RequestRateLimiter
     /// Outgoing mail: verification, password reset, invitations (identity.md "Email"); none by default.
     public var mail: MailSettings = .disabled
+    /// The open realtime streams of this process and the committed changes they receive (realtime.md).
+    package let realtime: RealtimeHub
 
     public init(database: any Database, tokens: TokenService, passwords: PasswordService,
                 rateLimits: RateLimits = RateLimits(), loginLimiter: LoginRateLimiter? = nil, permissionCacheTTL: Duration = .seconds(300),
-                hooks: RecordHooks = .audited, metricsToken: String? = nil, logger: Logger) {
+                hooks: RecordHooks = .audited, metricsToken: String? = nil, realtime: RealtimeSettings = RealtimeSettings(), logger: Logger) {
         self.policies = PolicyCache(ttl: permissionCacheTTL)
         self.collections = CollectionCatalog()
         self.hooks = hooks
@@ -48,6 +50,7 @@ public struct AppServices: Sendable {
         self.metrics = AppMetrics()
         self.metricsToken = metricsToken
         self.changeFeed = database.changeFeed
+        self.realtime = RealtimeHub(settings: realtime, database: database, policies: policies, collections: collections, metrics: metrics, logger: logger)
     }
 }
 

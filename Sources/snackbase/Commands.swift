@@ -69,6 +69,12 @@ struct ServeCommand: AsyncParsableCommand {
             let argon2 = try settings.argon2()
             let cors = try Self.corsSetting(settings.string("SNACKBASE_CORS_ORIGINS", flag: corsOrigins))
             let rateLimits = try Self.rateLimitsSetting(settings.string("SNACKBASE_RATE_LIMITS"))
+            let realtime = RealtimeSettings(
+                heartbeatSeconds: try settings.integer("SNACKBASE_REALTIME_HEARTBEAT", default: 15, range: 1...3600),
+                buffer: try settings.integer("SNACKBASE_REALTIME_BUFFER", default: 1000, range: 1...1_000_000),
+                maxStreamsPerUser: try settings.integer("SNACKBASE_REALTIME_MAX_STREAMS_PER_USER", default: 10, range: 1...100_000),
+                maxStreams: try settings.integer("SNACKBASE_REALTIME_MAX_STREAMS", default: 10_000, range: 1...1_000_000)
+            )
             // Every setting is checked before the database is opened.
             let secret = try settings.secretKey(dev: dev, dataDirectory: try settings.dataDirectory(flag: database.dataDir))
             let superadmin = try Self.superadminSetting(settings)
@@ -80,7 +86,7 @@ struct ServeCommand: AsyncParsableCommand {
             do {
                 try await serve(db: db, passwords: passwords, secret: secret, superadmin: superadmin, host: host, port: port,
                                 accessTTL: accessTTL, refreshTTL: refreshTTL, permissionCacheTTL: permissionCacheTTL, cors: cors,
-                                rateLimits: rateLimits, mail: mail, onConnectionLoop: onlyLoop != nil, logger: logger)
+                                rateLimits: rateLimits, mail: mail, realtime: realtime, onConnectionLoop: onlyLoop != nil, logger: logger)
             } catch {
                 await passwords.shutdown()
                 await db.shutdown()
@@ -118,14 +124,14 @@ struct ServeCommand: AsyncParsableCommand {
     private func serve(
         db: any Database, passwords: PasswordService, secret: [UInt8], superadmin: (email: String, password: String)?,
         host: String, port: Int, accessTTL: Int, refreshTTL: Int, permissionCacheTTL: Int, cors: CORSPolicy, rateLimits: RateLimits, mail: MailSettings,
-        onConnectionLoop: Bool, logger: Logger
+        realtime: RealtimeSettings, onConnectionLoop: Bool, logger: Logger
     ) async throws {
         if let superadmin {
             try await CreateSuperadminCommand.create(email: superadmin.email, password: superadmin.password, database: db, passwords: passwords, onlyIfAbsent: true)
         }
         let tokens = await TokenService(secret: secret, accessTTL: accessTTL, refreshTTL: refreshTTL)
         var services = AppServices(database: db, tokens: tokens, passwords: passwords, rateLimits: rateLimits, permissionCacheTTL: .seconds(permissionCacheTTL),
-                                   metricsToken: Settings().string("SNACKBASE_METRICS_TOKEN"), logger: logger)
+                                   metricsToken: Settings().string("SNACKBASE_METRICS_TOKEN"), realtime: realtime, logger: logger)
         services.mail = mail
         let app = SnackBaseApplication.make(services: services, cors: cors, host: host, port: port, onConnectionLoop: onConnectionLoop)
         logger.info("server.start", metadata: ["host": .string(host), "port": .stringConvertible(port), "database": .string(db.kind.rawValue),
@@ -135,6 +141,8 @@ struct ServeCommand: AsyncParsableCommand {
         // First in the group, so it stops last: the mails of the last requests still go out.
         if let queue = mail.queue { group.insert(MailQueueService(queue: queue), at: 0) } else { logger.warning("mail.disabled: no SNACKBASE_SMTP_URL; no mail is sent and invitations are refused") }
         if services.changeFeed != nil { group.append(ChangeListenerService(services: services)) }
+        // Last, so it stops first: open streams get `closed: shutdown` before the server waits for its connections.
+        group.append(RealtimeShutdownService(services: services))
         try await ServiceGroup(configuration: .init(services: group, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)).run()
     }
 }

@@ -66,6 +66,7 @@ struct TestApp: Sendable {
         oneLoop: Bool = false,
         logger: Logger = TestDatabase.logger,
         mail: (@Sendable () throws -> MailSettings)? = nil,
+        realtime: RealtimeSettings = RealtimeSettings(),
         _ body: @Sendable (TestApp) async throws -> Void
     ) async throws {
         for kind in TestDatabase.kinds {
@@ -76,7 +77,7 @@ struct TestApp: Sendable {
                 try await TestDatabase.with(kind, logger: logger, writerExecutor: loop) { database in
                     do {
                         try await run(database: database, argon2: argon2, limiter: limiter(), rateLimits: rateLimits, cors: cors, live: live, loop: group,
-                                      logger: logger, mail: mail, body)
+                                      logger: logger, mail: mail, realtime: realtime, body)
                     } catch {
                         throw TestFailure("[\(kind.rawValue)] \(error)")
                     }
@@ -92,14 +93,14 @@ struct TestApp: Sendable {
     private static func run(
         database: any Database, argon2: Argon2Parameters, limiter: LoginRateLimiter, rateLimits: RateLimits, cors: CORSPolicy, live: Bool,
         loop: MultiThreadedEventLoopGroup? = nil, logger: Logger = TestDatabase.logger, mail: (@Sendable () throws -> MailSettings)? = nil,
-        _ body: @Sendable (TestApp) async throws -> Void
+        realtime: RealtimeSettings = RealtimeSettings(), _ body: @Sendable (TestApp) async throws -> Void
     ) async throws {
         try await Migrator.migrate(database)
         try await database.transaction { db in try await SystemAccount.ensure(on: db) }
         let passwords = try PasswordService(parameters: argon2)
         var built = AppServices(
             database: database, tokens: await TokenService(secret: secret), passwords: passwords,
-            rateLimits: rateLimits, loginLimiter: limiter, logger: logger
+            rateLimits: rateLimits, loginLimiter: limiter, realtime: realtime, logger: logger
         )
         // `mail`: made anew for each database, its queue running for the test's length.
         if let mail { built.mail = try mail() }
@@ -115,7 +116,14 @@ struct TestApp: Sendable {
         )
         do {
             try await app.test(live ? .live : .router) { client in
-                try await body(TestApp(services: services, client: client))
+                do {
+                    try await body(TestApp(services: services, client: client))
+                } catch {
+                    await services.realtime.shutdown()
+                    throw error
+                }
+                // Open streams end before the server waits for its connections.
+                await services.realtime.shutdown()
             }
         } catch {
             await services.mail.background.waitForAll()

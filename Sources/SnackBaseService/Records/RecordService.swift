@@ -4,6 +4,7 @@ import SnackBaseAccess
 import SnackBaseCore
 import SnackBaseRules
 import SnackBaseStore
+import Synchronization
 
 /// The use cases of the generated record API (`/records/{collection}`): list, get, create, update,
 /// delete. Each resolves who acts in which account and collection (``RecordTarget``), asks
@@ -168,7 +169,35 @@ package struct RecordService: Sendable {
         let hooks = services.hooks
         let collections = try await services.collections.all(database: services.database)
         let id = stale?["id"].flatMap(Self.text) ?? ""
-        return try await services.database.transaction { db in
+        let realtime = services.realtime
+        // The write's place in the realtime line, taken inside the transaction (in commit order).
+        let place = RealtimePlace()
+        let written: (record: StoredRecord, previous: StoredRecord?)
+        do {
+            written = try await transact(kind, values, previous: stale, id: id, target: target, requestID: requestID,
+                                         hooks: hooks, collections: collections, decides: decides) {
+                place.take(from: realtime)
+            }
+        } catch {
+            if let taken = place.value { realtime.discard(taken) }
+            throw error
+        }
+        if let taken = place.value {
+            let recordID = written.record["id"].flatMap(Self.text) ?? id
+            realtime.commit(taken, RecordChange(
+                kind: kind.realtime, accountID: target.scope.account.accountID, collection: target.scope.collection.name, recordID: recordID,
+                before: written.previous, after: kind == .delete ? nil : written.record, at: target.now
+            ))
+        }
+        return written.record
+    }
+
+    private func transact(
+        _ kind: RecordEvent.Kind, _ values: StoredRecord, previous stale: StoredRecord?, id: String, target: RecordTarget, requestID: String,
+        hooks: RecordHooks, collections: [String: CollectionSchema], decides: (@Sendable (StoredRecord) throws -> Void)?,
+        takePlace: @escaping @Sendable () -> Void
+    ) async throws -> (record: StoredRecord, previous: StoredRecord?) {
+        try await services.database.transaction { db in
             var previous: StoredRecord?
             if stale != nil {
                 guard let current = try await RecordRepository.findForWrite(id: id, in: target.scope, on: db) else {
@@ -198,7 +227,8 @@ package struct RecordService: Sendable {
                 throw SnackBaseError.conflict("A record with the same value of a unique field already exists")
             }
             try await hooks.after(event, on: db)
-            return event.record
+            takePlace()
+            return (event.record, previous)
         }
     }
 
@@ -327,5 +357,29 @@ package struct RecordService: Sendable {
             equals.append((name, bound))
         }
         return equals
+    }
+}
+
+extension RecordEvent.Kind {
+    /// The realtime change a committed write of this kind is.
+    var realtime: RecordChange.Kind {
+        switch self {
+        case .create: .created
+        case .update: .updated
+        case .delete: .deleted
+        }
+    }
+}
+
+/// A write's place in the realtime line, once its transaction took one.
+final class RealtimePlace: Sendable {
+    private let place = Mutex<UInt64?>(nil)
+
+    var value: UInt64? { place.withLock { $0 } }
+
+    func take(from hub: RealtimeHub) {
+        place.withLock { place in
+            if place == nil { place = hub.reserve() }
+        }
     }
 }
