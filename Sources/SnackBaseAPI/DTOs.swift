@@ -24,10 +24,12 @@ struct UserDTO: Encodable, Sendable {
     let email: String
     let roles: [String]
     let isActive: Bool
+    let mfaEnabled: Bool
     let createdAt: String
     let updatedAt: String
 
     init(_ user: User) {
+        mfaEnabled = user.mfaEnabled
         id = user.id
         accountId = user.accountID.rawValue
         email = user.email

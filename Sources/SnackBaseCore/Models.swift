@@ -25,11 +25,14 @@ public struct User: Sendable, Equatable {
     public var roles: [String]
     public let createdAt: String
     public var updatedAt: String
+    /// Two-factor sign-in is on (identity.md): a login then needs a code as well.
+    public var mfaEnabled: Bool
 
     public init(
         id: String, accountID: AccountID, email: String, passwordHash: String, isActive: Bool,
-        roles: [String], createdAt: String, updatedAt: String
+        roles: [String], createdAt: String, updatedAt: String, mfaEnabled: Bool = false
     ) {
+        self.mfaEnabled = mfaEnabled
         self.id = id
         self.accountID = accountID
         self.email = email
@@ -49,8 +52,11 @@ public struct Role: Sendable, Equatable {
     public var description: String
     public let createdAt: String
     public var updatedAt: String
+    /// Its holders must have two-factor sign-in on (identity.md).
+    public var requireMFA: Bool
 
-    public init(id: String, accountID: AccountID, name: String, description: String, createdAt: String, updatedAt: String) {
+    public init(id: String, accountID: AccountID, name: String, description: String, createdAt: String, updatedAt: String, requireMFA: Bool = false) {
+        self.requireMFA = requireMFA
         self.id = id
         self.accountID = accountID
         self.name = name

@@ -69,7 +69,7 @@ struct TestApp: Sendable {
             do {
                 try await TestDatabase.with(kind, logger: logger, writerExecutor: loop) { database in
                     do {
-                        try await run(database: database, argon2: argon2, limiter: limiter(), rateLimits: rateLimits, cors: cors, live: live, loop: group, body)
+                        try await run(database: database, argon2: argon2, limiter: limiter(), rateLimits: rateLimits, cors: cors, live: live, loop: group, logger: logger, body)
                     } catch {
                         throw TestFailure("[\(kind.rawValue)] \(error)")
                     }
@@ -84,20 +84,20 @@ struct TestApp: Sendable {
 
     private static func run(
         database: any Database, argon2: Argon2Parameters, limiter: LoginRateLimiter, rateLimits: RateLimits, cors: CORSPolicy, live: Bool,
-        loop: MultiThreadedEventLoopGroup? = nil, _ body: @Sendable (TestApp) async throws -> Void
+        loop: MultiThreadedEventLoopGroup? = nil, logger: Logger = TestDatabase.logger, _ body: @Sendable (TestApp) async throws -> Void
     ) async throws {
         try await Migrator.migrate(database)
         try await database.transaction { db in try await SystemAccount.ensure(on: db) }
         let passwords = try PasswordService(parameters: argon2)
         let services = AppServices(
             database: database, tokens: await TokenService(secret: secret), passwords: passwords,
-            rateLimits: rateLimits, loginLimiter: limiter, logger: TestDatabase.logger
+            rateLimits: rateLimits, loginLimiter: limiter, secretSealer: try SecretSealer(secretKey: secret), logger: logger
         )
         // `live`: a server on a free port of 127.0.0.1, built as the `serve` command builds it.
         let app = Application(
             router: SnackBaseApplication.router(services: services, cors: cors), server: SnackBaseApplication.server(onConnectionLoop: loop != nil),
             configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            eventLoopGroupProvider: loop.map { .shared($0) } ?? .singleton, logger: TestDatabase.logger
+            eventLoopGroupProvider: loop.map { .shared($0) } ?? .singleton, logger: logger
         )
         do {
             try await app.test(live ? .live : .router) { client in

@@ -72,5 +72,7 @@ enum Schema {
         // (see RowSecurity). A later migration that adds a tenant table protects it the same way;
         // a table it does not grant stays out of the application's reach (fail closed).
         Migration(version: 4, name: "row-level security", statements: [], postgres: RowSecurity.migrationStatements),
+        // API keys and two-factor sign-in (identity.md). Version 6 is the e-mail flows'.
+        Migration(version: 5, name: "api keys, two-factor sign-in", statements: IdentitySchema.statements, postgres: IdentitySchema.postgres),
     ]
 }

@@ -106,7 +106,8 @@ public enum UserRepository {
             isActive: try row.decode(column: "is_active", as: Bool.self),
             roles: try await roleNames(userID: id, in: scope, on: db),
             createdAt: try row.decode(column: "created_at", as: String.self),
-            updatedAt: try row.decode(column: "updated_at", as: String.self)
+            updatedAt: try row.decode(column: "updated_at", as: String.self),
+            mfaEnabled: try row.decode(column: "mfa_enabled", as: Bool.self)
         )
     }
 }
