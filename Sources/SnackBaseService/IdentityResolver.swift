@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import SnackBaseAuth
 import SnackBaseCore
 import SnackBaseStore
@@ -50,6 +51,9 @@ public struct IdentityResolver: Sendable {
     package let database: any Database
     package let remembered: RememberedUntilWrite<Key, IdentityRepository.Identity?>?
     package let rememberedKeys: RememberedUntilWrite<String, APIKeyRepository.Key?>?
+    /// When this process last wrote each key's `last_used_at`, so the steady state of a busy key
+    /// formats no timestamp and asks nothing of the database.
+    let touched = TouchLedger()
     let tokens: TokenService?
     let loginLimiter: LoginRateLimiter?
     let metrics: AppMetrics?
@@ -135,14 +139,15 @@ public struct IdentityResolver: Sendable {
         }
         guard let found else { return await unknownKey(digest: digest ?? APIKeySecret.digest(of: key), from: address) }
         let now = Date()
-        let nowText = Timestamp.format(now)
         guard found.revokedAt == nil else { return .refused(.unauthorized("API key revoked"), signIn: nil) }
-        if let expiresAt = found.expiresAt, expiresAt <= nowText { return .refused(.unauthorized("API key expired"), signIn: nil) }
-        let threshold = Timestamp.format(now.addingTimeInterval(-Self.lastUsedResolution))
-        if found.lastUsedAt.map({ $0 < threshold }) ?? true {
-            let scope = AccountScope(found.accountID)
-            try await database.transaction { db in
-                try await APIKeyRepository.touch(id: found.id, at: nowText, unlessSince: threshold, in: scope, on: db)
+        if let expiresAt = found.expiresAt, expiresAt <= Timestamp.format(now) { return .refused(.unauthorized("API key expired"), signIn: nil) }
+        if touched.isDue(found.id, now: now, every: Self.lastUsedResolution) {
+            let threshold = Timestamp.format(now.addingTimeInterval(-Self.lastUsedResolution))
+            if found.lastUsedAt.map({ $0 < threshold }) ?? true {
+                let scope = AccountScope(found.accountID)
+                try await database.transaction { db in
+                    try await APIKeyRepository.touch(id: found.id, at: Timestamp.format(now), unlessSince: threshold, in: scope, on: db)
+                }
             }
         }
         return .principal(Principal(userID: found.id, email: nil, accountID: found.accountID, roles: found.roles, isAPIKey: true))
@@ -160,6 +165,22 @@ public struct IdentityResolver: Sendable {
             await loginLimiter.finish(attempt, .failed)
             metrics?.loginFailed()
             return .refused(.unauthorized("Invalid API key"), signIn: nil)
+        }
+    }
+}
+
+/// When this process last wrote (or found fresh) each key's `last_used_at`.
+final class TouchLedger: Sendable {
+    private let times = Mutex<[String: Date]>([:])
+
+    /// True at most once per `every` per key (and then remembered as done); the database's
+    /// conditional write keeps it at most once a minute across processes too.
+    func isDue(_ keyID: String, now: Date, every interval: TimeInterval) -> Bool {
+        times.withLock { times in
+            if let last = times[keyID], now.timeIntervalSince(last) < interval { return false }
+            if times.count > 100_000 { times.removeAll() }
+            times[keyID] = now
+            return true
         }
     }
 }
