@@ -162,6 +162,26 @@ struct TwoFactorTests {
         }
     }
 
+    @Test("MFA-008: one code raced on many mfa_tokens at once signs in at most once (the database's conditional write decides)")
+    func racedCode() async throws {
+        try await TestApp.run(limiter: LoginRateLimiter(perIdentity: .init(failures: 50, window: 900), perAddress: .init(failures: 100, window: 60))) { app in
+            let acme = try await app.register("acme")
+            let steps = Steps()
+            let (secret, _) = try await Self.enable(app, token: acme.token, steps: steps)
+            var tokens: [String] = []
+            for _ in 0..<8 { tokens.append(try #require(try await app.login("acme", acme.email).string("mfa_token"))) }
+            let code = try Self.pythonCode(secret, step: try steps.next())
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for token in tokens { group.addTask { try await Self.verify(app, token, code: code).status } }
+                var all: [Int] = []
+                for try await status in group { all.append(status) }
+                return all
+            }
+            #expect(statuses.filter { $0 == 200 }.count == 1, "\(statuses)")
+            #expect(statuses.filter { $0 == 401 }.count == tokens.count - 1, "\(statuses)")
+        }
+    }
+
     @Test("MFA-007: wrong codes count as failed logins: 5 per (account, e-mail), then 429")
     func wrongCodesAreFailedLogins() async throws {
         try await TestApp.run { app in
