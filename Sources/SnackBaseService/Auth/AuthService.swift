@@ -97,7 +97,9 @@ package struct AuthService: Sendable {
             await recordLoginFailure(accountName: accountName, email: email, user: found?.1)
             throw SnackBaseError.invalidCredentials
         }
-        await services.loginLimiter.finish(attempt, .succeeded)
+        // With two-factor on, the password alone does not clear the failures: else every new
+        // challenge would wipe the wrong codes of the last one from the (account, e-mail) count.
+        await services.loginLimiter.finish(attempt, user.mfaEnabled ? .abandoned : .succeeded)
         if services.passwords.needsRehash(user.passwordHash) {
             let upgraded = try await services.passwords.hash(password)
             // Only the hash, and only while it is still the one just verified: a deactivation or a
