@@ -7,6 +7,7 @@ import SnackBaseService
 import SnackBaseStore
 import SnackBaseTesting
 import SQLKit
+import Synchronization
 import Testing
 
 /// Two-factor sign-in (identity.md), on both databases. Codes come from Python's `hmac` (an
@@ -39,16 +40,23 @@ struct TwoFactorTests {
 
     static var currentStep: Int64 { Int64(Date().timeIntervalSince1970 / 30) }
 
-    /// Hands out steps the server accepts, each later than the one before: never before the
-    /// previous window's start, and at most one step ahead of now.
-    final class Steps: @unchecked Sendable {
-        private var last: Int64?
-        func next() throws -> Int64 {
-            let now = TwoFactorTests.currentStep
-            let step = max((last ?? Int64.min) + 1, now - 1)
-            guard step <= now + 1 else { throw TestFailure("no later step in the window yet") }
-            last = step
-            return step
+    /// Hands out steps the server accepts, each later than the one before: the current one when it
+    /// is free (so a slow machine has 30–60 s before the server's window moves past it), else the
+    /// next; when both are used, it waits for the clock to reach a new step (a wait, never an assertion).
+    final class Steps: Sendable {
+        private let last = Mutex<Int64?>(nil)
+        func next() async throws -> Int64 {
+            while true {
+                let now = TwoFactorTests.currentStep
+                let step: Int64? = last.withLock { last in
+                    let candidate = max((last ?? Int64.min) + 1, now)
+                    guard candidate <= now + 1 else { return nil }
+                    last = candidate
+                    return candidate
+                }
+                if let step { return step }
+                try await Task.sleep(for: .seconds(1))
+            }
         }
     }
 
@@ -58,7 +66,7 @@ struct TwoFactorTests {
         guard enrol.status == 201, let secret = enrol.string("secret"), let codes = enrol.array("recovery_codes") as? [String] else {
             throw TestFailure("enrol: \(enrol.status) \(enrol.text)")
         }
-        let confirm = try await app.request(.post, "/api/v1/auth/mfa/totp/confirm", json: #"{"code":"\#(try pythonCode(secret, step: try steps.next()))"}"#, token: token)
+        let confirm = try await app.request(.post, "/api/v1/auth/mfa/totp/confirm", json: #"{"code":"\#(try pythonCode(secret, step: try await steps.next()))"}"#, token: token)
         guard confirm.status == 204 else { throw TestFailure("confirm: \(confirm.status) \(confirm.text)") }
         return (secret, codes)
     }
@@ -85,7 +93,7 @@ struct TwoFactorTests {
             let wrong = try await app.request(.post, "/api/v1/auth/mfa/totp/confirm", json: #"{"code":"000000x"}"#, token: acme.token)
             #expect(wrong.status == 422)
             let confirm = try await app.request(.post, "/api/v1/auth/mfa/totp/confirm",
-                                                json: #"{"code":"\#(try Self.pythonCode(secret, step: try steps.next()))"}"#, token: acme.token)
+                                                json: #"{"code":"\#(try Self.pythonCode(secret, step: try await steps.next()))"}"#, token: acme.token)
             #expect(confirm.status == 204, "\(confirm.text)")
             let user = try await app.request(.get, "/api/v1/users/\(acme.userID)", token: acme.token)
             #expect(user.bool("mfa_enabled") == true)
@@ -98,7 +106,7 @@ struct TwoFactorTests {
             #expect(first.int("expires_in") == 300)
             #expect(first.string("token") == nil && first.string("refresh_token") == nil)
             let mfaToken = try #require(first.string("mfa_token"))
-            let code = try Self.pythonCode(secret, step: try steps.next())
+            let code = try Self.pythonCode(secret, step: try await steps.next())
             let signedIn = try await Self.verify(app, mfaToken, code: code)
             #expect(signedIn.status == 200, "\(signedIn.text)")
             let token = try #require(signedIn.string("token"))
@@ -134,7 +142,7 @@ struct TwoFactorTests {
             #expect(stored.map { !$0.contains(secret) } == true)
 
             // Off with a current code; then a login signs in with the password alone.
-            let off = try await app.request(.delete, "/api/v1/auth/mfa/totp", json: #"{"code":"\#(try Self.pythonCode(secret, step: try steps.next()))"}"#, token: acme.token)
+            let off = try await app.request(.delete, "/api/v1/auth/mfa/totp", json: #"{"code":"\#(try Self.pythonCode(secret, step: try await steps.next()))"}"#, token: acme.token)
             #expect(off.status == 204, "\(off.text)")
             #expect(try await app.login("acme", acme.email).string("token") != nil)
             #expect(try await app.request(.get, "/api/v1/audit-logs/export?format=jsonl", token: acme.token).text.contains("auth.mfa_disabled"))
@@ -149,7 +157,7 @@ struct TwoFactorTests {
             let steps = Steps()
             let (secret, _) = try await Self.enable(app, token: acme.token, steps: steps)
             let mfaToken = try #require(try await app.login("acme", acme.email).string("mfa_token"))
-            let right = try Self.pythonCode(secret, step: try steps.next())
+            let right = try Self.pythonCode(secret, step: try await steps.next())
             let wrongCode = right == "000000" ? "111111" : "000000"
             for _ in 0..<5 {
                 #expect(try await Self.verify(app, mfaToken, code: wrongCode).status == 401)
@@ -170,7 +178,7 @@ struct TwoFactorTests {
             let (secret, _) = try await Self.enable(app, token: acme.token, steps: steps)
             var tokens: [String] = []
             for _ in 0..<8 { tokens.append(try #require(try await app.login("acme", acme.email).string("mfa_token"))) }
-            let code = try Self.pythonCode(secret, step: try steps.next())
+            let code = try Self.pythonCode(secret, step: try await steps.next())
             let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
                 for token in tokens { group.addTask { try await Self.verify(app, token, code: code).status } }
                 var all: [Int] = []
@@ -242,7 +250,7 @@ struct TwoFactorTests {
                 #expect(try await Self.verify(app, bogus, code: "123456").status == 401)
             }
             let mfaToken = try #require(try await app.login("acme", acme.email).string("mfa_token"))
-            let limited = try await Self.verify(app, mfaToken, code: try Self.pythonCode(secret, step: try steps.next()))
+            let limited = try await Self.verify(app, mfaToken, code: try Self.pythonCode(secret, step: try await steps.next()))
             #expect(limited.status == 429)
         }
     }
