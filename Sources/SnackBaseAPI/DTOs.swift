@@ -25,11 +25,13 @@ struct UserDTO: Encodable, Sendable {
     let roles: [String]
     let isActive: Bool
     let emailVerified: Bool
+    let mfaEnabled: Bool
     let createdAt: String
     let updatedAt: String
 
     init(_ user: User) {
         emailVerified = user.emailVerified
+        mfaEnabled = user.mfaEnabled
         id = user.id
         accountId = user.accountID.rawValue
         email = user.email

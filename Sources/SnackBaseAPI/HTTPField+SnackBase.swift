@@ -9,4 +9,6 @@ extension HTTPField.Name {
     static let lastEventID = HTTPField.Name("Last-Event-ID")!
     /// Asks a proxy in front (nginx) not to buffer an event stream.
     static let xAccelBuffering = HTTPField.Name("X-Accel-Buffering")!
+    /// An API key, as an alternative to `Authorization: Bearer sb_ak_…` (identity.md).
+    static let apiKey = HTTPField.Name("X-API-Key")!
 }

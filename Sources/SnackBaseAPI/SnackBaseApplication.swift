@@ -19,6 +19,7 @@ public enum SnackBaseApplication {
         router.add(middleware: QueryGuardMiddleware())
         router.add(middleware: AuthenticationMiddleware(services: services))
         router.add(middleware: AuditMiddleware(services: services))
+        router.add(middleware: TwoFactorGateMiddleware())
         router.add(middleware: MethodNotAllowedMiddleware(routes: routes))
         MetricsController(services: services).register(on: router)
         HealthController(services: services).register(on: router)
@@ -34,6 +35,7 @@ public enum SnackBaseApplication {
         CollectionController(services: services).register(on: api.group("collections"))
         AuditController(services: services).register(on: api.group("audit-logs"))
         RealtimeController(services: services).register(on: api.group("realtime"))
+        APIKeyController(services: services).register(on: api.group("api-keys"))
         RecordController(services: services).register(records: api.group("records"), alias: api)
         routes.record(router.routes)
         return router

@@ -28,12 +28,15 @@ public struct User: Sendable, Equatable {
     /// Whether the user followed a verification link sent to `email` (or accepted an invitation
     /// sent there); a changed e-mail is unverified again.
     public var emailVerified: Bool
+    /// Two-factor sign-in is on (identity.md): a login then needs a code as well.
+    public var mfaEnabled: Bool
 
     public init(
         id: String, accountID: AccountID, email: String, passwordHash: String, isActive: Bool,
-        roles: [String], createdAt: String, updatedAt: String, emailVerified: Bool = false
+        roles: [String], createdAt: String, updatedAt: String, emailVerified: Bool = false, mfaEnabled: Bool = false
     ) {
         self.emailVerified = emailVerified
+        self.mfaEnabled = mfaEnabled
         self.id = id
         self.accountID = accountID
         self.email = email
@@ -53,8 +56,11 @@ public struct Role: Sendable, Equatable {
     public var description: String
     public let createdAt: String
     public var updatedAt: String
+    /// Its holders must have two-factor sign-in on (identity.md).
+    public var requireMFA: Bool
 
-    public init(id: String, accountID: AccountID, name: String, description: String, createdAt: String, updatedAt: String) {
+    public init(id: String, accountID: AccountID, name: String, description: String, createdAt: String, updatedAt: String, requireMFA: Bool = false) {
+        self.requireMFA = requireMFA
         self.id = id
         self.accountID = accountID
         self.name = name

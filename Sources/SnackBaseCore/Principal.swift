@@ -7,17 +7,26 @@ public struct Principal: Sendable, Equatable {
     public let roles: [String]
     /// The refresh-token family the access token belongs to (logout revokes it).
     public let sessionFamily: String?
+    /// The caller is an API key (identity.md): `userID` is the key's id, `email` is nil, and it is
+    /// never a superadmin, even in the system account.
+    public let isAPIKey: Bool
+    /// A user who holds a role with `require_mfa` and has not turned two-factor sign-in on: refused
+    /// everywhere but `/auth/*` until they enrol.
+    public let mustEnrolTwoFactor: Bool
 
-    public init(userID: String?, email: String?, accountID: AccountID, roles: [String], sessionFamily: String? = nil) {
+    public init(userID: String?, email: String?, accountID: AccountID, roles: [String], sessionFamily: String? = nil,
+                isAPIKey: Bool = false, mustEnrolTwoFactor: Bool = false) {
         self.userID = userID
         self.email = email
         self.accountID = accountID
         self.roles = roles
         self.sessionFamily = sessionFamily
+        self.isAPIKey = isAPIKey
+        self.mustEnrolTwoFactor = mustEnrolTwoFactor
     }
 
-    /// Any user of the system account is a superadmin; an anonymous caller never is.
-    public var isSuperadmin: Bool { accountID.isSystem && userID != nil }
+    /// Any user of the system account is a superadmin; an anonymous caller or an API key never is.
+    public var isSuperadmin: Bool { accountID.isSystem && userID != nil && !isAPIKey }
     public var isAnonymous: Bool { userID == nil }
     public func hasRole(_ name: String) -> Bool { roles.contains(name) }
 

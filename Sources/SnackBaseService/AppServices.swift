@@ -30,12 +30,17 @@ public struct AppServices: Sendable {
     public let requestLimiter: RequestRateLimiter
     /// Outgoing mail: verification, password reset, invitations (identity.md "Email"); none by default.
     public var mail: MailSettings = .disabled
+    /// Seals TOTP seeds with a key derived from `SNACKBASE_SECRET_KEY`; nil: two-factor enrolment
+    /// and sign-in are refused (fail closed).
+    public let secretSealer: SecretSealer?
     /// The open realtime streams of this process and the committed changes they receive (realtime.md).
     package let realtime: RealtimeHub
 
     public init(database: any Database, tokens: TokenService, passwords: PasswordService,
                 rateLimits: RateLimits = RateLimits(), loginLimiter: LoginRateLimiter? = nil, permissionCacheTTL: Duration = .seconds(300),
-                hooks: RecordHooks = .audited, metricsToken: String? = nil, realtime: RealtimeSettings = RealtimeSettings(), logger: Logger) {
+                hooks: RecordHooks = .audited, metricsToken: String? = nil, secretSealer: SecretSealer? = nil,
+                realtime: RealtimeSettings = RealtimeSettings(), logger: Logger) {
+        self.secretSealer = secretSealer
         self.policies = PolicyCache(ttl: permissionCacheTTL)
         self.collections = CollectionCatalog()
         self.hooks = hooks
@@ -45,9 +50,9 @@ public struct AppServices: Sendable {
         self.rateLimits = rateLimits
         self.loginLimiter = loginLimiter ?? LoginRateLimiter(perIdentity: rateLimits.loginIdentity.asLoginLimit, perAddress: rateLimits.loginAddress.asLoginLimit)
         self.requestLimiter = RequestRateLimiter()
-        self.identities = IdentityResolver(database: database)
         self.logger = logger
         self.metrics = AppMetrics()
+        self.identities = IdentityResolver(database: database, tokens: tokens, loginLimiter: self.loginLimiter, metrics: self.metrics)
         self.metricsToken = metricsToken
         self.changeFeed = database.changeFeed
         self.realtime = RealtimeHub(settings: realtime, database: database, policies: policies, collections: collections, metrics: metrics, logger: logger)

@@ -131,7 +131,8 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let tokens = await TokenService(secret: secret, accessTTL: accessTTL, refreshTTL: refreshTTL)
         var services = AppServices(database: db, tokens: tokens, passwords: passwords, rateLimits: rateLimits, permissionCacheTTL: .seconds(permissionCacheTTL),
-                                   metricsToken: Settings().string("SNACKBASE_METRICS_TOKEN"), realtime: realtime, logger: logger)
+                                   metricsToken: Settings().string("SNACKBASE_METRICS_TOKEN"),
+                                   secretSealer: try SecretSealer(secretKey: secret), realtime: realtime, logger: logger)
         services.mail = mail
         let app = SnackBaseApplication.make(services: services, cors: cors, host: host, port: port, onConnectionLoop: onConnectionLoop)
         logger.info("server.start", metadata: ["host": .string(host), "port": .stringConvertible(port), "database": .string(db.kind.rawValue),

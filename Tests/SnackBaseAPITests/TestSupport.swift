@@ -100,7 +100,7 @@ struct TestApp: Sendable {
         let passwords = try PasswordService(parameters: argon2)
         var built = AppServices(
             database: database, tokens: await TokenService(secret: secret), passwords: passwords,
-            rateLimits: rateLimits, loginLimiter: limiter, realtime: realtime, logger: logger
+            rateLimits: rateLimits, loginLimiter: limiter, secretSealer: try SecretSealer(secretKey: secret), realtime: realtime, logger: logger
         )
         // `mail`: made anew for each database, its queue running for the test's length.
         if let mail { built.mail = try mail() }
@@ -112,7 +112,7 @@ struct TestApp: Sendable {
         let app = Application(
             router: SnackBaseApplication.router(services: services, cors: cors), server: SnackBaseApplication.server(onConnectionLoop: loop != nil),
             configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            eventLoopGroupProvider: loop.map { .shared($0) } ?? .singleton, logger: TestDatabase.logger
+            eventLoopGroupProvider: loop.map { .shared($0) } ?? .singleton, logger: logger
         )
         do {
             try await app.test(live ? .live : .router) { client in

@@ -15,6 +15,7 @@ struct AuthController {
         group.post("refresh", use: refresh)
         group.post("logout", use: logout)
         group.get("me", use: me)
+        TwoFactorController(services: services).register(on: group.group("mfa"))
     }
 
     // MARK: register
@@ -68,7 +69,23 @@ struct AuthController {
 
     @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> Response {
         let body = try await JSONBody.decode(LoginBody.self, from: request)
-        let session = try await auth.login(account: body.account, email: body.email, password: body.password, from: context.remoteAddress)
+        let session: AuthService.Session
+        switch try await auth.login(account: body.account, email: body.email, password: body.password, from: context.remoteAddress) {
+        case .signedIn(let signedIn): session = signedIn
+        case .mfaRequired(let challenge):
+            return try JSONBody.response(.ok, MFARequiredAnswer(mfaRequired: true, mfaToken: challenge.token, expiresIn: challenge.expiresIn))
+        }
+        return try Self.loginResponse(session)
+    }
+
+    struct MFARequiredAnswer: Encodable {
+        let mfaRequired: Bool
+        let mfaToken: String
+        let expiresIn: Int
+    }
+
+    /// The answer of a completed sign-in (after the password, or after the second step).
+    static func loginResponse(_ session: AuthService.Session) throws -> Response {
         let (account, user, pair) = (session.account, session.user, session.tokens)
         return try JSONBody.response(.ok, LoginAnswer(
             token: pair.access, refreshToken: pair.refresh, expiresIn: pair.expiresIn,
@@ -108,19 +125,33 @@ struct AuthController {
 
     // MARK: me
 
+    /// `email` is `null` for an API key (written out, not left away).
     struct MeAnswer: Encodable {
         let userId: String
         let accountId: String
-        let email: String
+        let email: String?
         let roles: [String]
         let isSuperadmin: Bool
+        let apiKey: Bool
+
+        enum CodingKeys: String, CodingKey { case userId, accountId, email, roles, isSuperadmin, apiKey }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(userId, forKey: .userId)
+            try container.encode(accountId, forKey: .accountId)
+            try container.encode(email, forKey: .email)
+            try container.encode(roles, forKey: .roles)
+            try container.encode(isSuperadmin, forKey: .isSuperadmin)
+            try container.encode(apiKey, forKey: .apiKey)
+        }
     }
 
     @Sendable func me(_ request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try context.requireUser()
         return try JSONBody.response(.ok, MeAnswer(
-            userId: principal.userID ?? "", accountId: principal.accountID.rawValue, email: principal.email ?? "",
-            roles: principal.roles, isSuperadmin: principal.isSuperadmin
+            userId: principal.userID ?? "", accountId: principal.accountID.rawValue, email: principal.isAPIKey ? nil : principal.email ?? "",
+            roles: principal.roles, isSuperadmin: principal.isSuperadmin, apiKey: principal.isAPIKey
         ))
     }
 }

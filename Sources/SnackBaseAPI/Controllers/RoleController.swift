@@ -22,6 +22,7 @@ struct RoleController {
         let accountId: String
         let name: String
         let description: String
+        let requireMfa: Bool
         let permissions: [PermissionDTO]?
         let createdAt: String
         let updatedAt: String
@@ -31,6 +32,7 @@ struct RoleController {
             accountId = role.accountID.rawValue
             name = role.name
             description = role.description
+            requireMfa = role.requireMFA
             self.permissions = permissions?.map { PermissionDTO($0, roleName: role.name) }
             createdAt = role.createdAt
             updatedAt = role.updatedAt
@@ -49,6 +51,7 @@ struct RoleController {
         let name: String
         let description: String?
         let permissions: [PermissionDocument]?
+        let requireMfa: Bool?
     }
 
     /// Creates a role with the seed's custom-role document, permissions included, in one transaction.
@@ -56,7 +59,7 @@ struct RoleController {
         let (body, bodyAccount) = try await JSONBody.document(CreateBody.self, from: request)
         let (principal, scope) = try await AccountAdministration.require(request, context, services: services, bodyAccount: bodyAccount)
         let (role, permissions) = try await roles.create(
-            name: body.name, description: body.description, permissions: body.permissions, by: principal, in: scope
+            name: body.name, description: body.description, permissions: body.permissions, requireMFA: body.requireMfa ?? false, by: principal, in: scope
         )
         return try JSONBody.response(.created, RoleDTO(role, permissions: permissions))
     }
@@ -77,12 +80,13 @@ struct RoleController {
     struct UpdateBody: Decodable {
         let name: String?
         let description: String?
+        let requireMfa: Bool?
     }
 
     @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Response {
         let (body, bodyAccount) = try await JSONBody.document(UpdateBody.self, from: request)
         let (principal, scope) = try await AccountAdministration.require(request, context, services: services, bodyAccount: bodyAccount)
-        let updated = try await roles.update(id: context.parameters.get("id") ?? "", name: body.name, description: body.description, by: principal, in: scope)
+        let updated = try await roles.update(id: context.parameters.get("id") ?? "", name: body.name, description: body.description, requireMFA: body.requireMfa, by: principal, in: scope)
         return try JSONBody.response(.ok, RoleDTO(updated, permissions: nil))
     }
 

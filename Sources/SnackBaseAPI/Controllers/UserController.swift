@@ -16,6 +16,14 @@ struct UserController {
         group.get(":id", use: show)
         group.patch(":id", use: update)
         group.delete(":id", use: deactivate)
+        group.delete(":id/mfa", use: disableTwoFactor)
+    }
+
+    /// An account admin turns off a user's two-factor sign-in (a lost phone and no recovery code).
+    @Sendable func disableTwoFactor(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let (principal, scope) = try await administrator(request, context)
+        try await TwoFactorService(services: services).disable(userID: context.parameters.get("id") ?? "", by: principal, in: scope)
+        return JSONBody.noContent()
     }
 
     private func administrator(_ request: Request, _ context: AppRequestContext, bodyAccount: String? = nil) async throws -> (Principal, AccountScope) {

@@ -5,27 +5,33 @@ import SnackBaseService
 import SnackBaseStore
 import Logging
 
-/// Identifies the caller; never rejects. A valid bearer token becomes the request's
-/// ``Principal`` (the user must still exist, be active, and its sign-in not be revoked; roles
-/// are read fresh, never trusted from the token). A refused token is remembered so the gate
-/// (``AppRequestContext/requireIdentity()``) answers with its reason. Without a token, an
-/// `X-Account` header (or `X-Account-ID`, the Python SnackBase's name) makes the caller anonymous in that account.
+/// Identifies the caller; never rejects. A bearer access token or an API key (`Authorization:
+/// Bearer sb_ak_…` or `X-API-Key`) becomes the request's ``Principal`` through
+/// ``IdentityResolver/resolve(_:from:)``, which decides what is valid (the user must still exist and
+/// be active, its sign-in or the key not revoked, roles read fresh). A refused credential is
+/// remembered so the gate (``AppRequestContext/requireIdentity()``) answers with its reason. Without
+/// one, an `X-Account` header (or `X-Account-ID`, the Python SnackBase's name) makes the caller
+/// anonymous in that account.
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let services: AppServices
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        if let header = request.headers[.authorization] {
+        if let credential = Self.credential(request) {
             context.presentedToken = true
-            var verified: (accountID: AccountID, userID: String)?
-            do {
-                let principal = try await authenticate(header: header, verified: &verified)
-                context.identity = principal
-                context.logger[metadataKey: "account.id"] = .string(principal.accountID.rawValue)
-            } catch {
+            switch credential {
+            case .success(let credential):
+                switch await services.identities.resolve(credential, from: context.remoteAddress) {
+                case .principal(let principal):
+                    context.identity = principal
+                    context.logger[metadataKey: "account.id"] = .string(principal.accountID.rawValue)
+                case .refused(let error, let signIn):
+                    context.authenticationFailure = error
+                    context.refusedSignIn = signIn
+                }
+            case .failure(let error):
                 context.authenticationFailure = error
-                context.refusedSignIn = verified
             }
         } else if let name = request.headers[.account] ?? request.headers[.accountID] {
             if let anonymous = try await services.identities.anonymous(in: name) {
@@ -37,20 +43,16 @@ struct AuthenticationMiddleware: RouterMiddleware {
         return try await next(request, context)
     }
 
-    /// `verified`: set once the token's signature and claims check, before the sign-in is looked up.
-    private func authenticate(header: String, verified: inout (accountID: AccountID, userID: String)?) async throws(SnackBaseError) -> Principal {
-        let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw .unauthorized("Invalid authorization header") }
-        let claims = try await services.tokens.verify(String(parts[1]), expecting: .access)
-        guard let accountID = AccountID(claims.accountID) else { throw .unauthorized("Invalid token") }
-        verified = (accountID, claims.subject)
-        let principal: Principal?
-        do {
-            principal = try await services.identities.principal(userID: claims.subject, accountID: accountID, family: claims.family)
-        } catch {
-            throw .internalError
+    /// The presented credential, nil when there is none; `Authorization` wins over `X-API-Key`.
+    private static func credential(_ request: Request) -> Result<IdentityResolver.Credential, SnackBaseError>? {
+        if let header = request.headers[.authorization] {
+            let parts = header.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2, parts[0].lowercased() == "bearer" else { return .failure(.unauthorized("Invalid authorization header")) }
+            return .success(.bearer(String(parts[1])))
         }
-        guard let principal else { throw .unauthorized("Token revoked or user inactive") }
-        return principal
+        if let key = request.headers[.apiKey] {
+            return .success(.apiKey(key))
+        }
+        return nil
     }
 }

@@ -17,7 +17,7 @@ enum OpenAPIDocument {
     static let confirm = Q(name: "confirm", schema: ["type": "boolean"], description: "`true` to accept losing data.")
 
     /// Every route, in the order of the contract (`api.md`).
-    static let operations: [OpenAPIOperation] = health + auth + emailFlows + accounts + users + invitations + roles + permissions + collections + audit
+    static let operations: [OpenAPIOperation] = health + auth + twoFactor + emailFlows + accounts + users + invitations + roles + permissions + collections + audit + apiKeys
         + records(base: "/api/v1/records/{collection}", tag: "records")
         + records(base: "/api/v1/{collection}", tag: "records (alias)", alias: true)
 
@@ -37,7 +37,8 @@ enum OpenAPIDocument {
            security: .none, body: ref("RegisterRequest"), answers: [A(201, "Registered and signed in.", ref("RegisterAnswer"))],
            errors: [409, 503]),
         Op("post", "/api/v1/auth/login", tag: "auth", "Sign in to an account (slug or id).", security: .none,
-           body: ref("LoginRequest"), answers: [A(200, "Signed in.", ref("LoginAnswer"))], errors: [401]),
+           body: ref("LoginRequest"), answers: [A(200, "Signed in, or (two-factor sign-in on) the challenge of the second step.", ref("LoginOrChallenge"))],
+           errors: [401, 429]),
         Op("post", "/api/v1/auth/refresh", tag: "auth", "Rotate a refresh token.", security: .none,
            body: ref("RefreshRequest"), answers: [A(200, "New tokens; the old refresh token stops working.", ref("TokenPair"))],
            errors: [401]),
@@ -73,6 +74,30 @@ enum OpenAPIDocument {
            answers: [A(204, "Revoked.", nil)], errors: [403, 404]),
     ]
 
+    /// Two-factor sign-in (identity.md).
+    static let twoFactor: [OpenAPIOperation] = [
+        Op("post", "/api/v1/auth/mfa/totp", tag: "auth", "Start TOTP enrolment: a secret, its `otpauth://` link and 10 recovery codes, shown once.",
+           answers: [A(201, "Enrolment started.", ref("MFAEnrolment"))], errors: [403, 409]),
+        Op("post", "/api/v1/auth/mfa/totp/confirm", tag: "auth", "Turn two-factor sign-in on with a first code.",
+           body: ref("MFACode"), answers: [A(204, "On.", nil)], errors: [403, 409, 422, 429]),
+        Op("delete", "/api/v1/auth/mfa/totp", tag: "auth", "Turn two-factor sign-in off with a current code.",
+           body: ref("MFACode"), answers: [A(204, "Off.", nil)], errors: [403, 409, 422, 429]),
+        Op("post", "/api/v1/auth/mfa/verify", tag: "auth", "The second step of a login: the `mfa_token` and a code or a recovery code.",
+           security: .none, body: ref("MFAVerify"), answers: [A(200, "Signed in.", ref("LoginAnswer"))], errors: [401, 429]),
+    ]
+
+    /// API keys (identity.md).
+    static let apiKeys: [OpenAPIOperation] = [
+        Op("post", "/api/v1/api-keys", tag: "api-keys", "Create an API key (account admin); the key is in this answer only.", query: [accountID],
+           body: ref("APIKeyCreate"), answers: [A(201, "Created, with `key`.", ref("APIKey"))], errors: [403, 404]),
+        Op("get", "/api/v1/api-keys", tag: "api-keys", "List the account's API keys, without `key` (account admin).", query: [skip, limit, accountID],
+           answers: [A(200, "A page of keys.", ref("APIKeyPage"))], errors: [403, 404]),
+        Op("get", "/api/v1/api-keys/{id}", tag: "api-keys", "One API key, without `key` (account admin).", query: [accountID],
+           answers: [A(200, "The key.", ref("APIKey"))], errors: [403, 404]),
+        Op("delete", "/api/v1/api-keys/{id}", tag: "api-keys", "Revoke an API key; it stops working on the next request (account admin).",
+           query: [accountID], answers: [A(204, "Revoked.", nil)], errors: [403, 404]),
+    ]
+
     static let accounts: [OpenAPIOperation] = [
         Op("get", "/api/v1/accounts", tag: "accounts", "List accounts (superadmin).", query: [skip, limit],
            answers: [A(200, "A page of accounts.", ref("AccountPage"))], errors: [403]),
@@ -97,6 +122,8 @@ enum OpenAPIDocument {
            query: [accountID], body: ref("UserUpdate"), answers: [A(200, "The user.", ref("User"))], errors: [403, 404, 409]),
         Op("delete", "/api/v1/users/{id}", tag: "users", "Deactivate a user; its tokens stop working (account admin).",
            query: [accountID], answers: [A(204, "Deactivated.", nil)], errors: [403, 404]),
+        Op("delete", "/api/v1/users/{id}/mfa", tag: "users", "Turn off a user's two-factor sign-in (account admin).",
+           query: [accountID], answers: [A(204, "Off.", nil)], errors: [403, 404]),
     ]
 
     static let roles: [OpenAPIOperation] = [

@@ -59,7 +59,21 @@ enum OpenAPISchemas {
         "RefreshRequest": object(["refresh_token": string]),
         "LogoutRequest": object(["refresh_token": string], required: []),
         "TokenPair": object(["token": string, "refresh_token": string, "expires_in": integer]),
-        "Me": object(["user_id": string, "account_id": string, "email": string, "roles": strings, "is_superadmin": boolean]),
+        "Me": object(["user_id": string, "account_id": string, "email": nullableString, "roles": strings, "is_superadmin": boolean, "api_key": boolean]),
+        "LoginOrChallenge": ["oneOf": [ref("LoginAnswer"), ref("MFARequired")]],
+        "MFARequired": object(["mfa_required": boolean, "mfa_token": string, "expires_in": integer]),
+        "MFAVerify": object(["mfa_token": string, "code": string, "recovery_code": string], required: ["mfa_token"]),
+        "MFAEnrolment": object(["secret": string, "otpauth_url": string, "recovery_codes": strings]),
+        "MFACode": object(["code": string]),
+
+        // API keys
+        "APIKey": object([
+            "id": string, "account_id": string, "name": string, "roles": strings, "prefix": string, "key": string,
+            "created_at": timestamp, "created_by": nullableString, "expires_at": nullableString,
+            "last_used_at": nullableString, "revoked_at": nullableString,
+        ], required: ["id", "account_id", "name", "roles", "prefix", "created_at", "created_by", "expires_at", "last_used_at", "revoked_at"]),
+        "APIKeyPage": page(of: ref("APIKey")),
+        "APIKeyCreate": object(["name": string, "roles": strings, "expires_at": timestamp, "account_id": string], required: ["name", "roles"]),
 
         // Mail flows (identity.md "Email")
         "TokenRequest": object(["token": string]),
@@ -80,7 +94,7 @@ enum OpenAPISchemas {
 
         // Users
         "User": object([
-            "id": string, "account_id": string, "email": string, "roles": strings, "is_active": boolean, "email_verified": boolean,
+            "id": string, "account_id": string, "email": string, "roles": strings, "is_active": boolean, "email_verified": boolean, "mfa_enabled": boolean,
             "created_at": timestamp, "updated_at": timestamp,
         ]),
         "UserPage": page(of: ref("User")),
@@ -90,13 +104,13 @@ enum OpenAPISchemas {
 
         // Roles and permissions
         "Role": object([
-            "id": string, "account_id": string, "name": string, "description": string,
+            "id": string, "account_id": string, "name": string, "description": string, "require_mfa": boolean,
             "permissions": array(ref("Permission")), "created_at": timestamp, "updated_at": timestamp,
-        ], required: ["id", "account_id", "name", "description", "created_at", "updated_at"]),
+        ], required: ["id", "account_id", "name", "description", "require_mfa", "created_at", "updated_at"]),
         "RolePage": page(of: ref("Role")),
-        "RoleCreate": object(["name": string, "description": string, "permissions": array(ref("PermissionDocument")), "account_id": string],
+        "RoleCreate": object(["name": string, "description": string, "permissions": array(ref("PermissionDocument")), "require_mfa": boolean, "account_id": string],
                              required: ["name"]),
-        "RoleUpdate": object(["name": string, "description": string, "account_id": string], required: []),
+        "RoleUpdate": object(["name": string, "description": string, "require_mfa": boolean, "account_id": string], required: []),
         "FieldRule": object(["read": string, "write": string], required: []),
         "Permission": object([
             "id": string, "role_id": string, "role": string, "collection": string,
@@ -217,7 +231,11 @@ enum OpenAPISchemas {
     static let securitySchemes: OpenAPIValue = [
         "bearerAuth": [
             "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
-            "description": "An access token from `/api/v1/auth/register`, `/login` or `/refresh`.",
+            "description": "An access token from `/api/v1/auth/register`, `/login` or `/refresh`, or an API key (`sb_ak_…`).",
+        ],
+        "apiKeyHeader": [
+            "type": "apiKey", "in": "header", "name": "X-API-Key",
+            "description": "An API key (`sb_ak_…`) from `POST /api/v1/api-keys`, instead of `Authorization: Bearer`.",
         ],
         "accountHeader": [
             "type": "apiKey", "in": "header", "name": "X-Account",

@@ -26,7 +26,9 @@ extension Account: AuditedResource {
 }
 
 extension Role: AuditedResource {
-    package var auditFields: [String: JSONValue] { ["name": .string(name), "description": .string(description)] }
+    package var auditFields: [String: JSONValue] {
+        ["name": .string(name), "description": .string(description), "require_mfa": .bool(requireMFA)]
+    }
 }
 
 extension Permission: AuditedResource {

@@ -57,9 +57,15 @@ package struct AuthService: Sendable {
 
     // MARK: login
 
+    /// A login's answer: signed in, or (two-factor sign-in on) the challenge of the second step.
+    package enum LoginOutcome: Sendable {
+        case signedIn(Session)
+        case mfaRequired(TwoFactorService.Challenge)
+    }
+
     /// Signs a user in by account (slug or id), e-mail and password, from `address` (the login rate
     /// limits count both). Every failure answers the same 401.
-    package func login(account accountName: String, email: String, password: String, from address: String?) async throws -> Session {
+    package func login(account accountName: String, email: String, password: String, from address: String?) async throws -> LoginOutcome {
         let email = Validation.normalizedEmail(email)
         let named = try await services.database.read { db in try await AccountRepository.find(idOrSlug: accountName, on: db) }
         // One counter per account however it is named (slug or id), so naming it both ways gains nothing.
@@ -97,7 +103,9 @@ package struct AuthService: Sendable {
             await recordLoginFailure(accountName: accountName, email: email, user: found?.1)
             throw SnackBaseError.invalidCredentials
         }
-        await services.loginLimiter.finish(attempt, .succeeded)
+        // With two-factor on, the password alone does not clear the failures: else every new
+        // challenge would wipe the wrong codes of the last one from the (account, e-mail) count.
+        await services.loginLimiter.finish(attempt, user.mfaEnabled ? .abandoned : .succeeded)
         // Told only to whoever knows the password; superadmins (made with the CLI) are exempt.
         if services.mail.requireVerifiedEmail, !user.emailVerified, !account.id.isSystem {
             throw SnackBaseError.forbidden("Email not verified")
@@ -110,10 +118,12 @@ package struct AuthService: Sendable {
                 try await UserRepository.update(id: user.id, .init(passwordHash: upgraded), ifPasswordHash: user.passwordHash, in: AccountScope(account.id), on: db)
             }
         }
+        // The password was the first step; no token before the code (TwoFactorService.verify).
+        if user.mfaEnabled { return .mfaRequired(try await TwoFactorService(services: services).challenge(for: user)) }
         let pair = try await startSession(family: SecureID.make("fam"), user: user, audit: AuditEvent(
             accountID: account.id, action: "auth.login", status: 200, actorID: user.id, actorEmail: user.email
         ))
-        return Session(account: account, user: user, tokens: pair)
+        return .signedIn(Session(account: account, user: user, tokens: pair))
     }
 
     /// `auth.login_failed`, in the named account's chain (the system account's when no account has

@@ -27,7 +27,8 @@ package struct RoleService: Sendable {
     }
 
     /// Creates a role with the seed's custom-role document, permissions included, in one transaction.
-    package func create(name: String, description: String?, permissions documents: [PermissionDocument]?, by principal: Principal, in scope: AccountScope) async throws -> (role: Role, permissions: [Permission]) {
+    package func create(name: String, description: String?, permissions documents: [PermissionDocument]?, requireMFA: Bool = false,
+                        by principal: Principal, in scope: AccountScope) async throws -> (role: Role, permissions: [Permission]) {
         guard Self.isValidName(name) else { throw SnackBaseError.validation(field: "name", "must be 1-64 of a-z, 0-9, _ and -, starting with a letter") }
         let collections = try await services.collections.all(database: services.database)
         var seen: Set<String> = []
@@ -38,7 +39,7 @@ package struct RoleService: Sendable {
             }
         }
         let now = Timestamp.now()
-        let role = Role(id: SecureID.make("role"), accountID: scope.accountID, name: name, description: description ?? "", createdAt: now, updatedAt: now)
+        let role = Role(id: SecureID.make("role"), accountID: scope.accountID, name: name, description: description ?? "", createdAt: now, updatedAt: now, requireMFA: requireMFA)
         let permissions = (documents ?? []).map {
             $0.permission(id: SecureID.make("perm"), accountID: scope.accountID, roleID: role.id, createdAt: now, now: now)
         }
@@ -65,7 +66,7 @@ package struct RoleService: Sendable {
     }
 
     /// Renames a role (not one of ``fixedNames``) or changes its description; nil leaves it as it is.
-    package func update(id: String, name: String?, description: String?, by principal: Principal, in scope: AccountScope) async throws -> Role {
+    package func update(id: String, name: String?, description: String?, requireMFA: Bool? = nil, by principal: Principal, in scope: AccountScope) async throws -> Role {
         var role = try await find(id, in: scope)
         let before = role
         if let name, name != role.name {
@@ -74,6 +75,7 @@ package struct RoleService: Sendable {
             role.name = name
         }
         if let description { role.description = description }
+        if let requireMFA { role.requireMFA = requireMFA }
         role.updatedAt = Timestamp.now()
         let updated = role
         try await services.database.transaction { db in
@@ -98,6 +100,8 @@ package struct RoleService: Sendable {
             if holders > 0 && !force {
                 throw SnackBaseError.conflict("\(holders) user(s) hold the role \(role.name); repeat with ?force=true to delete it anyway")
             }
+            // Deleting a role users hold takes it from them: a change of role assignments.
+            if holders > 0 { try APIKeyService.refuseAPIKey(principal, "change role assignments") }
             try await RoleRepository.delete(id: role.id, in: scope, on: db)
             try await AuditLog.append(AuditEvent("role.delete", in: scope.accountID, by: principal, status: 204, recordID: role.id,
                                                  reason: holders > 0 ? "deleted with ?force=true while \(holders) user(s) held it" : nil,

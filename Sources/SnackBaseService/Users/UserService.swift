@@ -30,6 +30,8 @@ package struct UserService: Sendable {
 
     package func create(email: String, password: String, roles: [String]?, by principal: Principal, in scope: AccountScope) async throws -> User {
         guard !scope.accountID.isSystem else { throw SnackBaseError.escalation("Superadmins are created with `snackbase create-superadmin`") }
+        // A new user is a role assignment and a password someone can sign in with: not for a key.
+        try APIKeyService.refuseAPIKey(principal, "create users or change role assignments")
         let email = Validation.normalizedEmail(email)
         var problems: [SnackBaseError.Detail] = []
         if !Validation.isValidEmail(email) { problems.append(.init(field: "email", message: "is not a valid e-mail address")) }
@@ -68,6 +70,8 @@ package struct UserService: Sendable {
     package func update(id: String, _ body: Change, by principal: Principal, in scope: AccountScope) async throws -> User {
         let user = try await get(id: id, in: scope)
         let isSelf = user.id == principal.userID
+        // Roles, or a password to sign in as a user who holds them: never through a key.
+        if body.roles != nil || body.password != nil { try APIKeyService.refuseAPIKey(principal, "change role assignments or passwords") }
         if isSelf, let roles = body.roles, Set(roles) != Set(user.roles) {
             throw SnackBaseError.escalation("You cannot change your own roles")
         }

@@ -72,7 +72,9 @@ enum Schema {
         // (see RowSecurity). A later migration that adds a tenant table protects it the same way;
         // a table it does not grant stays out of the application's reach (fail closed).
         Migration(version: 4, name: "row-level security", statements: [], postgres: RowSecurity.migrationStatements),
-        // Version 5 is taken by API keys and two-factor sign-in (another branch).
+        // API keys and two-factor sign-in (identity.md).
+        Migration(version: 5, name: "api keys, two-factor sign-in", statements: IdentitySchema.statements, postgres: IdentitySchema.postgres),
+        // E-mail verification, password reset and invitations (identity.md "Email").
         Migration(version: 6, name: "email verification, one-time tokens, invitations", statements: EmailSchema.statements, postgres: EmailSchema.postgres),
     ]
 }

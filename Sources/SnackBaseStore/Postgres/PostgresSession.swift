@@ -56,6 +56,18 @@ final class PostgresSession: SQLDatabase {
         await state.entered(account)
     }
 
+    /// Enters the account of the API key with `digest` (``RowSecurity/accountOfAPIKey(digest:on:)``)
+    /// and answers it, in one statement: the lookup through `snackbase_api_key_account` is the value
+    /// `set_config` sets. An unknown digest sets the empty string, under which no tenant row is visible.
+    func enterAccount(ofAPIKeyDigest digest: String) async throws -> String? {
+        let row = try await base.raw("""
+            SELECT set_config(\(bind: RowSecurity.accountSetting), COALESCE(snackbase_api_key_account(\(bind: digest)), ''), true) AS account_id
+            """).first()
+        let account = try row?.decode(column: "account_id", as: String.self) ?? ""
+        await state.entered(account)
+        return account.isEmpty ? nil : account
+    }
+
     /// Runs `body` as the connection's own role (the tables' owner, which row-level security does
     /// not restrict), then returns to the application role. Nested bypasses return only at the end
     /// of the outermost one.

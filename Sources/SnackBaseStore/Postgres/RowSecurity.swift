@@ -25,6 +25,8 @@ public enum RowSecurity {
     public static let tenantTables = ["users", "roles", "user_roles", "permissions", "token_families", "refresh_tokens"]
     /// Tenant tables the application may only read and append to (their triggers refuse the rest anyway).
     public static let appendOnlyTenantTables = ["audit_log"]
+    /// The tenant tables of API keys and two-factor sign-in (migration 5), under the same policy.
+    public static let identityTables = ["api_keys", "api_key_roles", "recovery_codes", "mfa_challenges"]
 
     /// The reviewed reasons code may see every account's rows. Each case names its call sites;
     /// a new one is a security review, not a convenience.
@@ -64,6 +66,34 @@ public enum RowSecurity {
         guard let account else { return try await bypassing(bypass, on: db, body) }
         try await enter(account, on: db)
         return try await body(db)
+    }
+
+    /// The account an API key belongs to, by the key's digest: the one lookup that cannot start
+    /// from an account, because a request presents only the key. On PostgreSQL it goes through
+    /// `snackbase_api_key_account`, a `SECURITY DEFINER` function that answers this one question
+    /// and nothing else (no row, no other column); the key's row, its roles and everything after
+    /// are then read under that account's policy as usual. Nil for an unknown digest.
+    public static func accountOfAPIKey(digest: String, on db: any SQLDatabase) async throws -> AccountID? {
+        if let session = db as? PostgresSession {
+            // The account is entered by the same statement (one round trip, as a token's sign-in costs).
+            return try await session.enterAccount(ofAPIKeyDigest: digest).flatMap(AccountID.init)
+        }
+        let row = try await db.raw("SELECT account_id FROM api_keys WHERE digest = \(bind: digest)").first()
+        return try row?.decode(column: "account_id", as: String?.self).flatMap(AccountID.init)
+    }
+
+    /// The function behind ``accountOfAPIKey(digest:on:)``, owned by the migrating role (which row
+    /// security does not restrict), callable by the application role only.
+    static var apiKeyAccountFunction: [String] {
+        [
+            """
+            CREATE OR REPLACE FUNCTION snackbase_api_key_account(key_digest TEXT) RETURNS TEXT
+            LANGUAGE sql STABLE SECURITY DEFINER SET search_path FROM CURRENT
+            AS $$ SELECT account_id FROM api_keys WHERE digest = key_digest $$
+            """,
+            "REVOKE ALL ON FUNCTION snackbase_api_key_account(TEXT) FROM PUBLIC",
+            "GRANT EXECUTE ON FUNCTION snackbase_api_key_account(TEXT) TO \(applicationRole)",
+        ]
     }
 
     /// The policy condition, for every operation.

@@ -7,6 +7,8 @@ public enum IdentityRepository {
     public struct Identity: Sendable, Equatable {
         public let email: String
         public let roles: [String]
+        /// A role it holds requires two-factor sign-in, which it has not turned on.
+        public let mustEnrolTwoFactor: Bool
     }
 
     /// Nil when the user does not exist in the scope's account, is inactive, or the token family
@@ -15,7 +17,7 @@ public enum IdentityRepository {
         try await RowSecurity.enter(scope, on: db)
         let account = scope.accountID.rawValue
         let rows = try await db.raw("""
-            SELECT u.email AS email, u.is_active AS is_active, r.name AS role
+            SELECT u.email AS email, u.is_active AS is_active, u.mfa_enabled AS mfa_enabled, r.name AS role, r.require_mfa AS require_mfa
             FROM users u
             JOIN token_families f ON f.account_id = u.account_id AND f.id = \(bind: family) AND f.user_id = u.id AND f.revoked_at IS NULL
             LEFT JOIN user_roles ur ON ur.account_id = u.account_id AND ur.user_id = u.id
@@ -24,6 +26,9 @@ public enum IdentityRepository {
             """).all()
         guard let first = rows.first, try first.decode(column: "is_active", as: Bool.self) else { return nil }
         let roles = try rows.compactMap { try $0.decode(column: "role", as: String?.self) }
-        return Identity(email: try first.decode(column: "email", as: String.self), roles: Array(Set(roles)).sorted())
+        let required = try rows.contains { try $0.decode(column: "require_mfa", as: Bool?.self) == true }
+        let enabled = try first.decode(column: "mfa_enabled", as: Bool.self)
+        return Identity(email: try first.decode(column: "email", as: String.self), roles: Array(Set(roles)).sorted(),
+                        mustEnrolTwoFactor: required && !enabled)
     }
 }

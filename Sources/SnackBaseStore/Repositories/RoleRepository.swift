@@ -6,9 +6,9 @@ public enum RoleRepository {
     public static func insert(_ role: Role, in scope: AccountScope, on db: any SQLDatabase) async throws {
         try await RowSecurity.enter(scope, on: db)
         try await db.raw("""
-            INSERT INTO roles (id, account_id, name, description, created_at, updated_at)
+            INSERT INTO roles (id, account_id, name, description, created_at, updated_at, require_mfa)
             VALUES (\(bind: role.id), \(bind: scope.accountID.rawValue), \(bind: role.name), \(bind: role.description),
-                    \(bind: role.createdAt), \(bind: role.updatedAt))
+                    \(bind: role.createdAt), \(bind: role.updatedAt), \(bind: role.requireMFA))
             """).run()
     }
 
@@ -33,7 +33,8 @@ public enum RoleRepository {
     public static func update(_ role: Role, in scope: AccountScope, on db: any SQLDatabase) async throws {
         try await RowSecurity.enter(scope, on: db)
         try await db.raw("""
-            UPDATE roles SET name = \(bind: role.name), description = \(bind: role.description), updated_at = \(bind: role.updatedAt)
+            UPDATE roles SET name = \(bind: role.name), description = \(bind: role.description), updated_at = \(bind: role.updatedAt),
+                require_mfa = \(bind: role.requireMFA)
             WHERE account_id = \(bind: scope.accountID.rawValue) AND id = \(bind: role.id)
             """).run()
     }
@@ -95,7 +96,8 @@ public enum RoleRepository {
             name: try row.decode(column: "name", as: String.self),
             description: try row.decode(column: "description", as: String.self),
             createdAt: try row.decode(column: "created_at", as: String.self),
-            updatedAt: try row.decode(column: "updated_at", as: String.self)
+            updatedAt: try row.decode(column: "updated_at", as: String.self),
+            requireMFA: try row.decode(column: "require_mfa", as: Bool.self)
         )
     }
 }

@@ -110,7 +110,8 @@ public enum UserRepository {
             roles: try await roleNames(userID: id, in: scope, on: db),
             createdAt: try row.decode(column: "created_at", as: String.self),
             updatedAt: try row.decode(column: "updated_at", as: String.self),
-            emailVerified: try row.decode(column: "email_verified", as: Bool.self)
+            emailVerified: try row.decode(column: "email_verified", as: Bool.self),
+            mfaEnabled: try row.decode(column: "mfa_enabled", as: Bool.self)
         )
     }
 }
