@@ -42,6 +42,11 @@ struct RealtimeController {
 
     /// Who opens the stream, in the order of realtime.md: a bearer token, a ticket, an anonymous account.
     private func caller(_ request: Request, _ context: AppRequestContext, _ query: FormQuery) async throws -> RealtimeService.Caller {
+        if let principal = context.identity, principal.isAPIKey, context.authenticationFailure == nil {
+            let bearer = request.headers[.authorization].flatMap { $0.split(separator: " ", maxSplits: 1).last.map(String.init) }
+            guard let key = request.headers[.apiKey] ?? bearer else { throw SnackBaseError.unauthorized() }
+            return realtime.apiKey(principal, key: key, address: context.remoteAddress)
+        }
         if context.presentedToken {
             let principal = try context.requireUser()
             let claims = try await claims(of: request)

@@ -41,6 +41,18 @@ package struct RealtimeService: Sendable {
         }
     }
 
+    /// An API key (its id is the caller's), looked up again for each event: a revoked or expired key ends the stream.
+    package func apiKey(_ principal: Principal, key: String, address: String?) -> Caller {
+        let identities = services.identities
+        let id = principal.userID ?? ""
+        return Caller(principal: principal, expiresAt: nil, identityKey: "k|\(id)", limitKey: "k|\(id)") {
+            switch await identities.resolve(.apiKey(key), from: address) {
+            case .principal(let principal): principal
+            case .refused: nil
+            }
+        }
+    }
+
     /// An anonymous caller of an account (its `anonymous` role); `address` keeps its streams apart from others'.
     package func anonymous(_ principal: Principal, address: String?) -> Caller {
         let identities = services.identities
