@@ -7,6 +7,7 @@
 #
 #   Benchmarks/alternate/run.sh S3 10 <binary A> <binary B> <bench --keep-data folder>
 #   ENV_A="X=1" ENV_B="SOME_SETTING=1" Benchmarks/alternate/run.sh S3 10 <binary> <binary> <folder>
+#   AUTH_B=apikey Benchmarks/alternate/run.sh S2 10 <binary> <binary> <folder>   # B sends an API key with alice's roles, A her JWT
 #
 # The folder is one run's data of `python3 ../shared/bench/bench.py --servers swift --runs 1
 # --keep-data` (its seeded sb_data/data.db and wrk/ request files). Both servers start on a fresh copy
@@ -20,7 +21,7 @@ work=$(mktemp -d /tmp/snackbase-alternate.XXXXXX)
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 
-start() { # name port binary env
+start() { # name port binary env auth
   mkdir -p "$work/$1"; cp "$bench/sb_data/data.db" "$work/$1/data.db"
   env ${4:-} SNACKBASE_SECRET_KEY="bench-secret-key-0123456789abcdef0123456789abcdef" \
     taskset -c 1 "$3" serve --host 127.0.0.1 --port "$2" --data-dir "$work/$1" >"$work/$1.log" 2>&1 &
@@ -30,11 +31,20 @@ start() { # name port binary env
   token=$(curl -s -X POST "http://127.0.0.1:$2/api/v1/auth/login" -H 'Content-Type: application/json' \
     -d '{"account":"bench","email":"alice@bench.example.com","password":"UserPass-12345!"}' |
     python3 -c 'import sys, json; print(json.load(sys.stdin)["token"])')
+  if [ "${5:-jwt}" = apikey ]; then  # an API key holding the same roles as the user the JWT is for
+    token=$(curl -s "http://127.0.0.1:$2/api/v1/auth/me" -H "Authorization: Bearer $token" | python3 -c '
+import sys, json, urllib.request
+me = json.load(sys.stdin); port = sys.argv[1]; token = sys.argv[2]
+request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/api-keys", method="POST",
+    data=json.dumps({"name": "bench", "roles": me["roles"]}).encode(),
+    headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
+print(json.load(urllib.request.urlopen(request))["key"])' "$2" "$token")
+  fi
   if [ "$S" = S4 ]; then : >"$work/$1.headers"; else echo "Authorization: Bearer $token" >"$work/$1.headers"; fi  # S4 logs in
   if [ -f "$wrk_dir/$S.body" ]; then echo "Content-Type: application/json" >>"$work/$1.headers"; fi
 }
-start a 8121 "$bin_a" "${ENV_A:-}"
-start b 8122 "$bin_b" "${ENV_B:-}"
+start a 8121 "$bin_a" "${ENV_A:-}" "${AUTH_A:-jwt}"
+start b 8122 "$bin_b" "${ENV_B:-}" "${AUTH_B:-jwt}"
 
 export BENCH_PATHS="$wrk_dir/$S.paths" BENCH_METHOD=GET BENCH_BODY=
 if [ -f "$wrk_dir/$S.body" ]; then export BENCH_METHOD=POST BENCH_BODY="$wrk_dir/$S.body"; fi
