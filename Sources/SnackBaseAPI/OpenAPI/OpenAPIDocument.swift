@@ -17,7 +17,7 @@ enum OpenAPIDocument {
     static let confirm = Q(name: "confirm", schema: ["type": "boolean"], description: "`true` to accept losing data.")
 
     /// Every route, in the order of the contract (`api.md`).
-    static let operations: [OpenAPIOperation] = health + auth + twoFactor + emailFlows + accounts + users + invitations + roles + permissions + collections + audit + apiKeys
+    static let operations: [OpenAPIOperation] = health + auth + twoFactor + emailFlows + accounts + users + invitations + roles + permissions + collections + audit + apiKeys + realtime
         + records(base: "/api/v1/records/{collection}", tag: "records")
         + records(base: "/api/v1/{collection}", tag: "records (alias)", alias: true)
 
@@ -96,6 +96,27 @@ enum OpenAPIDocument {
            answers: [A(200, "The key.", ref("APIKey"))], errors: [403, 404]),
         Op("delete", "/api/v1/api-keys/{id}", tag: "api-keys", "Revoke an API key; it stops working on the next request (account admin).",
            query: [accountID], answers: [A(204, "Revoked.", nil)], errors: [403, 404]),
+    ]
+
+    /// realtime.md: Server-Sent Events of record changes, each decided for its subscriber as `GET /{id}` would be.
+    static let realtime: [OpenAPIOperation] = [
+        Op("get", "/api/v1/realtime", tag: "realtime", """
+           A stream of the changes to the records the caller may read (`text/event-stream`). Each event has `id`, `event` and one \
+           `data` line of JSON `{collection, record, at}`: `record.created` and `record.updated` carry the record through the \
+           caller's field mask, `record.hidden` (no longer readable after an update) and `record.deleted` carry `{id}`; \
+           `closed` carries `{reason}` (`token expired`, `revoked`, `forbidden`, `slow consumer`, `shutdown`) before the end; \
+           `reset` tells a client reconnecting with a `Last-Event-ID` older than the recent events to reload. Comments \
+           (`: ping`) keep an idle stream open. Caller: a bearer token or API key, a `ticket`, or anonymous with `X-Account` or `account`.
+           """, security: .bearerOrAccount, query: [
+            Q(name: "topics", schema: ["type": "string"], description: "1 to 20 entries, comma separated: `collection` or `collection/record id`."),
+            Q(name: "filter", schema: ["type": "string"], description: "A rule expression narrowing the events (one collection topic only)."),
+            Q(name: "ticket", schema: ["type": "string"], description: "A single-use ticket from `POST /api/v1/realtime/tickets`."),
+            Q(name: "account", schema: ["type": "string"], description: "An account's slug or id, for its anonymous role."),
+            Q(name: "last_event_id", schema: ["type": "string"], description: "As the `Last-Event-ID` header, for clients that cannot set it."),
+            accountID,
+           ], answers: [A(200, "The event stream.", ["type": "string"], contentType: "text/event-stream")], errors: [400, 401, 403, 404]),
+        Op("post", "/api/v1/realtime/tickets", tag: "realtime", "A single-use ticket (30 s) that opens one stream as the caller, for `EventSource`.",
+           answers: [A(201, "The ticket.", ref("RealtimeTicket"))], errors: [401]),
     ]
 
     static let accounts: [OpenAPIOperation] = [

@@ -81,6 +81,7 @@ enum OpenAPISchemas {
         "PasswordResetRequest": object(["account": string, "email": string]),
         "EmailVerified": object(["user_id": string, "email": string, "email_verified": boolean]),
         "Accepted": object(["message": string]),
+        "RealtimeTicket": object(["ticket": string, "expires_in": integer]),
         "Invitation": object(["id": string, "email": string, "roles": strings, "expires_at": timestamp, "invited_by": nullableString,
                               "created_at": timestamp]),
         "InvitationList": object(["items": array(ref("Invitation")), "total": nonNegative]),
