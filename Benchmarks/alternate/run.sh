@@ -7,7 +7,9 @@
 #
 #   Benchmarks/alternate/run.sh S3 10 <binary A> <binary B> <bench --keep-data folder>
 #   ENV_A="X=1" ENV_B="SOME_SETTING=1" Benchmarks/alternate/run.sh S3 10 <binary> <binary> <folder>
-#   AUTH_B=apikey Benchmarks/alternate/run.sh S2 10 <binary> <binary> <folder>   # B sends an API key with alice's roles, A her JWT
+#   BENCH_EMAIL=bob@bench.example.com AUTH_B=apikey Benchmarks/alternate/run.sh S2 10 <binary> <binary> <folder>
+#     B sends an API key holding the roles of the signed-in user (bob is the tenant's admin, who may create
+#     keys and reads every record; alice's owner rule would not let a key read hers), A that user's JWT
 #
 # The folder is one run's data of `python3 ../shared/bench/bench.py --servers swift --runs 1
 # --keep-data` (its seeded sb_data/data.db and wrk/ request files). Both servers start on a fresh copy
@@ -29,7 +31,7 @@ start() { # name port binary env auth
   for _ in $(seq 100); do curl -fs "http://127.0.0.1:$2/health" >/dev/null 2>&1 && break; sleep 0.05; done
   local token
   token=$(curl -s -X POST "http://127.0.0.1:$2/api/v1/auth/login" -H 'Content-Type: application/json' \
-    -d '{"account":"bench","email":"alice@bench.example.com","password":"UserPass-12345!"}' |
+    -d "{\"account\":\"bench\",\"email\":\"${BENCH_EMAIL:-alice@bench.example.com}\",\"password\":\"UserPass-12345!\"}" |
     python3 -c 'import sys, json; print(json.load(sys.stdin)["token"])')
   if [ "${5:-jwt}" = apikey ]; then  # an API key holding the same roles as the user the JWT is for
     token=$(curl -s "http://127.0.0.1:$2/api/v1/auth/me" -H "Authorization: Bearer $token" | python3 -c '
