@@ -52,7 +52,12 @@ public struct AppServices: Sendable {
         self.tokens = tokens
         self.passwords = passwords
         self.rateLimits = rateLimits
-        self.loginLimiter = loginLimiter ?? LoginRateLimiter(perIdentity: rateLimits.loginIdentity.asLoginLimit, perAddress: rateLimits.loginAddress.asLoginLimit)
+        // On PostgreSQL the failures are counted in the database, by every process alike.
+        let sharedFailures: (any LoginFailureCounter)? = database.kind == .postgres
+            ? DatabaseLoginFailures(database: database, keepFor: 2 * max(rateLimits.loginIdentity.period, rateLimits.loginAddress.period))
+            : nil
+        self.loginLimiter = loginLimiter ?? LoginRateLimiter(perIdentity: rateLimits.loginIdentity.asLoginLimit, perAddress: rateLimits.loginAddress.asLoginLimit,
+                                                             shared: sharedFailures)
         self.requestLimiter = RequestRateLimiter()
         self.logger = logger
         self.metrics = AppMetrics()

@@ -253,6 +253,32 @@ struct EmailFlowTests {
         }
     }
 
+    @Test("MAIL-009: a slow SMTP server (DATA held) does not slow register: it answers while the mail waits; the mail arrives after")
+    func slowServer() async throws {
+        let sink = try await MailSink.start(["--hold-data"])
+        defer { sink.stop() }
+        try await TestApp.run(mail: sink.settings()) { app in
+            let sink = try sink.fromNow()
+            let release = sink.sink.directory.appendingPathComponent("release")
+            try? FileManager.default.removeItem(at: release)
+            let held = sink.sink.events().filter { $0.contains("DATA-HELD") }.count
+            // Answered while the server has not accepted the mail: register did not wait for it.
+            let acme = try await app.register("acme")
+            #expect(try await app.request(.get, "/api/v1/users/\(acme.userID)", token: acme.token).status == 200)
+            // The mail is in flight, its DATA held by the server, and nothing has been delivered.
+            let deadline = ContinuousClock.now + .seconds(30)
+            while sink.sink.events().filter({ $0.contains("DATA-HELD") }).count == held, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(sink.sink.events().filter { $0.contains("DATA-HELD") }.count == held + 1)
+            #expect(try sink.messages().isEmpty)
+            // The server answers: the mail arrives, once.
+            _ = FileManager.default.createFile(atPath: release.path, contents: nil)
+            let arrived = try await sink.messages(to: acme.email)
+            #expect(arrived.count == 1)
+        }
+    }
+
     @Test("TOK-001: no token of a link appears in the server log or the audit log")
     func noTokenInLogs() async throws {
         let sink = try await MailSink.start()

@@ -209,6 +209,38 @@ actor InvalidationLog {
         }
         return nil
     }
+
+    @Test("two processes: failed logins through A count in B (login_identity), and a right password through B forgets them")
+    func loginLimitsAcrossProcesses() async throws {
+        try await PostgresScratch.with { url in
+            let storeA = try await PostgresStore(url: url, logger: TestDatabase.logger)
+            let storeB = try await PostgresStore(url: url, logger: TestDatabase.logger)
+            try await PostgresScratch.app(on: storeA) { a in
+                try await PostgresScratch.app(on: storeB, migrate: false) { b in
+                    let acme = try await a.register("acme")
+                    let limit = RateLimits().loginIdentity.count
+                    // Under the limit, split over both processes; the right password through B clears them.
+                    for i in 0..<(limit - 1) {
+                        let wrong = try await (i % 2 == 0 ? a : b).login("acme", acme.email, password: "Wrong-password-1!")
+                        #expect(wrong.status == 401, "\(wrong.text)")
+                    }
+                    #expect(try await b.login("acme", acme.email).status == 200)
+                    // Then the limit's worth of failures through A alone: B refuses the next attempt, right or wrong.
+                    for _ in 0..<limit {
+                        #expect(try await a.login("acme", acme.email, password: "Wrong-password-1!").status == 401)
+                    }
+                    let refused = try await b.login("acme", acme.email)
+                    #expect(refused.status == 429, "\(refused.text)")
+                    #expect(Int(refused.headers[.retryAfter] ?? "").map { $0 >= 1 } == true)
+                    // A third party's identity is not affected.
+                    let other = try await b.register("globex")
+                    #expect(try await b.login("globex", other.email).status == 200)
+                }
+            }
+            await storeA.shutdown()
+            await storeB.shutdown()
+        }
+    }
 }
 
 /// A PostgreSQL database of its own for one test, made through `SNACKBASE_TEST_POSTGRES_URL`

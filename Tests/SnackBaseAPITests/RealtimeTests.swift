@@ -307,6 +307,43 @@ struct RealtimeTests {
         }
     }
 
+    @Test("RT-006: a client that does not read is closed as a slow consumer once its buffer is full; a reading stream gets every event")
+    func slowConsumer() async throws {
+        try await TestApp.run(live: true, realtime: RealtimeSettings(buffer: 4)) { app in
+            let port = try #require(app.client.port)
+            let root = try await app.superadminToken()
+            try await app.createCollection("posts", fields: #"[{"name":"title","type":"text"},{"name":"body","type":"text"}]"#, root: root)
+            let acme = try await app.register("acme")
+            let headers = [("Authorization", "Bearer \(acme.token)")]
+            let slow = try await EventStreamClient.open(port: port, "/api/v1/realtime?topics=posts", headers: headers, read: false)
+            let reading = try await EventStreamClient.open(port: port, "/api/v1/realtime?topics=posts", headers: headers)
+            defer { slow.close(); reading.close() }
+            // Records of 60 KB: the sockets' buffers (a few MB on loopback) fill first, then the stream's 4 frames.
+            let body = String(repeating: "x", count: 60_000)
+            var written: [String] = []
+            var closed = false
+            for i in 0..<600 where !closed {
+                let created = try await app.request(.post, "/api/v1/posts", json: #"{"title":"\#(i)","body":"\#(body)"}"#, token: acme.token)
+                written.append(try #require(created.string("id"), "\(created.text)"))
+                if i % 10 == 9 {
+                    closed = try await app.request(.get, "/metrics").text.contains(#"snackbase_realtime_streams_closed_total{reason="slow_consumer"} 1"#)
+                }
+            }
+            #expect(closed, "the stream that does not read was not closed after \(written.count) events of 60 KB")
+            // The reading stream got every event, in order, the slow one notwithstanding.
+            let last = try #require(written.last)
+            let received = try await reading.events(until: { $0.recordID == last })
+            #expect(received.compactMap(\.recordID) == written)
+            #expect(received.allSatisfy { $0.event == "record.created" })
+            // Once it reads again, the slow client gets what the sockets held, then `closed`, then the end.
+            slow.resume()
+            var tail: [ServerSentEvent] = []
+            while let event = try await slow.next(timeout: .seconds(60)) { tail.append(event) }
+            #expect(tail.last?.event == "closed" && tail.last?.json["reason"] as? String == "slow consumer", "\(tail.suffix(2).map(\.event))")
+            #expect(tail.count < written.count + 1, "frames past the buffer were dropped")
+        }
+    }
+
     @Test("RT-005: two processes on one PostgreSQL: a write through one reaches a stream on the other, records over 8,000 bytes too; a dropped listener gives reset, then events again",
           .enabled(if: TestDatabase.postgresURL != nil))
     func twoProcesses() async throws {
@@ -341,14 +378,16 @@ struct RealtimeTests {
                                                        headers: [("Authorization", "Bearer \(globex.token)")])
         defer { onA.close(); onB.close(); foreign.close() }
 
-        // Written through A, read on B within 1 s of A's answer (a few ms on an idle machine).
+        // Written through A, read on B (a few ms after A's answer on an idle machine; 1.03 s was seen once with
+        // three builds on the 2 cores, so the bound here guards against a lost event, not the latency, which
+        // Benchmarks/realtime measures).
         let small = try await a.request(.post, "/api/v1/posts", json: #"{"title":"small","body":"b"}"#, token: acme.token)
         let answered = ContinuousClock.now
         let smallID = try #require(small.string("id"), "\(small.text)")
         let first = try await onB.events(until: { $0.recordID == smallID })
         let elapsed = ContinuousClock.now - answered
         #expect(first.last?.event == "record.created" && first.last?.record["title"] as? String == "small")
-        #expect(elapsed < .seconds(1), "B's stream got A's write after \(elapsed)")
+        #expect(elapsed < .seconds(5), "B's stream got A's write after \(elapsed)")
 
         // A record far over NOTIFY's 8,000 bytes (multi-byte characters included) arrives whole.
         let body = String(repeating: "snack é—🍪 ", count: 1_500)

@@ -59,7 +59,7 @@ struct TestApp: Sendable {
     /// `SNACKBASE_TEST_POSTGRES_URL` is set); each database is new and removed afterwards.
     static func run(
         argon2: Argon2Parameters = tinyArgon2,
-        limiter: @autoclosure () -> LoginRateLimiter = LoginRateLimiter(),
+        limiter: @autoclosure () -> LoginRateLimiter? = nil,
         rateLimits: RateLimits = TestApp.rateLimits,
         cors: CORSPolicy = .sameOriginOnly,
         live: Bool = false,
@@ -91,7 +91,7 @@ struct TestApp: Sendable {
     }
 
     private static func run(
-        database: any Database, argon2: Argon2Parameters, limiter: LoginRateLimiter, rateLimits: RateLimits, cors: CORSPolicy, live: Bool,
+        database: any Database, argon2: Argon2Parameters, limiter: LoginRateLimiter?, rateLimits: RateLimits, cors: CORSPolicy, live: Bool,
         loop: MultiThreadedEventLoopGroup? = nil, logger: Logger = TestDatabase.logger, mail: (@Sendable () throws -> MailSettings)? = nil,
         realtime: RealtimeSettings = RealtimeSettings(), _ body: @Sendable (TestApp) async throws -> Void
     ) async throws {

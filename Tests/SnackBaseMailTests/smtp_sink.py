@@ -10,6 +10,7 @@ Stops on SIGTERM / SIGINT or when its stdin reaches EOF (the test process closed
 """
 import argparse
 import json
+import asyncio
 import os
 import signal
 import ssl
@@ -42,6 +43,7 @@ ap.add_argument("--implicit-tls", action="store_true", help="TLS from the first 
 ap.add_argument("--fail-rcpt", type=int, default=0, help="answer 451 to the first N RCPT")
 ap.add_argument("--fail-data", type=int, default=0, help="answer 451 to the first N DATA")
 ap.add_argument("--reject-data", action="store_true", help="answer 554 to every DATA")
+ap.add_argument("--hold-data", action="store_true", help="a slow server: hold each DATA reply until the file <out>/release exists")
 args = ap.parse_args()
 
 os.makedirs(args.out, exist_ok=True)
@@ -88,6 +90,10 @@ class Handler:
             self.data_failures += 1
             event("DATA-451")
             return "451 4.3.0 Try again later"
+        if args.hold_data:
+            event("DATA-HELD")
+            while not os.path.exists(os.path.join(args.out, "release")):
+                await asyncio.sleep(0.05)
         if args.reject_data:
             event("DATA-554")
             return "554 5.7.1 Message refused"
