@@ -15,6 +15,8 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "snackbase", targets: ["snackbase"]),
+        // The Swift client for apps (iOS, macOS, Linux): Foundation only, no dependency on the server's targets.
+        .library(name: "SnackBaseClient", targets: ["SnackBaseClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -153,6 +155,10 @@ let package = Package(
             name: "AccessBenchmark", dependencies: ["SnackBaseAccess", "SnackBaseCore", "SnackBaseRules"],
             path: "Benchmarks/AccessBenchmark", swiftSettings: strict
         ),
+
+        // The Swift client library: Foundation (and FoundationNetworking on Linux) only; it must never
+        // depend on a server target, so that an app pulls in nothing of the server.
+        .target(name: "SnackBaseClient", swiftSettings: strict),
 
         // Fixtures for the test targets only (a fresh database per test, the audit tamperer):
         // no product and no other source target depends on it.
