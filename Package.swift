@@ -215,6 +215,17 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The Swift client against a live server started in the test process (SQLite, and PostgreSQL when set).
+        .testTarget(
+            name: "SnackBaseClientTests",
+            dependencies: [
+                "SnackBaseClient", "SnackBaseAPI", "SnackBaseService", "SnackBaseStore", "SnackBaseAuth", "SnackBaseCore", "SnackBaseTesting", "Argon2",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "SnackBaseAPITests",
             dependencies: [

@@ -95,10 +95,11 @@ public final class SnackBaseClient: Sendable {
         let (headers, token) = try await identity()
         do {
             return try await transport.send(method, fullPath, query: query, body: body, headers: headers)
-        } catch let error as SnackBaseClientError where error.status == 401 && token != nil {
-            do { try await tokens.refresh(replacing: token) } catch { throw error }
+        } catch let refused as SnackBaseClientError where refused.status == 401 && token != nil {
+            // A refused refresh throws its own error (401: the session is over, and forgotten).
+            try await tokens.refresh(replacing: token)
             let (again, retried) = try await identity()
-            guard retried != nil else { throw error }
+            guard retried != nil else { throw refused }
             return try await transport.send(method, fullPath, query: query, body: body, headers: again)
         }
     }
