@@ -7,12 +7,14 @@ import Foundation
 /// post["title"]?.stringValue   // "Hello"
 /// ```
 public enum JSONValue: Sendable, Hashable {
-    case null
-    case bool(Bool)
-    case number(Double)
-    case string(String)
-    case array([JSONValue])
+    /// Members by name (a JSON object keeps no order).
     case object([String: JSONValue])
+    case array([JSONValue])
+    case string(String)
+    /// Every JSON number, as a `Double` (integers up to 2^53 exactly).
+    case number(Double)
+    case bool(Bool)
+    case null
 
     /// The member `key` of an object, nil for anything else or a missing key.
     public subscript(key: String) -> JSONValue? {
@@ -44,35 +46,51 @@ public enum JSONValue: Sendable, Hashable {
     }
 }
 
+/// Objects and arrays are read through keyed and unkeyed containers, so that a record is not first
+/// tried as a Bool, a number, a string and an array before it is read as the object it is.
 extension JSONValue: Codable {
     public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let value = try? container.decode(Bool.self) {
-            self = .bool(value)
-        } else if let value = try? container.decode(Double.self) {
-            self = .number(value)
-        } else if let value = try? container.decode(String.self) {
-            self = .string(value)
-        } else if let value = try? container.decode([JSONValue].self) {
-            self = .array(value)
+        if let object = try? decoder.container(keyedBy: MemberKey.self) {
+            var members: [String: JSONValue] = [:]
+            for key in object.allKeys { members[key.stringValue] = try object.decode(JSONValue.self, forKey: key) }
+            self = .object(members)
+        } else if var array = try? decoder.unkeyedContainer() {
+            var items: [JSONValue] = []
+            while !array.isAtEnd { items.append(try array.decode(JSONValue.self)) }
+            self = .array(items)
         } else {
-            self = .object(try container.decode([String: JSONValue].self))
+            let scalar = try decoder.singleValueContainer()
+            if scalar.decodeNil() { self = .null }
+            else if let flag = try? scalar.decode(Bool.self) { self = .bool(flag) }
+            else if let number = try? scalar.decode(Double.self) { self = .number(number) }
+            else { self = .string(try scalar.decode(String.self)) }
         }
     }
 
     public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        switch self {
-        case .null: try container.encodeNil()
-        case .bool(let value): try container.encode(value)
-        case .number(let value):
-            if value.rounded() == value, abs(value) < 9.0e15 { try container.encode(Int64(value)) } else { try container.encode(value) }
-        case .string(let value): try container.encode(value)
-        case .array(let value): try container.encode(value)
-        case .object(let value): try container.encode(value)
+        if case .object(let members) = self {
+            var object = encoder.container(keyedBy: MemberKey.self)
+            for (key, value) in members { try object.encode(value, forKey: MemberKey(key)) }
+        } else if case .array(let items) = self {
+            var array = encoder.unkeyedContainer()
+            for item in items { try array.encode(item) }
+        } else {
+            var scalar = encoder.singleValueContainer()
+            if case .bool(let flag) = self { try scalar.encode(flag) }
+            else if case .string(let text) = self { try scalar.encode(text) }
+            // Whole numbers as integers (`1`, not `1.0`): a server's `number` field may hold either.
+            else if let whole = intValue { try scalar.encode(whole) }
+            else if case .number(let number) = self { try scalar.encode(number) }
+            else { try scalar.encodeNil() }
         }
+    }
+
+    private struct MemberKey: CodingKey {
+        let stringValue: String
+        init(_ name: String) { stringValue = name }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        var intValue: Int? { nil }
+        init?(intValue: Int) { nil }
     }
 }
 

@@ -13,10 +13,11 @@ public struct RealtimeEvent: Sendable {
     /// The parsed JSON of `data` (a string when it is not JSON).
     public let data: JSONValue
 
-    public init(id: String, event: String, data: JSONValue) {
-        self.id = id
-        self.event = event
-        self.data = data
+    /// An event from a frame of the stream, its `data` parsed as JSON where it is JSON.
+    init(_ frame: ServerSentEvent) {
+        id = frame.id
+        event = frame.event
+        data = (try? SnackBaseCoding.decoder().decode(JSONValue.self, from: Data(frame.data.utf8))) ?? .string(frame.data)
     }
 
     public var collection: String? { data["collection"]?.stringValue }
@@ -206,9 +207,9 @@ struct RealtimeLoop: Sendable {
                 }
                 for frame in parser.push(part.data) {
                     if !frame.id.isEmpty { lastEventID = frame.id }
-                    let data = (try? SnackBaseCoding.decoder().decode(JSONValue.self, from: Data(frame.data.utf8))) ?? .string(frame.data)
-                    if frame.event == "closed" { return .closed(data["reason"]?.stringValue ?? frame.data) }
-                    out.yield(RealtimeEvent(id: frame.id, event: frame.event, data: data))
+                    let event = RealtimeEvent(frame)
+                    if event.event == "closed" { return .closed(event.data["reason"]?.stringValue ?? frame.data) }
+                    out.yield(event)
                 }
                 if let value = parser.retry { retry = value }
             }

@@ -54,37 +54,39 @@ public struct Collections: Sendable {
     }
 }
 
-/// Users of the account (`client.users`).
-public struct Users: Sendable {
+/// A resource that answers the usual calls (list, get, create, update, delete) through `resource`, and adds
+/// its own below.
+public protocol ResourceCalls: Sendable {
+    var resource: Resource { get }
+}
+
+extension ResourceCalls {
+    /// `query`: the route's parameters (`skip`, `limit`, `account_id`, `role_id`, …).
+    public func list(_ query: [String: String] = [:]) async throws -> JSONValue { try await resource.list(query) }
+    public func get(_ id: String) async throws -> JSONValue { try await resource.get(id) }
+    @discardableResult
+    public func create(_ document: some Encodable & Sendable) async throws -> JSONValue { try await resource.create(document) }
+    /// PATCH.
+    @discardableResult
+    public func update(_ id: String, _ patch: some Encodable & Sendable) async throws -> JSONValue { try await resource.update(id, patch) }
+}
+
+/// Users of the account (`client.users`): create `{email, password, roles}`, update `{email?, roles?, is_active?, password?}`.
+public struct Users: ResourceCalls {
     let client: SnackBaseClient
     public var resource: Resource { Resource(client: client, path: "/users") }
 
-    public func list(_ query: [String: String] = [:]) async throws -> JSONValue { try await resource.list(query) }
-    public func get(_ id: String) async throws -> JSONValue { try await resource.get(id) }
-    /// `{email, password, roles}`.
-    @discardableResult
-    public func create(_ user: some Encodable & Sendable) async throws -> JSONValue { try await resource.create(user) }
-    /// `{email?, roles?, is_active?, password?}`.
-    @discardableResult
-    public func update(_ id: String, _ patch: some Encodable & Sendable) async throws -> JSONValue { try await resource.update(id, patch) }
     /// Deactivates the user; their tokens stop working at once.
     public func delete(_ id: String) async throws { try await resource.delete(id) }
     /// Turns two-factor sign-in off for a user of the account.
     public func disableMfa(_ id: String) async throws { try await client.callVoid("DELETE", "/users/\(segment(id))/mfa") }
 }
 
-/// Roles of the account (`client.roles`).
-public struct Roles: Sendable {
+/// Roles of the account (`client.roles`): create `{name, description?, permissions?, require_mfa?}`.
+public struct Roles: ResourceCalls {
     let client: SnackBaseClient
     public var resource: Resource { Resource(client: client, path: "/roles") }
 
-    public func list() async throws -> JSONValue { try await resource.list() }
-    public func get(_ id: String) async throws -> JSONValue { try await resource.get(id) }
-    /// `{name, description?, permissions?, require_mfa?}`.
-    @discardableResult
-    public func create(_ role: some Encodable & Sendable) async throws -> JSONValue { try await resource.create(role) }
-    @discardableResult
-    public func update(_ id: String, _ patch: some Encodable & Sendable) async throws -> JSONValue { try await resource.update(id, patch) }
     /// 409 while users hold the role, unless `force`.
     public func delete(_ id: String, force: Bool = false) async throws {
         try await client.callVoid("DELETE", "/roles/\(segment(id))", query: force ? [("force", "true")] : [])
@@ -92,18 +94,11 @@ public struct Roles: Sendable {
     public func permissions(of id: String) async throws -> JSONValue { try await client.call("GET", "/roles/\(segment(id))/permissions") }
 }
 
-/// Permission documents (`client.permissions`).
-public struct Permissions: Sendable {
+/// Permission documents (`client.permissions`); `list` takes `role_id` and `collection`.
+public struct Permissions: ResourceCalls {
     let client: SnackBaseClient
     public var resource: Resource { Resource(client: client, path: "/permissions") }
 
-    /// `query`: `role_id`, `collection`.
-    public func list(_ query: [String: String] = [:]) async throws -> JSONValue { try await resource.list(query) }
-    public func get(_ id: String) async throws -> JSONValue { try await resource.get(id) }
-    @discardableResult
-    public func create(_ permission: some Encodable & Sendable) async throws -> JSONValue { try await resource.create(permission) }
-    @discardableResult
-    public func update(_ id: String, _ patch: some Encodable & Sendable) async throws -> JSONValue { try await resource.update(id, patch) }
     /// Full replace (PUT).
     @discardableResult
     public func replace(_ id: String, _ permission: some Encodable & Sendable) async throws -> JSONValue {

@@ -4,17 +4,10 @@
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
-import { SnackBase, SnackBaseError } from "../snackbase.js";
+import { SnackBase } from "../snackbase.js";
+import { URL_, TTL, ROOT, PASSWORD, run, sleep, recordingFetch, rejectsWith } from "./live-support.mjs";
 
-const URL_ = process.env.SNACKBASE_URL;
-const TTL = Number(process.env.SNACKBASE_TOKEN_TTL ?? 3);
-const ROOT = { account: "SY0000", email: process.env.SNACKBASE_SUPERADMIN_EMAIL, password: process.env.SNACKBASE_SUPERADMIN_PASSWORD };
-if (!URL_) throw new Error("SNACKBASE_URL is not set: run these tests with clients/js/test/run.sh");
-
-const PASSWORD = "Str0ng-pass-word!";
-const run = Date.now().toString(36);
 const COLL = `live_${run}`;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Waits for `condition` up to `ms` (a generous bound, never a timing assertion). */
 async function eventually(condition, ms = 20_000) {
@@ -49,23 +42,6 @@ function totp(secret, step) {
   return String(number).padStart(6, "0");
 }
 const currentStep = () => Math.floor(Date.now() / 30_000);
-
-/** A fetch that records each request's method, path and headers. */
-function recordingFetch() {
-  const calls = [];
-  const wrapped = (url, init = {}) => {
-    const u = new URL(url);
-    calls.push({ method: init.method ?? "GET", path: u.pathname, search: u.search, headers: init.headers ?? {} });
-    return fetch(url, init);
-  };
-  return { fetch: wrapped, calls };
-}
-
-async function rejectsWith(promise, status) {
-  let caught;
-  await assert.rejects(promise, (e) => { caught = e; return e instanceof SnackBaseError && e.status === status; });
-  return caught;
-}
 
 /** A new account whose admin is signed in on the returned client. */
 async function register(name, options = {}) {
