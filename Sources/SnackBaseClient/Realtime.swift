@@ -178,7 +178,9 @@ struct RealtimeLoop: Sendable {
         var query: [(String, String)] = [("topics", topics)]
         if let filter = options.filter { query.append(("filter", filter)) }
         if let accountID = options.accountID { query.append(("account_id", accountID)) }
-        var request = URLRequest(url: client.transport.url("/api/v1/realtime", query: query), timeoutInterval: options.idleTimeout)
+        // The watchdog below ends a silent stream; this timeout (an idle one on Apple's systems, none on
+        // Linux, where FoundationNetworking ignores it for a body that keeps coming) is only the fallback.
+        var request = URLRequest(url: client.transport.url("/api/v1/realtime", query: query), timeoutInterval: options.idleTimeout + 15)
         request.setValue("text/event-stream", forHTTPHeaderField: "Accept")
         request.setValue("no-cache", forHTTPHeaderField: "Cache-Control")
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
@@ -186,13 +188,25 @@ struct RealtimeLoop: Sendable {
         if let sentID { request.setValue(sentID, forHTTPHeaderField: "Last-Event-ID") }
 
         let body = ByteStream(request: request, configuration: client.transport.session.configuration)
-        defer { body.cancel() }
+        let activity = Activity()
+        let idleTimeout = Duration.milliseconds(Int(options.idleTimeout * 1000))
+        let watchdog = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: min(idleTimeout / 4, .seconds(1)))
+                if await activity.silence > idleTimeout { return body.cancel() }
+            }
+        }
+        defer {
+            watchdog.cancel()
+            body.cancel()
+        }
         var parser = ServerSentEventParser(lastEventID: sentID ?? "")
         var status: Int?
         var errorBody = Data()
         var retryAfter: String?
         do {
             for try await part in body.parts {
+                await activity.touch()
                 if status == nil, let response = part.response {
                     status = response.statusCode
                     retryAfter = response.value(forHTTPHeaderField: "Retry-After")
@@ -222,6 +236,13 @@ struct RealtimeLoop: Sendable {
     }
 
     private func jittered(_ duration: Duration) -> Duration { duration * Double.random(in: 0.75...1.0) }
+}
+
+/// When the stream last sent anything (an event, or the server's `: ping` every 15 s).
+private actor Activity {
+    private var last = ContinuousClock.now
+    func touch() { last = .now }
+    var silence: Duration { .now - last }
 }
 
 /// A response body as it arrives, over a `URLSessionDataDelegate`: `URLSession.bytes(for:)` does not exist in

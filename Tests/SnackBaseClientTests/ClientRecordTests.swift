@@ -3,7 +3,7 @@ import SnackBaseClient
 import Testing
 
 /// Records, lists, errors and the admin resources through the Swift client, against a live server.
-@Suite("SnackBaseClient: records and resources")
+@Suite("SnackBaseClient: records and resources", .serialized)
 struct ClientRecordTests {
     @Test("CL-REC-001: records create, get, update (PATCH), replace (PUT), delete, decoded into the caller's type")
     func typedCRUD() async throws {
