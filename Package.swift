@@ -12,7 +12,8 @@ let strict: [SwiftSetting] = [
 
 let package = Package(
     name: "SnackBaseSwift",
-    platforms: [.macOS(.v14)],
+    // iOS for the SnackBaseClient library (Duration, AsyncThrowingStream.makeStream); the server is built for macOS and Linux.
+    platforms: [.macOS(.v14), .iOS(.v17)],
     products: [
         .executable(name: "snackbase", targets: ["snackbase"]),
         // The Swift client for apps (iOS, macOS, Linux): Foundation only, no dependency on the server's targets.
