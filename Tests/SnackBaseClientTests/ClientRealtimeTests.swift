@@ -102,6 +102,29 @@ struct ClientRealtimeTests {
     }
 }
 
+extension ClientRealtimeTests {
+    @Test("CL-RT-005: after signing out, the next event ends the open stream (`closed: revoked`): the sequence throws a 401, no reconnection")
+    func revokedOnLogout() async throws {
+        try await LiveServer.run { server in
+            try await server.createPosts()
+            let admin = try await server.register("rt-logout")
+            let user = server.client()
+            try await user.auth.login(account: "rt-logout", email: "admin@rt-logout.test", password: LiveServer.password)
+            let listener = Listener { user.subscribe(["posts"], options: $0) }
+            defer { listener.stop() }
+            #expect(try await eventually { listener.opens.count == 1 })
+            try await user.auth.logout()
+            // The server finds the caller gone when it next has an event for the stream.
+            _ = try await admin.records("posts").create(["title": "after the logout"] as JSONValue)
+            #expect(try await eventually { listener.failure != nil }, "the sequence ended")
+            #expect(listener.failure?.status == 401 && listener.failure?.message.contains("revoked") == true, "\(String(describing: listener.failure))")
+            #expect(listener.events.isEmpty, "the signed-out caller got no event")
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(listener.opens.count == 1, "no reconnection after revoked")
+        }
+    }
+}
+
 /// Iterates a subscription in the background, recording events, (re)connections and the error that ended it.
 final class Listener: Sendable {
     private struct State {
