@@ -6,12 +6,6 @@ public struct ServerSentEvent: Sendable, Hashable {
     public let event: String
     /// The `data` lines joined with "\n".
     public let data: String
-
-    public init(id: String, event: String, data: String) {
-        self.id = id
-        self.event = event
-        self.data = data
-    }
 }
 
 /// An incremental `text/event-stream` parser following the HTML standard (§9.2.6), over bytes in any

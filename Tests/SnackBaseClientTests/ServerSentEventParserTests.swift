@@ -19,10 +19,7 @@ struct ServerSentEventParserTests {
     func chunking(size: Int) {
         let stream = "\u{FEFF}: snackbase realtime\r\nretry: 2000\r\n\r\nid: 1\revent: record.created\rdata: {\"t\":\"Grüße 🍿\"}\r\rid: 2\nevent: record.deleted\ndata: a\ndata:b\n\n"
         let (events, parser) = Self.parse(stream, size: size)
-        #expect(events == [
-            ServerSentEvent(id: "1", event: "record.created", data: #"{"t":"Grüße 🍿"}"#),
-            ServerSentEvent(id: "2", event: "record.deleted", data: "a\nb"),
-        ])
+        #expect(events.map { [$0.id, $0.event, $0.data] } == [["1", "record.created", #"{"t":"Grüße 🍿"}"#], ["2", "record.deleted", "a\nb"]])
         #expect(parser.retry == 2000 && parser.lastEventID == "2")
     }
 
