@@ -43,15 +43,29 @@ struct LiveServer: Sendable {
                     _ = try await SystemAccount.upsertSuperadmin(email: superadminEmail, passwordHash: hash, on: db)
                 }
                 let app = SnackBaseApplication.make(services: services, cors: .sameOriginOnly, host: "127.0.0.1", port: 0)
+                let listener = await startListener(services)
                 do {
                     try await serve(app, services: services, kind: kind, body)
                 } catch {
+                    listener?.cancel()
                     await passwords.shutdown()
                     throw error
                 }
+                listener?.cancel()
                 await passwords.shutdown()
             }
         }
+    }
+
+    /// On PostgreSQL, as `serve` does: the change listener (cache invalidations, and record changes for the
+    /// realtime streams), listening before the test writes anything. Nil on SQLite, which needs none.
+    private static func startListener(_ services: AppServices) async -> Task<Void, Never>? {
+        guard services.changeFeed != nil else { return nil }
+        let listening = AsyncStream<Void>.makeStream()
+        let task = Task { await services.listenForChanges(onListening: { listening.continuation.yield() }) }
+        var ready = listening.stream.makeAsyncIterator()
+        _ = await ready.next()
+        return task
     }
 
     private static func serve(_ app: some ApplicationProtocol, services: AppServices, kind: DatabaseKind,
