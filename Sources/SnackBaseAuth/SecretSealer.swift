@@ -34,6 +34,16 @@ public struct SecretSealer: Sendable {
         )
     }
 
+    private init(key: SymmetricKey) {
+        self.key = key
+    }
+
+    /// A sealer with a key of its own for another use of the same secret (HKDF-SHA256 from this
+    /// sealer's key with `info`), so that what one use sealed never opens in another.
+    public func derived(info: String) -> SecretSealer {
+        SecretSealer(key: HKDF<SHA256>.deriveKey(inputKeyMaterial: key, info: Array(info.utf8), outputByteCount: 32))
+    }
+
     /// Seals `seed`, bound to `associatedData` (the owning user's id).
     public func seal(_ seed: [UInt8], associatedData: String) throws(SecretSealerError) -> String {
         do {

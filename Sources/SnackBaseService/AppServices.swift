@@ -35,6 +35,10 @@ public struct AppServices: Sendable {
     public let secretSealer: SecretSealer?
     /// The open realtime streams of this process and the committed changes they receive (realtime.md).
     package let realtime: RealtimeHub
+    /// Carries record changes to the realtime streams of every process on the same PostgreSQL
+    /// database, received by ``listenForChanges(onListening:onApplied:)``; nil on SQLite (and
+    /// without a secret to seal them with), where each write reaches this process's streams directly.
+    package let realtimeRelay: RealtimeRelay?
 
     public init(database: any Database, tokens: TokenService, passwords: PasswordService,
                 rateLimits: RateLimits = RateLimits(), loginLimiter: LoginRateLimiter? = nil, permissionCacheTTL: Duration = .seconds(300),
@@ -56,6 +60,11 @@ public struct AppServices: Sendable {
         self.metricsToken = metricsToken
         self.changeFeed = database.changeFeed
         self.realtime = RealtimeHub(settings: realtime, database: database, policies: policies, collections: collections, metrics: metrics, logger: logger)
+        if let changeFeed, let secretSealer {
+            self.realtimeRelay = RealtimeRelay(feed: changeFeed, sealer: secretSealer)
+        } else {
+            self.realtimeRelay = nil
+        }
     }
 }
 
@@ -108,17 +117,30 @@ extension AppServices {
         await changeFeed?.publish(.schema)
     }
 
-    /// Applies the other processes' invalidations until the task is cancelled; returns at once
-    /// where there are no other processes (SQLite). `onListening` runs each time the subscription
-    /// is (re)established, `onApplied` after each invalidation took effect (tests time them).
+    /// Applies the other processes' invalidations and hands every process's record changes to
+    /// this process's realtime streams until the task is cancelled; returns at once where there
+    /// are no other processes (SQLite). `onListening` runs each time the subscription is
+    /// (re)established, `onApplied` after each invalidation took effect (tests time them).
     public func listenForChanges(
         onListening: @escaping @Sendable () async -> Void = {}, onApplied: @escaping @Sendable (CacheInvalidation) async -> Void = { _ in }
     ) async {
         guard let changeFeed else { return }
-        await changeFeed.listen(onListening: onListening) { invalidation in
+        let realtime = self.realtime
+        let relay = realtimeRelay
+        await changeFeed.listen(onListening: onListening, apply: { invalidation in
             await self.invalidateLocally(invalidation)
+            // Messages may have been lost: record changes among them.
+            if invalidation == .everything { realtime.gap() }
             await onApplied(invalidation)
-        }
+        }, receive: { message in
+            if let change = relay?.open(message) {
+                realtime.receive(change)
+            } else {
+                // Not sealed by this server's secret: a forgery, or a process with another secret.
+                self.logger.warning("realtime.relay.unreadable")
+                realtime.gap()
+            }
+        })
     }
 
     package func invalidateLocally(_ invalidation: CacheInvalidation) async {

@@ -107,6 +107,14 @@ final class EventStreamClient: Sendable {
         throw TestFailure("the stream ended before the expected event; saw \(seen.map(\.event))")
     }
 
+    /// The events received so far and not yet read, without waiting.
+    func drain() -> [ServerSentEvent] {
+        shared.state.withLock { state in
+            defer { state.events.removeAll() }
+            return state.events
+        }
+    }
+
     func close() {
         reader.withLock { $0?.cancel() }
         held.withLock { $0 = nil }

@@ -227,17 +227,36 @@ enum PostgresScratch {
         if let failure { throw failure }
     }
 
-    /// One server process on `database`: its own services (caches) and in-memory client.
-    static func app<T: Sendable>(on database: PostgresStore, migrate: Bool = true, _ body: @Sendable (TestApp) async throws -> T) async throws -> T {
+    /// One server process on `database`: its own services (caches) and in-memory client, or with
+    /// `live` a server on a free port; with `listens` its change listener runs, as in `serve`.
+    static func app<T: Sendable>(
+        on database: PostgresStore, migrate: Bool = true, live: Bool = false, listens: Bool = false, _ body: @Sendable (TestApp) async throws -> T
+    ) async throws -> T {
         if migrate {
             try await Migrator.migrate(database)
             try await database.transaction { db in try await SystemAccount.ensure(on: db) }
         }
         let passwords = try PasswordService(parameters: TestApp.tinyArgon2)
-        let services = AppServices(database: database, tokens: await TokenService(secret: TestApp.secret), passwords: passwords, logger: TestDatabase.logger)
-        let app = Application(router: SnackBaseApplication.router(services: services), logger: TestDatabase.logger)
+        let services = AppServices(database: database, tokens: await TokenService(secret: TestApp.secret), passwords: passwords,
+                                   secretSealer: try SecretSealer(secretKey: TestApp.secret), logger: TestDatabase.logger)
+        let listener = listens ? await TestApp.listening(services) : nil
+        defer { listener?.cancel() }
+        let app = Application(
+            router: SnackBaseApplication.router(services: services), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            logger: TestDatabase.logger
+        )
         do {
-            let value = try await app.test(.router) { client in try await body(TestApp(services: services, client: client)) }
+            let value = try await app.test(live ? .live : .router) { client in
+                // Open streams end before the server waits for its connections.
+                do {
+                    let value = try await body(TestApp(services: services, client: client))
+                    await services.realtime.shutdown()
+                    return value
+                } catch {
+                    await services.realtime.shutdown()
+                    throw error
+                }
+            }
             await passwords.shutdown()
             return value
         } catch {

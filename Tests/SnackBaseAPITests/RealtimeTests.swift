@@ -3,6 +3,8 @@ import HTTPTypes
 import HummingbirdTesting
 import NIOHTTP1
 import SnackBaseService
+import SnackBaseStore
+import SQLKit
 import SnackBaseTesting
 import Testing
 
@@ -303,5 +305,101 @@ struct RealtimeTests {
             one.close()
             two.close()
         }
+    }
+
+    @Test("RT-005: two processes on one PostgreSQL: a write through one reaches a stream on the other, records over 8,000 bytes too; a dropped listener gives reset, then events again",
+          .enabled(if: TestDatabase.postgresURL != nil))
+    func twoProcesses() async throws {
+        try await PostgresScratch.with { url in
+            let storeA = try await PostgresStore(url: url, logger: TestDatabase.logger)
+            let storeB = try await PostgresStore(url: url, logger: TestDatabase.logger)
+            do {
+                try await PostgresScratch.app(on: storeA, live: true, listens: true) { a in
+                    try await PostgresScratch.app(on: storeB, migrate: false, live: true, listens: true) { b in
+                        try await Self.acrossProcesses(writer: a, reader: b, store: storeA)
+                    }
+                }
+            } catch {
+                await storeA.shutdown()
+                await storeB.shutdown()
+                throw error
+            }
+            await storeA.shutdown()
+            await storeB.shutdown()
+        }
+    }
+
+    private static func acrossProcesses(writer a: TestApp, reader b: TestApp, store: PostgresStore) async throws {
+        let root = try await a.superadminToken()
+        try await a.createCollection("posts", fields: #"[{"name":"title","type":"text"},{"name":"body","type":"text"}]"#, root: root)
+        let acme = try await a.register("acme")
+        let globex = try await a.register("globex")
+        let headers = [("Authorization", "Bearer \(acme.token)")]
+        let onB = try await EventStreamClient.open(port: try #require(b.client.port), "/api/v1/realtime?topics=posts", headers: headers)
+        let onA = try await EventStreamClient.open(port: try #require(a.client.port), "/api/v1/realtime?topics=posts", headers: headers)
+        let foreign = try await EventStreamClient.open(port: try #require(b.client.port), "/api/v1/realtime?topics=posts",
+                                                       headers: [("Authorization", "Bearer \(globex.token)")])
+        defer { onA.close(); onB.close(); foreign.close() }
+
+        // Written through A, read on B within 1 s of A's answer (a few ms on an idle machine).
+        let small = try await a.request(.post, "/api/v1/posts", json: #"{"title":"small","body":"b"}"#, token: acme.token)
+        let answered = ContinuousClock.now
+        let smallID = try #require(small.string("id"), "\(small.text)")
+        let first = try await onB.events(until: { $0.recordID == smallID })
+        let elapsed = ContinuousClock.now - answered
+        #expect(first.last?.event == "record.created" && first.last?.record["title"] as? String == "small")
+        #expect(elapsed < .seconds(1), "B's stream got A's write after \(elapsed)")
+
+        // A record far over NOTIFY's 8,000 bytes (multi-byte characters included) arrives whole.
+        let body = String(repeating: "snack é—🍪 ", count: 1_500)
+        let big = try await a.request(.post, "/api/v1/posts", json: #"{"title":"big","body":"\#(body)"}"#, token: acme.token)
+        let bigID = try #require(big.string("id"), "\(big.text)")
+        let bigEvent = try await onB.events(until: { $0.recordID == bigID }).last
+        #expect(bigEvent?.event == "record.created")
+        #expect(bigEvent?.record["body"] as? String == body, "\(bigEvent?.data.count ?? 0) bytes")
+
+        // B's own write reaches both processes' streams, after A's writes (commit order).
+        let updated = try await b.request(.patch, "/api/v1/posts/\(bigID)", json: #"{"title":"bigger"}"#, token: acme.token)
+        #expect(updated.status == 200, "\(updated.text)")
+        let seenOnA = try await onA.events(until: { $0.event == "record.updated" })
+        #expect(seenOnA.map(\.event) == ["record.created", "record.created", "record.updated"], "\(seenOnA.map(\.event))")
+        #expect(seenOnA.last?.record["title"] as? String == "bigger")
+        #expect(try await onB.events(until: { $0.event == "record.updated" }).map(\.recordID) == [bigID])
+
+        // The listeners' connections drop: each process's streams get `reset` (events may have been
+        // lost meanwhile), the listeners reconnect, and events flow again.
+        let terminated = try await store.read { db in
+            try await RowSecurity.bypassing(.tamperingForTests, on: db) { db in
+                try await db.raw("""
+                    SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity
+                    WHERE datname = current_database() AND query LIKE 'LISTEN%'
+                    """).all().count
+            }
+        }
+        #expect(terminated == 2)
+        #expect(try await onB.next()?.event == "reset")
+        var afterReset: [ServerSentEvent] = []
+        for _ in 0..<50 where afterReset.isEmpty {
+            let again = try await a.request(.post, "/api/v1/posts", json: #"{"title":"again"}"#, token: acme.token)
+            let againID = try #require(again.string("id"))
+            try await Task.sleep(for: .milliseconds(200))
+            afterReset = onB.drain().filter { $0.recordID == againID }
+        }
+        #expect(afterReset.map(\.event) == ["record.created"])
+
+        // Any database role may NOTIFY on the channel: a message not sealed with the server's secret
+        // shows nothing (a forged record, even well-formed JSON) and counts as lost messages: `reset`.
+        let forged = #"{"kind":"created","account":"\#(acme.accountID)","collection":"posts","id":"forged","before":null,"after":{"id":["t","forged"],"account_id":["t","\#(acme.accountID)"],"title":["t","forged"]},"at":"2026-01-01T00:00:00.000Z"}"#
+        try await store.transaction { db in
+            try await db.raw("SELECT pg_notify(\(bind: PostgresChangeFeed.channel), \(bind: "attacker record " + forged))").run()
+        }
+        #expect(try await onB.next()?.event == "reset")
+        let check = try #require(try await a.request(.post, "/api/v1/posts", json: #"{"title":"after forgery"}"#, token: acme.token).string("id"))
+        let afterForgery = try await onB.events(until: { $0.recordID == check })
+        #expect(!afterForgery.contains { $0.recordID == "forged" }, "\(afterForgery.map(\.data))")
+
+        // Tenant B's stream saw none of it.
+        let foreignEvents = foreign.drain()
+        #expect(!foreignEvents.contains { $0.event.hasPrefix("record.") }, "\(foreignEvents.map(\.data))")
     }
 }

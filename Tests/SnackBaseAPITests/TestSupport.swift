@@ -108,6 +108,10 @@ struct TestApp: Sendable {
         let queue = services.mail.queue
         let queueTask = Task { await queue?.run() }
         defer { queueTask.cancel() }
+        // On PostgreSQL, as `serve` does: the listener that receives record changes (realtime) and
+        // invalidations, up before the test starts writing.
+        let listener = await TestApp.listening(services)
+        defer { listener?.cancel() }
         // `live`: a server on a free port of 127.0.0.1, built as the `serve` command builds it.
         let app = Application(
             router: SnackBaseApplication.router(services: services, cors: cors), server: SnackBaseApplication.server(onConnectionLoop: loop != nil),
@@ -134,6 +138,15 @@ struct TestApp: Sendable {
         await services.mail.background.waitForAll()
         await queue?.shutdown()
         await passwords.shutdown()
+    }
+
+    /// Starts `services`' change listener where there is one (PostgreSQL) and returns once it listens.
+    static func listening(_ services: AppServices) async -> Task<Void, Never>? {
+        guard services.changeFeed != nil else { return nil }
+        let (ready, signal) = AsyncStream.makeStream(of: Void.self)
+        let task = Task { await services.listenForChanges(onListening: { signal.yield() }) }
+        for await _ in ready { break }
+        return task
     }
 
     @discardableResult

@@ -33,6 +33,7 @@ package final class RealtimeHub: Sendable {
     enum Input: Sendable {
         case change(RecordChange)
         case subscribe(RealtimeStream, lastEventID: UInt64?)
+        case gap
     }
 
     /// The places in line of the writes whose transactions have not been told to end yet.
@@ -80,6 +81,20 @@ package final class RealtimeHub: Sendable {
                 if case .committed(let change) = next { inbox.yield(.change(change)) }
             }
         }
+    }
+
+    /// A change committed by any process, as the ``RealtimeRelay`` received it (PostgreSQL, where
+    /// changes arrive in commit order from the database and not through this process's line).
+    package func receive(_ change: RecordChange) {
+        startIfNeeded()
+        inbox.yield(.change(change))
+    }
+
+    /// Changes may have been lost (the relay's listener reconnected, or a message did not open):
+    /// every open stream gets `reset`, and no id from before resumes by replay.
+    package func gap() {
+        startIfNeeded()
+        inbox.yield(.gap)
     }
 
     // MARK: streams
@@ -135,6 +150,7 @@ package final class RealtimeHub: Sendable {
                         switch item {
                         case .change(let change): await dispatcher.deliver(change)
                         case .subscribe(let stream, let last): await dispatcher.add(stream, lastEventID: last)
+                        case .gap: await dispatcher.gap()
                         }
                     }
                 },
@@ -200,6 +216,16 @@ extension RealtimeHub {
             if !replayed { stream.mailbox.push(Frames.position(lastID)) }
             entry.lastPush = .now
             streams[ObjectIdentifier(stream)] = entry
+        }
+
+        /// Changes may have been lost: `reset` to every stream; the recent ones are forgotten and the
+        /// id moves past the last one given, so that any earlier id gets `reset` on reconnection.
+        func gap() {
+            recent.removeAll()
+            lastID += 1
+            for entry in streams.values {
+                if !entry.stream.mailbox.push(Frames.reset), !entry.stream.mailbox.isClosed { close(entry.stream, .slowConsumer) }
+            }
         }
 
         func remove(_ stream: RealtimeStream) {

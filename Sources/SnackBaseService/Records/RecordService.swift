@@ -4,6 +4,7 @@ import SnackBaseAccess
 import SnackBaseCore
 import SnackBaseRules
 import SnackBaseStore
+import SQLKit
 import Synchronization
 
 /// The use cases of the generated record API (`/records/{collection}`): list, get, create, update,
@@ -170,32 +171,39 @@ package struct RecordService: Sendable {
         let collections = try await services.collections.all(database: services.database)
         let id = stale?["id"].flatMap(Self.text) ?? ""
         let realtime = services.realtime
-        // The write's place in the realtime line, taken inside the transaction (in commit order).
+        let relay = services.realtimeRelay
+        let change = { @Sendable (record: StoredRecord, previous: StoredRecord?) in
+            RecordChange(
+                kind: kind.realtime, accountID: target.scope.account.accountID, collection: target.scope.collection.name,
+                recordID: record["id"].flatMap(Self.text) ?? id, before: previous, after: kind == .delete ? nil : record, at: target.now
+            )
+        }
+        // The write's realtime event, in commit order: on PostgreSQL sent through the relay inside
+        // the transaction (every process receives it when it commits); else a place in this
+        // process's line, taken inside the transaction.
         let place = RealtimePlace()
         let written: (record: StoredRecord, previous: StoredRecord?)
         do {
             written = try await transact(kind, values, previous: stale, id: id, target: target, requestID: requestID,
-                                         hooks: hooks, collections: collections, decides: decides) {
-                place.take(from: realtime)
+                                         hooks: hooks, collections: collections, decides: decides) { record, previous, db in
+                if let relay {
+                    try await relay.publish(change(record, previous), on: db)
+                } else {
+                    place.take(from: realtime)
+                }
             }
         } catch {
             if let taken = place.value { realtime.discard(taken) }
             throw error
         }
-        if let taken = place.value {
-            let recordID = written.record["id"].flatMap(Self.text) ?? id
-            realtime.commit(taken, RecordChange(
-                kind: kind.realtime, accountID: target.scope.account.accountID, collection: target.scope.collection.name, recordID: recordID,
-                before: written.previous, after: kind == .delete ? nil : written.record, at: target.now
-            ))
-        }
+        if let taken = place.value { realtime.commit(taken, change(written.record, written.previous)) }
         return written.record
     }
 
     private func transact(
         _ kind: RecordEvent.Kind, _ values: StoredRecord, previous stale: StoredRecord?, id: String, target: RecordTarget, requestID: String,
         hooks: RecordHooks, collections: [String: CollectionSchema], decides: (@Sendable (StoredRecord) throws -> Void)?,
-        takePlace: @escaping @Sendable () -> Void
+        whenWritten: @escaping @Sendable (StoredRecord, StoredRecord?, any SQLDatabase) async throws -> Void
     ) async throws -> (record: StoredRecord, previous: StoredRecord?) {
         try await services.database.transaction { db in
             var previous: StoredRecord?
@@ -227,7 +235,7 @@ package struct RecordService: Sendable {
                 throw SnackBaseError.conflict("A record with the same value of a unique field already exists")
             }
             try await hooks.after(event, on: db)
-            takePlace()
+            try await whenWritten(event.record, previous, db)
             return (event.record, previous)
         }
     }

@@ -76,5 +76,7 @@ enum Schema {
         Migration(version: 5, name: "api keys, two-factor sign-in", statements: IdentitySchema.statements, postgres: IdentitySchema.postgres),
         // E-mail verification, password reset and invitations (identity.md "Email").
         Migration(version: 6, name: "email verification, one-time tokens, invitations", statements: EmailSchema.statements, postgres: EmailSchema.postgres),
+        // Realtime across processes on PostgreSQL: changes too large for one notification (realtime.md).
+        Migration(version: 7, name: "realtime outbox", statements: [], postgres: RealtimeSchema.postgres),
     ]
 }

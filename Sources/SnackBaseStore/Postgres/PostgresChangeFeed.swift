@@ -1,20 +1,34 @@
 import Foundation
 import Logging
 import PostgresNIO
+import SQLKit
 import SnackBaseCore
 
 /// ``ChangeFeed`` over PostgreSQL's LISTEN/NOTIFY, on the channel `snackbase_invalidation` of the
 /// store's database.
 ///
 /// The payload is `<origin> access <account id>` or `<origin> schema`; `origin` is random per
-/// feed, so a process skips its own messages (it invalidated locally before publishing). The
-/// listener holds one connection of its own, outside the pool; when it drops, the listener
-/// reconnects with a growing delay (up to 5 s) and applies ``CacheInvalidation/everything``,
-/// since messages sent meanwhile are lost.
+/// feed, so a process skips its own invalidations (it invalidated locally before publishing). A
+/// record change is `<origin> record <message>`, or `<origin> outbox <account id> <row id>` when
+/// it would not fit in one notification (fewer than 8,000 bytes): the message is then a row of
+/// `realtime_outbox`, written in the same transaction. Record changes are received by every
+/// process, the origin included, so that each sees them in the one commit order. The listener
+/// holds one connection of its own, outside the pool; when it drops, the listener reconnects with
+/// a growing delay (up to 5 s) and applies ``CacheInvalidation/everything``, since messages sent
+/// meanwhile are lost.
 public struct PostgresChangeFeed: ChangeFeed {
     public static let channel = "snackbase_invalidation"
+    /// The longest payload sent inline: PostgreSQL's limit is "shorter than 8,000 bytes".
+    static let inlineLimit = 7_900
     private let store: PostgresStore
     private let origin = SecureID.randomHex(bytes: 8)
+
+    /// What one notification says.
+    enum Message: Equatable {
+        case invalidation(CacheInvalidation)
+        case record(String)
+        case outbox(AccountID, Int64)
+    }
 
     init(store: PostgresStore) {
         self.store = store
@@ -34,7 +48,30 @@ public struct PostgresChangeFeed: ChangeFeed {
         }
     }
 
-    public func listen(onListening: @escaping @Sendable () async -> Void, apply: @escaping @Sendable (CacheInvalidation) async -> Void) async {
+    public func publishRecordChange(_ message: String, account: AccountID, on db: any SQLDatabase) async throws {
+        let inline = "\(origin) record \(message)"
+        if inline.utf8.count <= Self.inlineLimit {
+            try await db.raw("SELECT pg_notify(\(bind: Self.channel), \(bind: inline))").run()
+            return
+        }
+        try await RowSecurity.enter(AccountScope(account), on: db)
+        // The account's rows that every listener has long read (ten minutes is far past any listener's delay).
+        try await db.raw("""
+            DELETE FROM realtime_outbox WHERE account_id = \(bind: account.rawValue) AND created_at < now() - interval '10 minutes'
+            """).run()
+        guard let row = try await db.raw("""
+            INSERT INTO realtime_outbox (account_id, message) VALUES (\(bind: account.rawValue), \(bind: message)) RETURNING id
+            """).first()
+        else { throw PostgresChangeFeedError.outboxInsertReturnedNothing }
+        let id = try row.decode(column: "id", as: Int64.self)
+        try await db.raw("SELECT pg_notify(\(bind: Self.channel), \(bind: "\(origin) outbox \(account.rawValue) \(id)"))").run()
+    }
+
+    public func listen(
+        onListening: @escaping @Sendable () async -> Void,
+        apply: @escaping @Sendable (CacheInvalidation) async -> Void,
+        receive: @escaping @Sendable (String) async -> Void
+    ) async {
         var connected = false
         var delay = Duration.milliseconds(100)
         var attempt = 0
@@ -52,8 +89,18 @@ public struct PostgresChangeFeed: ChangeFeed {
                         store.logger.debug("cache.listen.ready")
                         await onListening()
                         for try await notification in notifications {
-                            guard let invalidation = decode(notification.payload) else { continue }
-                            await apply(invalidation)
+                            switch decode(notification.payload) {
+                            case nil: continue
+                            case .invalidation(let invalidation): await apply(invalidation)
+                            case .record(let message): await receive(message)
+                            case .outbox(let account, let id):
+                                // Read in line, so that later messages wait for this one.
+                                if let message = await outboxMessage(id, of: account) {
+                                    await receive(message)
+                                } else {
+                                    await apply(.everything)
+                                }
+                            }
                         }
                     }
                 } catch {
@@ -71,20 +118,50 @@ public struct PostgresChangeFeed: ChangeFeed {
         }
     }
 
-    /// The invalidation a payload asks for; nil for this feed's own messages. A payload that cannot
-    /// be read drops everything (fail closed: a stale grant is worse than a reload).
-    func decode(_ payload: String) -> CacheInvalidation? {
-        let parts = payload.split(separator: " ")
-        guard parts.count >= 2 else { return .everything }
-        if parts[0] == origin { return nil }
-        switch (parts[1], parts.count) {
-        case ("access", 3):
-            guard let account = AccountID(String(parts[2])) else { return .everything }
-            return .access(account)
-        case ("schema", 2):
-            return .schema
-        default:
-            return .everything
+    /// The stored message of an outbox row, read inside its account; nil (logged) when it cannot be read.
+    private func outboxMessage(_ id: Int64, of account: AccountID) async -> String? {
+        do {
+            return try await store.read { db in
+                try await RowSecurity.enter(AccountScope(account), on: db)
+                return try await db.raw("""
+                    SELECT message FROM realtime_outbox WHERE account_id = \(bind: account.rawValue) AND id = \(bind: id)
+                    """).first()?.decode(column: "message", as: String.self)
+            }
+        } catch {
+            store.logger.warning("realtime.outbox.unreadable", metadata: ["error": .string(String(reflecting: error).prefix(300).description)])
+            return nil
         }
     }
+
+    /// What a payload says; nil for this feed's own invalidations. A payload that cannot be read
+    /// drops everything (fail closed: a stale grant is worse than a reload).
+    func decode(_ payload: String) -> Message? {
+        let parts = payload.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
+        guard parts.count >= 2 else { return .invalidation(.everything) }
+        switch parts[1] {
+        case "record" where parts.count == 3:
+            return .record(String(parts[2]))
+        case "outbox" where parts.count == 3:
+            let rest = parts[2].split(separator: " ")
+            guard rest.count == 2, let account = AccountID(String(rest[0])), let id = Int64(rest[1]) else { return .invalidation(.everything) }
+            return .outbox(account, id)
+        default:
+            break
+        }
+        if parts[0] == origin { return nil }
+        switch (parts[1], parts.count == 3 ? String(parts[2]) : nil) {
+        case ("access", let account?):
+            guard let account = AccountID(account) else { return .invalidation(.everything) }
+            return .invalidation(.access(account))
+        case ("schema", nil):
+            return .invalidation(.schema)
+        default:
+            return .invalidation(.everything)
+        }
+    }
+}
+
+/// Why a record change could not be published.
+enum PostgresChangeFeedError: Error {
+    case outboxInsertReturnedNothing
 }
