@@ -12,9 +12,12 @@ let strict: [SwiftSetting] = [
 
 let package = Package(
     name: "SnackBaseSwift",
-    platforms: [.macOS(.v14)],
+    // iOS for the SnackBaseClient library (Duration, AsyncThrowingStream.makeStream); the server is built for macOS and Linux.
+    platforms: [.macOS(.v14), .iOS(.v17)],
     products: [
         .executable(name: "snackbase", targets: ["snackbase"]),
+        // The Swift client for apps (iOS, macOS, Linux): Foundation only, no dependency on the server's targets.
+        .library(name: "SnackBaseClient", targets: ["SnackBaseClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -154,6 +157,10 @@ let package = Package(
             path: "Benchmarks/AccessBenchmark", swiftSettings: strict
         ),
 
+        // The Swift client library: Foundation (and FoundationNetworking on Linux) only; it must never
+        // depend on a server target, so that an app pulls in nothing of the server.
+        .target(name: "SnackBaseClient", swiftSettings: strict),
+
         // Fixtures for the test targets only (a fresh database per test, the audit tamperer):
         // no product and no other source target depends on it.
         .target(
@@ -206,6 +213,15 @@ let package = Package(
                 "SnackBaseRules",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        // The Swift client against a live server started in the test process (SQLite, and PostgreSQL when set).
+        .testTarget(
+            name: "SnackBaseClientTests",
+            dependencies: [
+                "SnackBaseClient", "SnackBaseAPI", "SnackBaseService", "SnackBaseStore", "SnackBaseAuth", "SnackBaseTesting", "Argon2",
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strict
         ),

@@ -97,6 +97,17 @@
 
 /** @typedef {{close(): void}} Subscription */
 
+/**
+ * The records of one collection (`sb.collection(name)`).
+ * @typedef {object} Records
+ * @property {(query?: ListQuery & Record<string, any>) => Promise<Page>} list
+ * @property {(id: string, query?: {fields?: string | string[]}) => Promise<object>} get
+ * @property {(data: object) => Promise<object>} create answers the stored record
+ * @property {(id: string, data: object) => Promise<object>} update partial (PATCH)
+ * @property {(id: string, data: object) => Promise<object>} replace full replace of the user fields (PUT)
+ * @property {(id: string) => Promise<void>} delete
+ */
+
 const API = "/api/v1";
 const TOKEN_KEY = "snackbase.token";
 const REFRESH_KEY = "snackbase.refresh_token";
@@ -313,6 +324,7 @@ export class SnackBase {
   /**
    * The records of one collection, on `/api/v1/records/{name}`.
    * @param {string} name
+   * @returns {Records}
    */
   collection(name) {
     const { call } = this._http;
@@ -704,6 +716,7 @@ function openSubscription(http, topics, options, onEvent) {
   let stopped = false;
   let controller = null;
   let sleeper = null;
+  let usedAuthorization = null; // the bearer of the current connection
 
   const report = (error, fatal) => {
     try { options.onError?.(error, { fatal }); } catch { /* the app's handler */ }
@@ -715,6 +728,7 @@ function openSubscription(http, topics, options, onEvent) {
     controller = new AbortController();
     await http.freshen();
     const headers = { Accept: "text/event-stream", "Cache-Control": "no-cache", ...(await http.identityHeaders()) };
+    usedAuthorization = headers.Authorization ?? null;
     if (lastEventId) headers["Last-Event-ID"] = lastEventId;
     const response = await http.fetch(url, { headers, signal: controller.signal });
     if (!response.ok) {
@@ -788,7 +802,12 @@ function openSubscription(http, topics, options, onEvent) {
           // A fresh token that is "expired" again at once (clock skew?) must not spin: back off then.
           if (Date.now() - lastExpiryRefresh < 1000) { await wait(jitter(delay)); delay = Math.min(delay * 2, maxDelay); }
           if (stopped) return;
-          try { await http.refresh(); } catch (error) { return stop(error); }
+          // Only when the stream's token is still the session's: calls refresh ahead of expiry, so the
+          // session has often moved on already, and a second rotation would be wasted.
+          const current = (await http.identityHeaders()).Authorization ?? null;
+          if (current === usedAuthorization) {
+            try { await http.refresh(); } catch (error) { return stop(error); }
+          }
           lastExpiryRefresh = Date.now();
           continue;
         }

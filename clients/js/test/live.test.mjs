@@ -2,40 +2,12 @@
 // access-token lifetime (SNACKBASE_TOKEN_TTL seconds) so that refreshing is exercised for real.
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
-import { SnackBase, SnackBaseError } from "../snackbase.js";
+import { SnackBase } from "../snackbase.js";
+import { URL_, TTL, ROOT, PASSWORD, run, sleep, recordingFetch, rejectsWith } from "./live-support.mjs";
 
-const URL_ = process.env.SNACKBASE_URL;
-const TTL = Number(process.env.SNACKBASE_TOKEN_TTL ?? 3);
-const ROOT = { account: "SY0000", email: process.env.SNACKBASE_SUPERADMIN_EMAIL, password: process.env.SNACKBASE_SUPERADMIN_PASSWORD };
-if (!URL_) throw new Error("SNACKBASE_URL is not set: run these tests with clients/js/test/run.sh");
-
-const PASSWORD = "Str0ng-pass-word!";
-const run = Date.now().toString(36);
 const slug = `js-${run}`;
 const adminEmail = `admin-${run}@example.com`;
 const COLL = `posts_${run}`;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/** A fetch that records each request's method, path and headers. */
-function recordingFetch() {
-  const calls = [];
-  const wrapped = (url, init = {}) => {
-    const u = new URL(url);
-    calls.push({ method: init.method ?? "GET", path: u.pathname, search: u.search, headers: init.headers ?? {} });
-    return fetch(url, init);
-  };
-  return { fetch: wrapped, calls, count: (method, path) => calls.filter((c) => c.method === method && c.path === path).length };
-}
-
-/** Asserts that `promise` rejects with a SnackBaseError of `status`; returns the error. */
-async function rejectsWith(promise, status) {
-  let caught;
-  await assert.rejects(promise, (e) => { caught = e; return e instanceof SnackBaseError && e.status === status; });
-  assert.equal(typeof caught.message, "string");
-  assert.ok(caught.message.length > 0);
-  assert.equal(caught.details?.message, caught.message);
-  return caught;
-}
 
 let root; // superadmin
 let admin; // the registered account's admin
