@@ -105,11 +105,14 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The admin console's HTML, CSS and JavaScript modules, compiled into the binary (`embedInCode`):
+        // served at `/_/` by SnackBaseAPI. `Files/snackbase.js` is a symlink to `clients/js/snackbase.js`.
+        .target(name: "SnackBaseConsole", resources: [.embedInCode("Files")], swiftSettings: strict),
         // The only target that imports Hummingbird.
         .target(
             name: "SnackBaseAPI",
             dependencies: [
-                "SnackBaseService", "SnackBaseCore", "SnackBaseAccess", "SnackBaseAuth", "SnackBaseStore", "SnackBaseRules",
+                "SnackBaseService", "SnackBaseConsole", "SnackBaseCore", "SnackBaseAccess", "SnackBaseAuth", "SnackBaseStore", "SnackBaseRules",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -229,6 +232,7 @@ let package = Package(
             name: "SnackBaseAPITests",
             dependencies: [
                 "SnackBaseAPI", "SnackBaseService", "SnackBaseStore", "SnackBaseAuth", "SnackBaseCore", "SnackBaseTesting", "Argon2", "SnackBaseMail",
+                "SnackBaseConsole",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -24,6 +24,7 @@ public enum SnackBaseApplication {
         MetricsController(services: services).register(on: router)
         HealthController(services: services).register(on: router)
         OpenAPIController().register(on: router)
+        ConsoleController().register(on: router)
         let api = router.group("api/v1")
         AuthController(services: services).register(on: api.group("auth"))
         EmailFlowController(services: services).register(on: api.group("auth"))
@@ -36,6 +37,7 @@ public enum SnackBaseApplication {
         AuditController(services: services).register(on: api.group("audit-logs"))
         RealtimeController(services: services).register(on: api.group("realtime"))
         APIKeyController(services: services).register(on: api.group("api-keys"))
+        RuleController(services: services).register(on: api.group("rules"))
         RecordController(services: services).register(records: api.group("records"), alias: api)
         routes.record(router.routes)
         return router

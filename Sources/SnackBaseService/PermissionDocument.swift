@@ -39,7 +39,6 @@ package struct PermissionDocument: Decodable, Sendable {
         }
         guard problems.isEmpty else { throw SnackBaseError.validation(problems) }
 
-        let ruleSchema = CollectionRuleSchema(schema)
         var sources: [(String, String, Bool)] = []
         for (operation, source) in (rules ?? [:]).sorted(by: { $0.key < $1.key }) {
             sources.append(("rules.\(operation)", source, operation == "create" || operation == "update"))
@@ -51,7 +50,7 @@ package struct PermissionDocument: Decodable, Sendable {
         var ruleProblems: [SnackBaseError.Detail] = []
         for (slot, source, allowsData) in sources {
             do {
-                _ = try RuleEngine.check(source, schema: ruleSchema, allowsData: allowsData)
+                try Self.check(rule: source, schema: schema, allowsData: allowsData)
             } catch {
                 ruleProblems.append(.init(field: path + slot, message: error.message, position: error.position))
             }
@@ -59,6 +58,13 @@ package struct PermissionDocument: Decodable, Sendable {
         guard ruleProblems.isEmpty else {
             throw SnackBaseError.badRequest("Invalid rule: \(ruleProblems[0].message)", details: ruleProblems)
         }
+    }
+
+    /// Checks one rule as saving a permission does: against the collection's schema, or the system
+    /// fields when `schema` is nil (`*`, or a collection not created yet); `data.<field>` only when
+    /// `allowsData` (create and update rules, write field rules). `POST /rules/check` calls this too.
+    package static func check(rule source: String, schema: CollectionSchema?, allowsData: Bool) throws(RuleError) {
+        _ = try RuleEngine.check(source, schema: CollectionRuleSchema(schema), allowsData: allowsData)
     }
 
     package func permission(id: String, accountID: AccountID, roleID: String, createdAt: String, now: String) -> Permission {

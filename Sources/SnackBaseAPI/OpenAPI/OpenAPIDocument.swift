@@ -17,7 +17,7 @@ enum OpenAPIDocument {
     static let confirm = Q(name: "confirm", schema: ["type": "boolean"], description: "`true` to accept losing data.")
 
     /// Every route, in the order of the contract (`api.md`).
-    static let operations: [OpenAPIOperation] = health + auth + twoFactor + emailFlows + accounts + users + invitations + roles + permissions + collections + audit + apiKeys + realtime
+    static let operations: [OpenAPIOperation] = health + auth + twoFactor + emailFlows + accounts + users + invitations + roles + permissions + rules + collections + audit + apiKeys + realtime
         + records(base: "/api/v1/records/{collection}", tag: "records")
         + records(base: "/api/v1/{collection}", tag: "records (alias)", alias: true)
 
@@ -183,6 +183,14 @@ enum OpenAPIDocument {
            errors: [403, 404, 409]),
         Op("delete", "/api/v1/permissions/{id}", tag: "permissions", "Delete a permission (account admin).", query: [accountID],
            answers: [A(204, "Deleted.", nil)], errors: [403, 404]),
+    ]
+
+    /// console.md: checking a rule as one types, without saving.
+    static let rules: [OpenAPIOperation] = [
+        Op("post", "/api/v1/rules/check", tag: "permissions",
+           "Check a rule against a collection's schema with the checker saving a permission uses, saving nothing (account admin).",
+           query: [accountID], body: ref("RuleCheck"),
+           answers: [A(200, "`valid`, or the first error and its 0-based character position.", ref("RuleCheckAnswer"))], errors: [403, 404, 422]),
     ]
 
     static let collections: [OpenAPIOperation] = [

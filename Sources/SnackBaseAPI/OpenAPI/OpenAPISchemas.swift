@@ -145,6 +145,14 @@ enum OpenAPISchemas {
             "allowed": boolean, "status": integer, "reason": string, "role": string, "permission_id": string, "rule": string,
             "visible_fields": strings, "writable_fields": strings,
         ], required: ["allowed", "status", "reason", "visible_fields", "writable_fields"]),
+        "RuleCheck": object([
+            "collection": string, "rule": string,
+            "operation": ["type": "string", "enum": ["create", "read", "update", "delete"]], "account_id": string,
+        ], required: ["collection", "rule"]),
+        "RuleCheckAnswer": object([
+            "valid": boolean,
+            "error": object(["message": string, "position": nonNegative]),
+        ], required: ["valid"]),
 
         // Collections
         "FieldType": ["type": "string", "enum": ["text", "number", "boolean", "datetime", "email", "url", "json", "reference"]],

@@ -1,5 +1,6 @@
 import SnackBaseAccess
 import SnackBaseCore
+import SnackBaseRules
 import SnackBaseStore
 
 /// The seed's permission documents of an account (create, list, get, replace or change, delete),
@@ -203,6 +204,33 @@ package struct PermissionService: Sendable {
             visibleFields: decision.allowed ? (decision.readableFields ?? every).sorted() : [],
             writableFields: decision.allowed ? (decision.writableFields ?? userFields).sorted() : []
         )
+    }
+}
+
+extension PermissionService {
+    /// What ``checkRule(_:collection:operation:)`` found: nothing wrong, or the first error and its
+    /// 0-based character position.
+    package enum RuleCheck: Sendable, Equatable {
+        case valid
+        case invalid(message: String, position: Int)
+    }
+
+    /// Checks a rule without saving anything, with the checker saving a permission uses
+    /// (``PermissionDocument/check(rule:schema:allowsData:)``). `operation` create or update accepts
+    /// `data.<field>` (as do write field rules: check those as update); read, delete and none do not. A name that is neither a collection name
+    /// nor `*` is a 422, as in a permission document.
+    package func checkRule(_ source: String, collection: String, operation: Operation?) async throws -> RuleCheck {
+        guard collection == Permission.wildcard || CollectionSchema.isValidName(collection) else {
+            throw SnackBaseError.validation(field: "collection", "must be a collection name or *")
+        }
+        let schema = collection == Permission.wildcard ? nil : try await services.collections.find(collection, database: services.database)
+        let allowsData = operation == .create || operation == .update
+        do {
+            try PermissionDocument.check(rule: source, schema: schema, allowsData: allowsData)
+            return .valid
+        } catch {
+            return .invalid(message: error.message, position: error.position)
+        }
     }
 }
 
