@@ -275,7 +275,11 @@ async def measure(server: Server, writers, readers, n: int, rate: float, duratio
         status_text = "published" if seq % 2 == 0 else "draft"
         method, path, body, auth = server.create(writers[k], seq, status_text, k)
         sent[seq] = time.perf_counter()
-        status, _ = await http(server.port, method, path, body, auth)
+        try:
+            status, _ = await http(server.port, method, path, body, auth)
+        except (OSError, asyncio.IncompleteReadError):
+            errors += 1  # the server closed the connection without an answer
+            return
         answered[seq] = time.perf_counter()
         if status not in (200, 201):
             errors += 1

@@ -53,6 +53,8 @@ public actor LoginRateLimiter {
     private var addressAttempts: [String: Int] = [:]
     private var waiting: [CheckedContinuation<Void, Never>] = []
     private let shared: (any LoginFailureCounter)?
+    /// Counts the attempts that ended: a shared count read while one ended may be stale.
+    private var ended = 0
     /// Past this many keys, expired ones are dropped (then it doubles the keys left, so a steady
     /// stream of new keys costs amortized constant time).
     private var sweepAt = 10_000
@@ -73,12 +75,16 @@ public actor LoginRateLimiter {
         while true {
             let counted: Counted
             if let shared {
+                let seen = ended
                 do {
                     counted = try await Self.count(identity: key, address: address, perIdentity: perIdentity, perAddress: perAddress, in: shared)
                 } catch {
                     // The shared count cannot be read: refused (fail closed), as an unknown count might be over.
                     return .refused(retryAfter: 5)
                 }
+                // An attempt ended while the count was read (its failure may be missing from it, and
+                // it no longer holds its place here): read again.
+                if ended != seen { continue }
             } else {
                 counted = localCount(identity: key, address: address, now: Date())
             }
@@ -149,6 +155,7 @@ public actor LoginRateLimiter {
         }
         Self.release(&identityAttempts, key)
         if let address = attempt.address { Self.release(&addressAttempts, address) }
+        ended += 1
         switch outcome {
         case .succeeded:
             identityFailures[key] = nil
