@@ -151,14 +151,7 @@ struct PostgresRLSTests {
 
                         // The listener's connection drops: it reconnects, drops everything it caches
                         // (messages may have been lost meanwhile) and applies new messages again.
-                        let terminated = try await storeA.read { db in
-                            try await RowSecurity.bypassing(.migration, on: db) { db in
-                                try await db.raw("""
-                                    SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity
-                                    WHERE datname = current_database() AND query LIKE 'LISTEN%'
-                                    """).all().count
-                            }
-                        }
+                        let terminated = try await PostgresScratch.terminateListeners(on: storeA)
                         #expect(terminated == 1)
                         let dropped = ContinuousClock.now
                         #expect(await log.waitForSubscription(2))
@@ -246,6 +239,18 @@ actor InvalidationLog {
 /// A PostgreSQL database of its own for one test, made through `SNACKBASE_TEST_POSTGRES_URL`
 /// and dropped afterwards; several stores (processes) can open it by URL.
 enum PostgresScratch {
+    /// Ends every listening connection of `store`'s database (a dropped listener); returns how many.
+    static func terminateListeners(on store: PostgresStore) async throws -> Int {
+        try await store.read { db in
+            try await RowSecurity.bypassing(.tamperingForTests, on: db) { db in
+                try await db.raw("""
+                    SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity
+                    WHERE datname = current_database() AND query LIKE 'LISTEN%'
+                    """).all().count
+            }
+        }
+    }
+
     static func with(_ body: (String) async throws -> Void) async throws {
         guard let url = TestDatabase.postgresURL, var components = URLComponents(string: url) else { throw TestFailure("no PostgreSQL configured") }
         let name = "snackbase_test_" + SecureID.randomHex(bytes: 6)
