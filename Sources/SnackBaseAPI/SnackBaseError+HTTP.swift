@@ -15,6 +15,7 @@ extension SnackBaseError.Kind {
         case .rateLimited: 429
         case .headersTooLarge: 431
         case .unavailable: 503
+        case .insufficientStorage: 507
         case .internal: 500
         }
     }
@@ -55,6 +56,7 @@ extension SnackBaseError {
         case .rateLimited: "Too Many Requests"
         case .headersTooLarge: "Request Header Fields Too Large"
         case .unavailable: "Service Unavailable"
+        case .insufficientStorage: "Insufficient Storage"
         case .internal: "Internal Server Error"
         }
     }

@@ -41,6 +41,8 @@ public struct SnackBaseError: Error, Sendable, Equatable {
         case headersTooLarge
         /// The server cannot serve this now (the database is away, no account id is free).
         case unavailable
+        /// The database's disk is full: writes are refused until there is space, reads go on.
+        case insufficientStorage
         /// A failure of the server, never explained to the client.
         case `internal`
     }
@@ -66,7 +68,7 @@ public struct SnackBaseError: Error, Sendable, Equatable {
             case .unauthenticated: self = .unauthenticated
             case .forbidden: self = .forbidden
             case .badRequest, .notFound, .methodNotAllowed, .conflict, .payloadTooLarge, .validation, .rateLimited,
-                 .headersTooLarge, .unavailable, .internal:
+                 .headersTooLarge, .unavailable, .insufficientStorage, .internal:
                 self = .other
             }
         }
@@ -127,4 +129,7 @@ public struct SnackBaseError: Error, Sendable, Equatable {
         .init(.methodNotAllowed, message: "\(method) is not allowed here; this path takes \(allow.joined(separator: ", "))", allow: allow)
     }
     public static let internalError = SnackBaseError(.internal, message: "Internal server error")
+
+    /// The database cannot be reached now (operations.md, outages): 503, try again in a few seconds.
+    public static let databaseUnavailable = SnackBaseError(.unavailable, message: "The database is not reachable; try again shortly", retryAfter: 5)
 }

@@ -86,13 +86,13 @@ public struct IdentityResolver: Sendable {
                 }
                 return .principal(principal)
             } catch {
-                return .refused(.internalError, signIn: signIn)
+                return .refused(error is DatabaseUnavailable ? .databaseUnavailable : .internalError, signIn: signIn)
             }
         case .apiKey(let key):
             do {
                 return try await apiKey(key, from: address)
             } catch {
-                return .refused(.internalError, signIn: nil)
+                return .refused(error is DatabaseUnavailable ? .databaseUnavailable : .internalError, signIn: nil)
             }
         }
     }

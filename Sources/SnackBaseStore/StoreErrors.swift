@@ -7,6 +7,49 @@ public enum StoreError: Error, Sendable, Equatable {
     case migrationFailed(String)
 }
 
+/// The database cannot be reached now: no connection came within the wait, or the connection was
+/// lost during the request. Nothing of the request is committed, unless the connection dropped
+/// while its COMMIT was on the way (the one case no client of any database can tell apart).
+/// The API answers 503 with Retry-After; the pool reconnects by itself.
+public struct DatabaseUnavailable: Error, Sendable, Equatable {
+    public init() {}
+}
+
+/// The database's disk (or its quota) is full: SQLite answered SQLITE_FULL, or PostgreSQL
+/// `disk_full` (53100). The write is rolled back; reads go on; writes work again once there is space.
+public struct StorageFull: Error, Sendable, Equatable {
+    public init() {}
+}
+
+/// True when `error` says the connection to PostgreSQL is gone or the server is shutting down or
+/// starting (SQLSTATE classes 08 and 57P), as opposed to an error in the statement.
+public func isConnectionLoss(_ error: any Error) -> Bool {
+    guard let error = error as? PSQLError else { return false }
+    switch error.code {
+    case .serverClosedConnection, .clientClosedConnection, .connectionError, .uncleanShutdown, .poolClosed:
+        return true
+    case .server:
+        guard let state = error.serverInfo?[.sqlState] else { return false }
+        return state.hasPrefix("08") || state.hasPrefix("57P")
+    default:
+        return false
+    }
+}
+
+/// True when `error` is the database refusing a write for want of disk space.
+public func isStorageFull(_ error: any Error) -> Bool {
+    if let error = error as? SQLiteFailure {
+        return error.code & 0xFF == 13 /* SQLITE_FULL */
+    }
+    if let error = error as? SQLiteError {
+        return error.reason == .full
+    }
+    if let error = error as? PSQLError {
+        return error.serverInfo?[.sqlState] == "53100"
+    }
+    return false
+}
+
 /// True when `error` is the database refusing a duplicate value of a unique key;
 /// callers turn that into a 409 instead of checking first (which would race).
 public func isUniqueViolation(_ error: any Error) -> Bool {

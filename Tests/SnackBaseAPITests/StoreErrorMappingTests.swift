@@ -16,6 +16,17 @@ struct StoreErrorMappingTests {
         #expect(ErrorResponder.snackBaseError(for: UnknownColumn(name: "secret")) == .internalError)
     }
 
+    @Test("a database that is away is a 503 with Retry-After; a full disk is a 507 saying so (operations.md, outages)")
+    func outages() {
+        let away = ErrorResponder.snackBaseError(for: DatabaseUnavailable())
+        #expect(away.status == 503 && away.retryAfter == 5)
+        let full = ErrorResponder.snackBaseError(for: SQLiteFailure(code: 13, message: "database or disk is full"))
+        #expect(full.status == 507 && full.message.contains("disk is full"))
+        #expect(ErrorResponder.snackBaseError(for: StorageFull()) == full)
+        // Another SQLite failure stays a 500 that explains nothing.
+        #expect(ErrorResponder.snackBaseError(for: SQLiteFailure(code: 11, message: "database disk image is malformed")) == .internalError)
+    }
+
     @Test("granting an unknown role answers the same error JSON as before")
     func unknownRoleAnswer() async throws {
         try await TestApp.run { app in

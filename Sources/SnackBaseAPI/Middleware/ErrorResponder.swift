@@ -41,6 +41,11 @@ enum ErrorResponder {
         return ByteBuffer(bytes: (try? JSONBody.encoder.encode(body)) ?? Data(#"{"error":"Internal Server Error","message":"Internal server error"}"#.utf8))
     }
 
+    /// The answer to a write refused for want of disk space (operations.md: reads keep working).
+    static let storageFull = SnackBaseError(
+        .insufficientStorage, message: "The database's disk is full: writes are refused until space is freed; reads still work"
+    )
+
     static func snackBaseError(for error: any Error) -> SnackBaseError {
         switch error {
         case let error as SnackBaseError:
@@ -55,6 +60,12 @@ enum ErrorResponder {
             }
         case let error as DecodingError:
             return JSONBody.validationError(error)
+        case is DatabaseUnavailable:
+            return .databaseUnavailable
+        case is StorageFull:
+            return storageFull
+        case let error where isStorageFull(error):
+            return storageFull
         case is AccountIDsExhausted:
             return SnackBaseError(.unavailable, message: "No new account id is free; the operator has been told")
         case let error as UnknownRoles:

@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import PostgresNIO
 import SQLKit
 
 /// One PostgreSQL transaction as the repositories see it: the connection's `SQLDatabase`, plus
@@ -13,9 +14,15 @@ import SQLKit
 final class PostgresSession: SQLDatabase {
     private let base: any SQLDatabase
     private let state = State()
+    /// The connection underneath, when the session knows it: a statement is never sent on a closed
+    /// one. PostgresNIO writes a query to its channel without a promise, so a query sent after the
+    /// server ended the connection (an outage between two statements of a transaction) would wait
+    /// for an answer forever; scripts/outage-test found that.
+    private let connection: PostgresConnection?
 
-    init(_ base: any SQLDatabase) {
+    init(_ base: any SQLDatabase, connection: PostgresConnection? = nil) {
         self.base = base
+        self.connection = connection
     }
 
     var logger: Logger { base.logger }
@@ -25,10 +32,12 @@ final class PostgresSession: SQLDatabase {
     var queryLogLevel: Logger.Level? { base.queryLogLevel }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) -> EventLoopFuture<Void> {
-        base.execute(sql: query, onRow)
+        if connection?.isClosed == true { return eventLoop.makeFailedFuture(DatabaseUnavailable()) }
+        return base.execute(sql: query, onRow)
     }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) async throws {
+        if connection?.isClosed == true { throw DatabaseUnavailable() }
         try await base.execute(sql: query, onRow)
     }
 

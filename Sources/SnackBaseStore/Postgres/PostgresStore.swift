@@ -3,6 +3,7 @@ import Logging
 import PostgresKit
 import PostgresNIO
 import SQLKit
+import Synchronization
 
 /// PostgreSQL through PostgresNIO's connection pool. Each transaction, and each read, takes one
 /// connection and runs inside `BEGIN … COMMIT` under the application role of ``RowSecurity``
@@ -21,7 +22,12 @@ public final class PostgresStore: Database {
     /// The same server and credentials as the pool, for connections of their own (LISTEN).
     let connectionConfiguration: PostgresConnection.Configuration
 
-    public init(url: String, logger: Logger) async throws {
+    /// How long a request waits for a connection of the pool before it is answered 503. The pool
+    /// itself would queue it for up to a minute while the server is away (its circuit breaker).
+    let connectionWait: Duration
+
+    public init(url: String, logger: Logger, connectionWait: Duration = .seconds(5)) async throws {
+        self.connectionWait = connectionWait
         guard let components = URLComponents(string: url), let host = components.host else {
             throw StoreError.configuration("SNACKBASE_DATABASE_URL is not a valid postgres:// URL")
         }
@@ -40,6 +46,42 @@ public final class PostgresStore: Database {
         runner = Task { await client.run() }
         // Fail fast on an unreachable server.
         _ = try await client.withConnection { try await $0.query("SELECT 1", logger: logger) }
+    }
+
+    /// One connection of the pool for `body`, or ``DatabaseUnavailable`` when none comes within
+    /// ``connectionWait`` or the connection is lost on the way. Exactly one of the lease and the
+    /// deadline wins (`LeaseRace`): once the deadline has answered 503, a connection that comes
+    /// later is handed back unused, so a request answered 503 never runs afterwards.
+    func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        let race = LeaseRace()
+        let client = client
+        let wait = connectionWait
+        do {
+            return try await withThrowingTaskGroup(of: T?.self) { group in
+                group.addTask {
+                    try await client.withConnection { connection in
+                        guard race.claim(.leased) else { throw DatabaseUnavailable() }
+                        return try await body(connection)
+                    }
+                }
+                group.addTask {
+                    try? await Task.sleep(for: wait)
+                    if race.claim(.timedOut) { throw DatabaseUnavailable() }
+                    return nil
+                }
+                while let result = try await group.next() {
+                    if let value = result {
+                        group.cancelAll()
+                        return value
+                    }
+                }
+                throw DatabaseUnavailable()
+            }
+        } catch let error where !(error is DatabaseUnavailable) && (!race.bodyStarted || isConnectionLoss(error)) {
+            // A lease that failed (the server refused, the pool gave up) ran nothing: the database is away.
+            if error is CancellationError && Task.isCancelled { throw error }
+            throw DatabaseUnavailable()
+        }
     }
 
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
@@ -62,15 +104,19 @@ public final class PostgresStore: Database {
     private func session<T: Sendable>(
         readOnly: Bool, as role: PostgresSession.Role, _ body: @escaping @Sendable (any SQLDatabase) async throws -> T
     ) async throws -> T {
-        try await client.withConnection { connection in
-            let session = PostgresSession(connection.sql(queryLogLevel: .trace))
+        try await withConnection { connection in
+            let session = PostgresSession(connection.sql(queryLogLevel: .trace), connection: connection)
             do {
                 try await session.begin(readOnly: readOnly, as: role)
                 let value = try await body(session)
                 try await session.raw("COMMIT").run()
                 return value
             } catch {
-                try? await session.raw("ROLLBACK").run()
+                // A lost connection has no transaction left to roll back (the server ended it), and a
+                // statement sent on it can wait for an answer that never comes.
+                if !isConnectionLoss(error) && !(error is DatabaseUnavailable) {
+                    try? await session.raw("ROLLBACK").run()
+                }
                 throw error
             }
         }
@@ -79,7 +125,7 @@ public final class PostgresStore: Database {
     /// Runs one administrative statement outside any transaction (`CREATE DATABASE`, say), as the
     /// URL's user. Only for fixed text written by the program: never pass a user value here.
     public func execute(unsafeSQL statement: String) async throws {
-        try await client.withConnection { connection in
+        try await withConnection { connection in
             try await connection.sql().raw(SQLQueryString(statement)).run()
         }
     }
@@ -87,17 +133,35 @@ public final class PostgresStore: Database {
     /// Sends `payload` on `channel` to every listening session of this database. `pg_notify` is
     /// transactional: sent on its own (autocommit), it is delivered at once.
     func notify(channel: String, payload: String) async throws {
-        try await client.withConnection { connection in
+        try await withConnection { connection in
             try await connection.sql().raw("SELECT pg_notify(\(bind: channel), \(bind: payload))").run()
         }
     }
 
     public func ping() async -> Bool {
-        (try? await client.withConnection { try await $0.sql().raw("SELECT 1").run() }) != nil
+        (try? await withConnection { try await $0.sql().raw("SELECT 1").run() }) != nil
     }
 
     public func shutdown() async {
         runner.cancel()
         _ = await runner.value
     }
+}
+
+/// Which of a lease and its deadline came first; the other one finds the race taken.
+final class LeaseRace: Sendable {
+    enum Winner { case leased, timedOut }
+    private let winner = Mutex<Winner?>(nil)
+
+    /// True when `side` is first.
+    func claim(_ side: Winner) -> Bool {
+        winner.withLock { winner in
+            guard winner == nil else { return false }
+            winner = side
+            return true
+        }
+    }
+
+    /// True once the lease won, so the body ran (or is running).
+    var bodyStarted: Bool { winner.withLock { $0 == .leased } }
 }

@@ -110,7 +110,9 @@ final class WriteBatcher: Sendable {
                     try writer.run("RELEASE snackbase_job", []) { _ in }
                 } catch let rollback {
                     // The savepoint could not be undone on its own: nothing of the batch may commit.
-                    return abandon(batch, rollback)
+                    // A full disk makes SQLite roll the whole transaction back itself, so the savepoint
+                    // is gone: the batch fails with the cause, which the API answers 507.
+                    return abandon(batch, isStorageFull(error) ? error : rollback)
                 }
                 results.append(.failure(error))
             }
