@@ -3,7 +3,7 @@ import HTTPTypes
 import NIOCore
 @testable import SnackBaseAPI
 import SnackBaseCore
-import SnackBaseStore
+@testable import SnackBaseStore
 import Testing
 
 /// The store's own errors keep the answers they had when the store threw HTTP statuses.
