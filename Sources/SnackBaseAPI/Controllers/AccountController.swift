@@ -6,12 +6,13 @@ import SnackBaseService
 struct AccountController {
     let services: AppServices
 
-    private var accounts: AccountService { AccountService(services: services) }
+    var accounts: AccountService { AccountService(services: services) }
 
     func register(on group: RouterGroup<AppRequestContext>) {
         group.get(use: list)
         group.post(use: create)
         group.get(":id", use: show)
+        group.get(":id/export", use: exportArchive)
         group.patch(":id", use: update)
         group.delete(":id", use: remove)
     }

@@ -6,11 +6,15 @@ import SnackBaseService
 struct CollectionController {
     let services: AppServices
 
-    private var collections: CollectionService { CollectionService(services: services) }
+    var collections: CollectionService { CollectionService(services: services) }
 
     func register(on group: RouterGroup<AppRequestContext>) {
         group.post(use: create)
         group.get(use: list)
+        // Before `:name` in Hummingbird's trie: GET of a collection named `export` is answered by the
+        // list (its PATCH and DELETE are unaffected). See docs/operations.md.
+        group.get("export", use: exportSchemas)
+        group.post("import", use: importSchemas)
         group.get(":name", use: show)
         group.patch(":name", use: update)
         group.delete(":name", use: remove)

@@ -9,7 +9,7 @@ import SnackBaseStore
 struct RecordController {
     let services: AppServices
     /// Built once: a use case holds the services, and copying them per request costs a retain per service.
-    private let records: RecordService
+    let records: RecordService
 
     init(services: AppServices) {
         self.services = services
@@ -20,6 +20,9 @@ struct RecordController {
     static let listParameters: Set<String> = ["skip", "limit", "sort", "fields", "filter", "account_id", "expand"]
 
     func register(records: RouterGroup<AppRequestContext>, alias: RouterGroup<AppRequestContext>) {
+        // Literal segments: Hummingbird's trie tries them before `:id` (record ids are `rec_…`, never these words).
+        records.get(":collection/export") { try await export($0, $1) }
+        records.post(":collection/import") { try await importRecords($0, $1) }
         for (group, isAlias) in [(records, false), (alias, true)] {
             group.post(":collection") { try await create($0, $1, alias: isAlias) }
             group.get(":collection") { try await list($0, $1, alias: isAlias) }
@@ -31,7 +34,7 @@ struct RecordController {
     }
 
     /// The caller, account and collection of a record route (a built-in route's name is no alias).
-    private func target(_ query: FormQuery, _ context: AppRequestContext, alias: Bool, bodyAccount: String? = nil) async throws -> RecordTarget {
+    func target(_ query: FormQuery, _ context: AppRequestContext, alias: Bool, bodyAccount: String? = nil) async throws -> RecordTarget {
         let principal = try context.requireIdentity()
         let name = context.parameters.get("collection") ?? ""
         if alias, CollectionSchema.reservedRouteNames.contains(name) { throw SnackBaseError.notFound("Route") }

@@ -18,6 +18,7 @@ enum OpenAPIDocument {
 
     /// Every route, in the order of the contract (`api.md`).
     static let operations: [OpenAPIOperation] = health + auth + twoFactor + emailFlows + accounts + users + invitations + roles + permissions + rules + collections + audit + apiKeys + realtime
+        + transfer
         + records(base: "/api/v1/records/{collection}", tag: "records")
         + records(base: "/api/v1/{collection}", tag: "records (alias)", alias: true)
 
@@ -126,6 +127,11 @@ enum OpenAPIDocument {
            body: ref("AccountCreate"), answers: [A(201, "Created.", ref("Account"))], errors: [403, 409, 503]),
         Op("get", "/api/v1/accounts/{id}", tag: "accounts", "One account (superadmin).",
            answers: [A(200, "The account.", ref("Account"))], errors: [403, 404]),
+        Op("get", "/api/v1/accounts/{id}/export", tag: "accounts", """
+           The tenant's data as one tar archive (superadmin, or an admin of that account): `users.jsonl` (no password hashes or \
+           secrets), `roles.jsonl`, `permissions.jsonl`, `records/<collection>.jsonl` (through the exporter's read decision), \
+           `audit.jsonl` (the chain), then `manifest.json` with each member's count, size and SHA-256. Streamed member by member.
+           """, answers: [A(200, "The archive.", ["type": "string", "format": "binary"], contentType: "application/x-tar")], errors: [403, 404]),
         Op("patch", "/api/v1/accounts/{id}", tag: "accounts", "Rename an account (superadmin).", body: ref("AccountUpdate"),
            answers: [A(200, "The account.", ref("Account"))], errors: [403, 404]),
         Op("delete", "/api/v1/accounts/{id}", tag: "accounts", "Delete an account and all its rows (superadmin; not the system account).",
@@ -194,6 +200,13 @@ enum OpenAPIDocument {
     ]
 
     static let collections: [OpenAPIOperation] = [
+        Op("get", "/api/v1/collections/export", tag: "collections", "Every collection's schema, to import elsewhere (superadmin).",
+           answers: [A(200, "The schemas.", ref("CollectionExport"))], errors: [403]),
+        Op("post", "/api/v1/collections/import", tag: "collections", """
+           Creates the collections (`mode=create`, the default), or also adds missing fields to existing ones (`merge`; nothing is \
+           dropped, a field of another type is a problem), in one transaction (superadmin); 422 naming every problem, and nothing changed.
+           """, body: ref("CollectionImport"),
+           answers: [A(200, "What was created and extended.", ref("CollectionImportResult"))], errors: [403, 409, 422]),
         Op("post", "/api/v1/collections", tag: "collections", "Create a collection (superadmin).", body: ref("CollectionCreate"),
            answers: [A(201, "Created; `warnings` lists rules naming it that no longer check.", ref("Collection"))],
            errors: [403, 409]),
@@ -235,6 +248,26 @@ enum OpenAPIDocument {
                errors: [403, 404]),
             Op("get", "/api/v1/audit-logs/{id}", tag: "audit", "One audit entry.", query: [accountID],
                answers: [A(200, "The entry.", ref("AuditEntry"))], errors: [403, 404]),
+        ]
+    }()
+
+    /// Moving records in and out (operations.md): JSON Lines, one record per line.
+    static let transfer: [OpenAPIOperation] = {
+        let format = Q(name: "format", schema: ["type": "string", "enum": ["jsonl"]], description: "`jsonl` (the default; `csv` is not supported yet).")
+        return [
+            Op("get", "/api/v1/records/{collection}/export", tag: "records", """
+               Every record the caller may read, through their field mask (the decision of the list route), as JSON Lines ordered by `id`, \
+               streamed page by page.
+               """, security: .bearerOrAccount, query: [format, accountID],
+               answers: [A(200, "One record per line.", ["type": "string"], contentType: "application/x-ndjson")], errors: [400, 403, 404]),
+            Op("post", "/api/v1/records/{collection}/import", tag: "records", """
+               Creates a record for every line (JSON Lines; `Content-Type: application/x-ndjson` or `format=jsonl`), each validated and \
+               authorized as `POST /records/{collection}` by the caller, with its audit entry. System fields are ignored; an `account_id` \
+               other than the import's account refuses the line. `atomic=true`: all or nothing. At most 16 MiB and 50,000 lines (413).
+               """, security: .bearerOrAccount,
+               query: [format, accountID, Q(name: "atomic", schema: ["type": "boolean"], description: "`true`: one transaction; any refused line creates nothing.")],
+               body: ["type": "string"], bodyContentType: "application/x-ndjson",
+               answers: [A(200, "`{created, failed:[{line, status, message}]}`.", ref("ImportResult"))], errors: [400, 403, 404]),
         ]
     }()
 

@@ -45,12 +45,15 @@ struct OpenAPIOperation: Sendable {
     let security: Security
     let query: [Query]
     let body: OpenAPIValue?
+    /// The media type of `body` (`application/x-ndjson` for imports).
+    let bodyContentType: String
     let answers: [Answer]
     /// Error statuses this route can answer besides the ones every route can (`413` for bodies, `429`).
     let errors: [Int]
 
     init(_ method: String, _ path: String, tag: String, _ summary: String, security: Security = .bearer,
-         query: [Query] = [], body: OpenAPIValue? = nil, answers: [Answer], errors: [Int] = []) {
+         query: [Query] = [], body: OpenAPIValue? = nil, bodyContentType: String = "application/json", answers: [Answer], errors: [Int] = []) {
+        self.bodyContentType = bodyContentType
         self.method = method
         self.path = path
         self.tag = tag
@@ -96,7 +99,7 @@ struct OpenAPIOperation: Sendable {
         if let body {
             object["requestBody"] = .object([
                 "required": .bool(true),
-                "content": .object(["application/json": .object(["schema": body])]),
+                "content": .object([bodyContentType: .object(["schema": body])]),
             ])
         }
         var responses: [String: OpenAPIValue] = [:]

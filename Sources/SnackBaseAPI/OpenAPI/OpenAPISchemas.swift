@@ -176,6 +176,13 @@ enum OpenAPISchemas {
         "CollectionCreate": object([
             "name": collectionName, "description": string, "schema": object(["fields": array(ref("FieldInput"))]),
         ], required: ["name", "schema"]),
+        "CollectionExport": object([
+            "collections": array(ref("CollectionCreate")),
+        ], required: ["collections"]),
+        "CollectionImport": object([
+            "collections": array(ref("CollectionCreate")), "mode": ["type": "string", "enum": ["create", "merge"]],
+        ], required: ["collections"]),
+        "CollectionImportResult": object(["created": strings, "extended": strings], required: ["created", "extended"]),
         "CollectionUpdate": object([
             "description": string, "schema": object(["fields": array(ref("FieldInput"))]),
         ], required: []),
@@ -200,6 +207,17 @@ enum OpenAPISchemas {
             "created_by": ["type": ["string", "null"]], "updated_by": ["type": ["string", "null"]],
         ], required: ["id"], closed: false),
         "RecordPage": page(of: ref("Record")),
+        "ImportResult": [
+            "type": "object",
+            "required": ["created", "failed"],
+            "properties": [
+                "created": ["type": "integer"],
+                "failed": ["type": "array", "items": [
+                    "type": "object", "required": ["line", "status", "message"],
+                    "properties": ["line": ["type": "integer"], "status": ["type": "integer"], "message": ["type": "string"]],
+                ]],
+            ],
+        ],
         "RecordInput": [
             "type": "object",
             "description": "The collection's user fields (system fields are ignored; an `account_id` naming another account is 403).",

@@ -119,6 +119,14 @@ package struct RecordService: Sendable {
     /// Creates a record from a request body (system fields are set here and by the hooks; a body
     /// `account_id` was checked by ``target(collection:principal:requestedAccount:bodyAccount:)``).
     package func create(_ body: [String: JSONValue], target: RecordTarget, requestID: String) async throws -> ByteBuffer {
+        let values = try decideCreate(body, target: target)
+        let stored = try await write(.create, values, previous: nil, target: target, requestID: requestID)
+        return visible(stored, target: target)
+    }
+
+    /// The create decision without the write: the body validated, the permission, rules and field
+    /// security decided; the values to insert. POST and every line of an import take this one path.
+    package func decideCreate(_ body: [String: JSONValue], target: RecordTarget) throws -> StoredRecord {
         let collection = target.scope.collection
         try target.refuseIfNeverGranted(.create)
         let (values, sent) = try RecordCodec.validate(body, collection: collection, mode: .create)
@@ -126,8 +134,69 @@ package struct RecordService: Sendable {
         try Self.require(target.decide(
             .create, record: preview, data: values.filter { sent.contains($0.key) }, sentFields: sent
         ))
-        let stored = try await write(.create, values, previous: nil, target: target, requestID: requestID)
-        return visible(stored, target: target)
+        return values
+    }
+
+    /// A write of an all-or-nothing import that failed: which line, and why.
+    package struct LineFailure: Error, Sendable {
+        package let line: Int
+        package let error: any Error
+    }
+
+    /// Inserts records already decided by ``decideCreate(_:target:)`` in one transaction: each with its
+    /// reference check, hooks (account isolation, then the audit entry) and realtime event, as a
+    /// single create. The first write that fails rolls every one back (``LineFailure`` names its line).
+    package func createAll(_ lines: [(line: Int, values: StoredRecord)], target: RecordTarget, requestID: String) async throws -> Int {
+        let hooks = services.hooks
+        let collections = try await services.collections.all(database: services.database)
+        let realtime = services.realtime
+        let relay = services.realtimeRelay
+        let change = { @Sendable (record: StoredRecord) in
+            RecordChange(
+                kind: .created, accountID: target.scope.account.accountID, collection: target.scope.collection.name,
+                recordID: record["id"].flatMap(Self.text) ?? "", before: nil, after: record, at: target.now
+            )
+        }
+        let places = lines.map { _ in RealtimePlace() }
+        let written: [StoredRecord]
+        do {
+            written = try await services.database.transaction { db in
+                var records: [StoredRecord] = []
+                for (index, item) in lines.enumerated() {
+                    do {
+                        let missing = try await RecordRepository.missingReferences(item.values, in: target.scope, collections: collections, on: db)
+                        guard missing.isEmpty else {
+                            throw SnackBaseError.validation(missing.map { .init(field: $0, message: "must be the id of an existing record of this account") })
+                        }
+                        var event = RecordEvent(kind: .create, scope: target.scope, actor: target.principal, record: item.values, previous: nil,
+                                                now: target.now, requestID: requestID)
+                        try await hooks.before(&event, on: db)
+                        do {
+                            try await RecordRepository.insert(event.record, in: target.scope, on: db)
+                        } catch where isUniqueViolation(error) {
+                            throw SnackBaseError.conflict("A record with the same value of a unique field already exists")
+                        }
+                        try await hooks.after(event, on: db)
+                        if let relay {
+                            try await relay.publish(change(event.record), on: db)
+                        } else {
+                            places[index].take(from: realtime)
+                        }
+                        records.append(event.record)
+                    } catch {
+                        throw LineFailure(line: item.line, error: error)
+                    }
+                }
+                return records
+            }
+        } catch {
+            for place in places { if let taken = place.value { realtime.discard(taken) } }
+            throw error
+        }
+        for (place, record) in zip(places, written) {
+            if let taken = place.value { realtime.commit(taken, change(record)) }
+        }
+        return written.count
     }
 
     /// Replaces (`.replace`) or changes (`.patch`) a record's user fields.

@@ -12,8 +12,11 @@ public struct RecordQuery: Sendable {
     public var sort: [RecordRepository.Sort]
     public var skip: Int
     public var limit: Int
+    /// Keyset paging (exports): only records whose `id` sorts after this one.
+    public var afterID: String?
 
-    public init(rule: RuleResidual, equals: [(field: String, value: RuleValue)] = [], sort: [RecordRepository.Sort], skip: Int, limit: Int) {
+    public init(rule: RuleResidual, equals: [(field: String, value: RuleValue)] = [], sort: [RecordRepository.Sort], skip: Int, limit: Int, afterID: String? = nil) {
+        self.afterID = afterID
         self.rule = rule
         self.equals = equals
         self.sort = sort
@@ -31,6 +34,9 @@ public struct RecordQuery: Sendable {
         }
         for (field, value) in equals {
             conditions.append(SQLFragment(pieces: [.sql("("), .identifier(field), .sql(" = "), .bind(dialect.bindable(value)), .sql(")")]))
+        }
+        if let afterID {
+            conditions.append(SQLFragment(pieces: [.sql("("), .identifier("id"), .sql(" > "), .bind(dialect.bindable(.text(afterID))), .sql(")")]))
         }
         return conditions
     }
