@@ -81,6 +81,17 @@ struct ServeCommand: AsyncParsableCommand {
             let mail = try MailSetting.make(settings, dev: dev, dataDirectory: try settings.dataDirectory(flag: database.dataDir), host: host, port: port, logger: logger)
             // One event loop (one CPU allowed): handlers and the SQLite writer run on it, see EventLoopExecutor.
             let onlyLoop = EventLoopExecutor.onlyLoop(of: MultiThreadedEventLoopGroup.singleton)
+            // SQLite: held until the process ends, so that `restore` refuses to replace the file under this server.
+            let dataDirectory = try settings.dataDirectory(flag: database.dataDir)
+            let serverLock: ServerLock?
+            if let path = DatabaseFactory.sqlitePath(url: settings.string("SNACKBASE_DATABASE_URL", flag: database.databaseUrl), dataDirectory: dataDirectory) {
+                let folder = (path as NSString).deletingLastPathComponent
+                if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+                do { serverLock = try ServerLock(databasePath: path) } catch let error as BackupError { throw SettingError(description: error.description) }
+            } else {
+                serverLock = nil
+            }
+            defer { serverLock?.release() }
             let (db, _) = try await database.open(settings, logger: logger, writerExecutor: onlyLoop)
             let passwords = try PasswordService(parameters: argon2)
             do {

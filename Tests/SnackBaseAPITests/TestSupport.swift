@@ -90,6 +90,11 @@ struct TestApp: Sendable {
         }
     }
 
+    /// An app on `database` (which the caller opened and closes), over real HTTP when `live`.
+    static func run(on database: any Database, live: Bool = true, _ body: @Sendable (TestApp) async throws -> Void) async throws {
+        try await run(database: database, argon2: tinyArgon2, limiter: nil, rateLimits: rateLimits, cors: .sameOriginOnly, live: live, body)
+    }
+
     private static func run(
         database: any Database, argon2: Argon2Parameters, limiter: LoginRateLimiter?, rateLimits: RateLimits, cors: CORSPolicy, live: Bool,
         loop: MultiThreadedEventLoopGroup? = nil, logger: Logger = TestDatabase.logger, mail: (@Sendable () throws -> MailSettings)? = nil,
