@@ -75,6 +75,8 @@ struct ServeCommand: AsyncParsableCommand {
                 maxStreamsPerUser: try settings.integer("SNACKBASE_REALTIME_MAX_STREAMS_PER_USER", default: 10, range: 1...100_000),
                 maxStreams: try settings.integer("SNACKBASE_REALTIME_MAX_STREAMS", default: 10_000, range: 1...1_000_000)
             )
+            let backupSchedule = try Self.backupScheduleSetting(settings.string("SNACKBASE_BACKUP_SCHEDULE"))
+            let backupKeep = try settings.integer("SNACKBASE_BACKUP_KEEP", default: 7, range: 1...10_000)
             // Every setting is checked before the database is opened.
             let secret = try settings.secretKey(dev: dev, dataDirectory: try settings.dataDirectory(flag: database.dataDir))
             let superadmin = try Self.superadminSetting(settings)
@@ -97,7 +99,10 @@ struct ServeCommand: AsyncParsableCommand {
             do {
                 try await serve(db: db, passwords: passwords, secret: secret, superadmin: superadmin, host: host, port: port,
                                 accessTTL: accessTTL, refreshTTL: refreshTTL, permissionCacheTTL: permissionCacheTTL, cors: cors,
-                                rateLimits: rateLimits, mail: mail, realtime: realtime, onConnectionLoop: onlyLoop != nil, logger: logger)
+                                rateLimits: rateLimits, mail: mail, realtime: realtime, onConnectionLoop: onlyLoop != nil,
+                                backups: (folder: dataDirectory + "/backups", url: settings.string("SNACKBASE_DATABASE_URL", flag: database.databaseUrl),
+                                          schedule: backupSchedule, keep: backupKeep),
+                                logger: logger)
             } catch {
                 await passwords.shutdown()
                 await db.shutdown()
@@ -124,6 +129,15 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 
+    static func backupScheduleSetting(_ text: String?) throws -> BackupSchedule? {
+        guard let text else { return nil }
+        do {
+            return try BackupSchedule(parsing: text)
+        } catch {
+            throw SettingError(description: "SNACKBASE_BACKUP_SCHEDULE: \(error.description)")
+        }
+    }
+
     static func superadminSetting(_ settings: Settings) throws -> (email: String, password: String)? {
         guard let email = settings.string("SNACKBASE_SUPERADMIN_EMAIL") else { return nil }
         guard let password = settings.string("SNACKBASE_SUPERADMIN_PASSWORD") else {
@@ -135,7 +149,7 @@ struct ServeCommand: AsyncParsableCommand {
     private func serve(
         db: any Database, passwords: PasswordService, secret: [UInt8], superadmin: (email: String, password: String)?,
         host: String, port: Int, accessTTL: Int, refreshTTL: Int, permissionCacheTTL: Int, cors: CORSPolicy, rateLimits: RateLimits, mail: MailSettings,
-        realtime: RealtimeSettings, onConnectionLoop: Bool, logger: Logger
+        realtime: RealtimeSettings, onConnectionLoop: Bool, backups: (folder: String, url: String?, schedule: BackupSchedule?, keep: Int), logger: Logger
     ) async throws {
         if let superadmin {
             try await CreateSuperadminCommand.create(email: superadmin.email, password: superadmin.password, database: db, passwords: passwords, onlyIfAbsent: true)
@@ -145,6 +159,8 @@ struct ServeCommand: AsyncParsableCommand {
                                    metricsToken: Settings().string("SNACKBASE_METRICS_TOKEN"),
                                    secretSealer: try SecretSealer(secretKey: secret), realtime: realtime, logger: logger)
         services.mail = mail
+        let catalog = BackupCatalog(folder: backups.folder, database: db, url: backups.url, logger: logger)
+        services.backups = catalog
         let app = SnackBaseApplication.make(services: services, cors: cors, host: host, port: port, onConnectionLoop: onConnectionLoop)
         logger.info("server.start", metadata: ["host": .string(host), "port": .stringConvertible(port), "database": .string(db.kind.rawValue),
                                                "threads": .string(onConnectionLoop ? "one event loop" : "event loops and global executor")])
@@ -153,6 +169,7 @@ struct ServeCommand: AsyncParsableCommand {
         // First in the group, so it stops last: the mails of the last requests still go out.
         if let queue = mail.queue { group.insert(MailQueueService(queue: queue), at: 0) } else { logger.warning("mail.disabled: no SNACKBASE_SMTP_URL; no mail is sent and invitations are refused") }
         if services.changeFeed != nil { group.append(ChangeListenerService(services: services)) }
+        if let schedule = backups.schedule { group.append(BackupScheduleService(catalog: catalog, schedule: schedule, keep: backups.keep)) }
         // Last, so it stops first: open streams get `closed: shutdown` before the server waits for its connections.
         group.append(RealtimeShutdownService(services: services))
         try await ServiceGroup(configuration: .init(services: group, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)).run()

@@ -1,4 +1,6 @@
 import Foundation
+import HTTPTypes
+import SQLKit
 import SnackBaseService
 import SnackBaseStore
 import SnackBaseTesting
@@ -48,6 +50,9 @@ enum BackupTarget: Sendable {
 actor Acknowledged {
     private(set) var ids: [String] = []
     private(set) var failures = 0
+    private(set) var before: [String] = []
+    private(set) var token = ""
+    func finish(before: [String], token: String) { self.before = before; self.token = token }
     func add(_ id: String) { ids.append(id) }
     func failed() { failures += 1 }
 }
@@ -95,9 +100,8 @@ struct BackupTests {
     /// Eight clients create records over HTTP; once some are acknowledged, a backup is taken of the
     /// live database. Returns the ids acknowledged before the backup started, and the tenant's token.
     static func writeWhileBackingUp(kind: DatabaseKind, to file: String) async throws -> ([String], String) {
-        var result: ([String], String) = ([], "")
+        let acked = Acknowledged()
         try await BackupTarget.with(kind) { database, target in
-            let acked = Acknowledged()
             try await TestApp.run(on: database, live: true) { app in
                 let root = try await app.superadminToken()
                 try await app.createCollection("notes", fields: #"[{"name":"title","type":"text"}]"#, root: root)
@@ -120,12 +124,12 @@ struct BackupTests {
                     try await Task.sleep(for: .milliseconds(50))
                     await stop.stop()
                     try await group.waitForAll()
-                    result = (before, acme.token)
+                    await acked.finish(before: before, token: acme.token)
                 }
                 #expect(await acked.failures == 0)
             }
         }
-        return result
+        return await (acked.before, acked.token)
     }
 
     @Test("BAK-002: restore refuses a live SQLite target, a non-empty PostgreSQL target without --force, and a file that is no backup; the target is kept")
@@ -186,4 +190,107 @@ struct BackupTests {
 actor Stop {
     private(set) var stopped = false
     func stop() { stopped = true }
+}
+
+@Suite("Backup routes")
+struct BackupRouteTests {
+    @Test("BAK-API-001: only a superadmin starts, lists and downloads backups (401 anonymous, 403 account admin); 202, then listed with the file's sha256; the download is the file")
+    func routes() async throws {
+        for kind in TestDatabase.kinds {
+            try await BackupTarget.with(kind) { database, target in
+                let folder = FileManager.default.temporaryDirectory.appendingPathComponent("snackbase-backups-\(UUID().uuidString)").path
+                defer { try? FileManager.default.removeItem(atPath: folder) }
+                let catalog = BackupCatalog(folder: folder, database: database, url: target.url, logger: TestDatabase.logger)
+                try await TestApp.run(on: database, live: true, configure: { $0.backups = catalog }) { app in
+                    let root = try await app.superadminToken()
+                    let acme = try await app.register("acme")
+                    for (token, status) in [(nil, 401), (acme.token, 403)] as [(String?, Int)] {
+                        #expect(try await app.request(.post, "/api/v1/backups", token: token).status == status, "[\(kind)]")
+                        #expect(try await app.request(.get, "/api/v1/backups", token: token).status == status, "[\(kind)]")
+                        #expect(try await app.request(.get, "/api/v1/backups/x/download", token: token).status == status, "[\(kind)]")
+                    }
+                    #expect(await catalog.list().isEmpty, "[\(kind)] a refused request took a backup")
+
+                    let started = try await app.request(.post, "/api/v1/backups", token: root)
+                    #expect(started.status == 202, "[\(kind)] \(String(decoding: started.data, as: UTF8.self))")
+                    let id = try #require(started.string("id"))
+                    #expect(["running", "done"].contains(started.string("status") ?? ""))
+                    await catalog.waitForRunning()
+
+                    let list = try await app.request(.get, "/api/v1/backups", token: root)
+                    #expect(list.status == 200)
+                    let item = try #require(list.array("items")?.first as? [String: Any])
+                    #expect(item["id"] as? String == id)
+                    #expect(item["status"] as? String == "done", "[\(kind)] \(item)")
+                    let file = try #require(item["file"] as? String)
+                    let onDisk = try BackupFile.describe(folder + "/" + file)
+                    #expect(item["sha256"] as? String == onDisk.sha256)
+                    #expect(item["size"] as? Int == onDisk.size)
+                    #expect(item["created_at"] is String)
+
+                    let download = try await app.request(.get, "/api/v1/backups/\(id)/download", token: root)
+                    #expect(download.status == 200)
+                    #expect(download.data == (try Data(contentsOf: URL(fileURLWithPath: folder + "/" + file))), "[\(kind)] downloaded bytes differ")
+                    #expect(try await app.request(.get, "/api/v1/backups/../../etc/passwd/download", token: root).status == 404)
+                    #expect(try await app.request(.get, "/api/v1/backups/nope/download", token: root).status == 404)
+
+                    // The superadmin's action is in the audit log.
+                    let entries = try await database.read { db in
+                        try await RowSecurity.bypassing(.crossAccountAudit, on: db) { db in
+                            try await db.raw("SELECT count(*) AS n FROM audit_log WHERE action = 'backup.create' AND record_id = \(bind: id)").first()?
+                                .decode(column: "n", as: Int.self) ?? 0
+                        }
+                    }
+                    #expect(entries == 1, "[\(kind)]")
+                }
+            }
+        }
+    }
+
+    @Test("BAK-KEEP-001: prune keeps the newest KEEP finished backups and deletes the rest with their sidecars")
+    func prune() async throws {
+        try await BackupTarget.with(.sqlite) { database, _ in
+            try await Migrator.migrate(database)
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("snackbase-backups-\(UUID().uuidString)").path
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            let catalog = BackupCatalog(folder: folder, database: database, url: nil, logger: TestDatabase.logger)
+            var ids: [String] = []
+            for _ in 0..<4 { if let entry = await catalog.takeNow() { ids.append(entry.id) } }
+            #expect(ids.count == 4)
+            await catalog.prune(keep: 2)
+            let left = await catalog.list()
+            #expect(left.map(\.id) == Array(ids.reversed().prefix(2)))
+            let files = try FileManager.default.contentsOfDirectory(atPath: folder)
+            #expect(files.count == 4, "\(files)")
+        }
+    }
+}
+
+@Suite("Backup schedule")
+struct BackupScheduleTests {
+    static let valid: [(String, BackupSchedule)] = [
+        ("daily@03:00", .daily(hour: 3, minute: 0)), ("daily@23:59", .daily(hour: 23, minute: 59)), ("every 6h", .every(seconds: 21600)),
+        ("every 30m", .every(seconds: 1800)), ("every 1d", .every(seconds: 86400)), (" Every 2H ", .every(seconds: 7200)),
+    ]
+    static let invalid = ["", "daily", "daily@3:00", "daily@24:00", "daily@03:60", "every", "every 0h", "every -1h", "every 6", "every 6w",
+                          "every h", "hourly", "daily@03:00:00", "every 99999d", "every ６h"]
+
+    @Test("BAK-SCHED-001: valid schedules parse; anything else is an error naming the expected forms")
+    func parse() throws {
+        for (text, expected) in Self.valid { #expect(try BackupSchedule(parsing: text) == expected, "\(text)") }
+        for text in Self.invalid {
+            #expect(throws: BackupSchedule.ParseError.self, "\(text)") { try BackupSchedule(parsing: text) }
+        }
+    }
+
+    @Test("BAK-SCHED-002: the next run: daily at the UTC time, today if still ahead, else tomorrow; every n after the last")
+    func next() throws {
+        let midnight: Int = 1_780_000_000 - 1_780_000_000 % 86400
+        let base = Date(timeIntervalSince1970: TimeInterval(midnight)) // a UTC midnight
+        let daily = BackupSchedule.daily(hour: 3, minute: 0)
+        #expect(daily.next(after: base) == base.addingTimeInterval(3 * 3600))
+        #expect(daily.next(after: base.addingTimeInterval(3 * 3600)) == base.addingTimeInterval(27 * 3600))
+        #expect(daily.next(after: base.addingTimeInterval(5 * 3600)) == base.addingTimeInterval(27 * 3600))
+        #expect(BackupSchedule.every(seconds: 21600).next(after: base) == base.addingTimeInterval(21600))
+    }
 }

@@ -87,8 +87,13 @@ public enum DatabaseBackup {
             try FileManager.default.copyItem(atPath: source, toPath: temporary)
             let link = try SQLiteLink(path: temporary, readOnly: true)
             var tables = 0
-            try link.run("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'audit_log'", []) { row in
-                tables = try row.decode(column: "n", as: Int.self)
+            do {
+                try link.run("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'audit_log'", []) { row in
+                    tables = try row.decode(column: "n", as: Int.self)
+                }
+            } catch {
+                link.close()
+                throw BackupError("\(source): not a readable SQLite database")
             }
             link.close()
             guard tables == 1 else { throw BackupError("\(source): an SQLite database, but not a SnackBase backup (no audit_log table)") }

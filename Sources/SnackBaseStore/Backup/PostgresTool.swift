@@ -18,7 +18,7 @@ struct PostgresConnectionInfo {
         arguments.append("--dbname=" + (database.isEmpty ? (components.user ?? "postgres") : database))
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "PGPASSWORD")
-        if let password = components.password { environment["PGPASSWORD"] = password.removingPercentEncoding ?? password }
+        if let password = components.password { environment["PGPASSWORD"] = password }
         for item in components.queryItems ?? [] where item.name == "sslmode" { environment["PGSSLMODE"] = item.value }
         self.arguments = arguments
         self.environment = environment
