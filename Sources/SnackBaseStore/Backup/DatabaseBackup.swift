@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Logging
 import SQLKit
+import SQLiteNIO
 
 /// A backup file as it was written: where, how large, and its SHA-256 (lowercase hex).
 public struct BackupFile: Sendable, Equatable {
@@ -56,7 +57,12 @@ public enum DatabaseBackup {
         switch database.kind {
         case .sqlite:
             do {
-                try await database.read { db in try await db.raw("VACUUM INTO \(bind: path)").run() }
+                // Its own read-write connection (the readers are read-only), outside any transaction: one snapshot.
+                guard let store = database as? SQLiteStore else { throw BackupError("not an SQLite store") }
+                let link = try SQLiteLink(path: store.path, readOnly: false)
+                defer { link.close() }
+                try link.run("PRAGMA busy_timeout=5000", []) { _ in }
+                try link.run("VACUUM INTO ?", [.text(path)]) { _ in }
             } catch {
                 try? FileManager.default.removeItem(atPath: path)
                 throw BackupError("VACUUM INTO failed: \(String(describing: error).prefix(200))")
