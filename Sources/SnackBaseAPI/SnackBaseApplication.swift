@@ -37,6 +37,7 @@ public enum SnackBaseApplication {
         AuditController(services: services).register(on: api.group("audit-logs"))
         RealtimeController(services: services).register(on: api.group("realtime"))
         APIKeyController(services: services).register(on: api.group("api-keys"))
+        BackupController(services: services).register(on: api.group("backups"))
         RuleController(services: services).register(on: api.group("rules"))
         RecordController(services: services).register(records: api.group("records"), alias: api)
         routes.record(router.routes)

@@ -125,7 +125,7 @@ public struct CollectionSchema: Sendable, Equatable {
     /// Names that are also built-in routes: such a collection is reachable at `/api/v1/records/{name}` only.
     public static let reservedRouteNames: Set<String> = [
         "auth", "accounts", "users", "roles", "permissions", "collections", "records", "audit-logs", "health", "metrics",
-        "invitations", "realtime", "rules",
+        "invitations", "realtime", "rules", "backups",
     ]
 
     /// The physical table of the collection.

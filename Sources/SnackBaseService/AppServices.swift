@@ -30,6 +30,8 @@ public struct AppServices: Sendable {
     public let requestLimiter: RequestRateLimiter
     /// Outgoing mail: verification, password reset, invitations (identity.md "Email"); none by default.
     public var mail: MailSettings = .disabled
+    /// The backups `/api/v1/backups` takes and lists; nil: none are taken here (the routes answer 404).
+    public var backups: BackupCatalog?
     /// Seals TOTP seeds with a key derived from `SNACKBASE_SECRET_KEY`; nil: two-factor enrolment
     /// and sign-in are refused (fail closed).
     public let secretSealer: SecretSealer?

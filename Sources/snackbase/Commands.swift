@@ -75,18 +75,34 @@ struct ServeCommand: AsyncParsableCommand {
                 maxStreamsPerUser: try settings.integer("SNACKBASE_REALTIME_MAX_STREAMS_PER_USER", default: 10, range: 1...100_000),
                 maxStreams: try settings.integer("SNACKBASE_REALTIME_MAX_STREAMS", default: 10_000, range: 1...1_000_000)
             )
+            let backupSchedule = try Self.backupScheduleSetting(settings.string("SNACKBASE_BACKUP_SCHEDULE"))
+            let backupKeep = try settings.integer("SNACKBASE_BACKUP_KEEP", default: 7, range: 1...10_000)
             // Every setting is checked before the database is opened.
             let secret = try settings.secretKey(dev: dev, dataDirectory: try settings.dataDirectory(flag: database.dataDir))
             let superadmin = try Self.superadminSetting(settings)
             let mail = try MailSetting.make(settings, dev: dev, dataDirectory: try settings.dataDirectory(flag: database.dataDir), host: host, port: port, logger: logger)
             // One event loop (one CPU allowed): handlers and the SQLite writer run on it, see EventLoopExecutor.
             let onlyLoop = EventLoopExecutor.onlyLoop(of: MultiThreadedEventLoopGroup.singleton)
+            // SQLite: held until the process ends, so that `restore` refuses to replace the file under this server.
+            let dataDirectory = try settings.dataDirectory(flag: database.dataDir)
+            let serverLock: ServerLock?
+            if let path = DatabaseFactory.sqlitePath(url: settings.string("SNACKBASE_DATABASE_URL", flag: database.databaseUrl), dataDirectory: dataDirectory) {
+                let folder = (path as NSString).deletingLastPathComponent
+                if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+                do { serverLock = try ServerLock(databasePath: path) } catch let error as BackupError { throw SettingError(description: error.description) }
+            } else {
+                serverLock = nil
+            }
+            defer { serverLock?.release() }
             let (db, _) = try await database.open(settings, logger: logger, writerExecutor: onlyLoop)
             let passwords = try PasswordService(parameters: argon2)
             do {
                 try await serve(db: db, passwords: passwords, secret: secret, superadmin: superadmin, host: host, port: port,
                                 accessTTL: accessTTL, refreshTTL: refreshTTL, permissionCacheTTL: permissionCacheTTL, cors: cors,
-                                rateLimits: rateLimits, mail: mail, realtime: realtime, onConnectionLoop: onlyLoop != nil, logger: logger)
+                                rateLimits: rateLimits, mail: mail, realtime: realtime, onConnectionLoop: onlyLoop != nil,
+                                backups: (folder: dataDirectory + "/backups", url: settings.string("SNACKBASE_DATABASE_URL", flag: database.databaseUrl),
+                                          schedule: backupSchedule, keep: backupKeep),
+                                logger: logger)
             } catch {
                 await passwords.shutdown()
                 await db.shutdown()
@@ -113,6 +129,15 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 
+    static func backupScheduleSetting(_ text: String?) throws -> BackupSchedule? {
+        guard let text else { return nil }
+        do {
+            return try BackupSchedule(parsing: text)
+        } catch {
+            throw SettingError(description: "SNACKBASE_BACKUP_SCHEDULE: \(error.description)")
+        }
+    }
+
     static func superadminSetting(_ settings: Settings) throws -> (email: String, password: String)? {
         guard let email = settings.string("SNACKBASE_SUPERADMIN_EMAIL") else { return nil }
         guard let password = settings.string("SNACKBASE_SUPERADMIN_PASSWORD") else {
@@ -124,7 +149,7 @@ struct ServeCommand: AsyncParsableCommand {
     private func serve(
         db: any Database, passwords: PasswordService, secret: [UInt8], superadmin: (email: String, password: String)?,
         host: String, port: Int, accessTTL: Int, refreshTTL: Int, permissionCacheTTL: Int, cors: CORSPolicy, rateLimits: RateLimits, mail: MailSettings,
-        realtime: RealtimeSettings, onConnectionLoop: Bool, logger: Logger
+        realtime: RealtimeSettings, onConnectionLoop: Bool, backups: (folder: String, url: String?, schedule: BackupSchedule?, keep: Int), logger: Logger
     ) async throws {
         if let superadmin {
             try await CreateSuperadminCommand.create(email: superadmin.email, password: superadmin.password, database: db, passwords: passwords, onlyIfAbsent: true)
@@ -134,6 +159,8 @@ struct ServeCommand: AsyncParsableCommand {
                                    metricsToken: Settings().string("SNACKBASE_METRICS_TOKEN"),
                                    secretSealer: try SecretSealer(secretKey: secret), realtime: realtime, logger: logger)
         services.mail = mail
+        let catalog = BackupCatalog(folder: backups.folder, database: db, url: backups.url, logger: logger)
+        services.backups = catalog
         let app = SnackBaseApplication.make(services: services, cors: cors, host: host, port: port, onConnectionLoop: onConnectionLoop)
         logger.info("server.start", metadata: ["host": .string(host), "port": .stringConvertible(port), "database": .string(db.kind.rawValue),
                                                "threads": .string(onConnectionLoop ? "one event loop" : "event loops and global executor")])
@@ -142,6 +169,7 @@ struct ServeCommand: AsyncParsableCommand {
         // First in the group, so it stops last: the mails of the last requests still go out.
         if let queue = mail.queue { group.insert(MailQueueService(queue: queue), at: 0) } else { logger.warning("mail.disabled: no SNACKBASE_SMTP_URL; no mail is sent and invitations are refused") }
         if services.changeFeed != nil { group.append(ChangeListenerService(services: services)) }
+        if let schedule = backups.schedule { group.append(BackupScheduleService(catalog: catalog, schedule: schedule, keep: backups.keep)) }
         // Last, so it stops first: open streams get `closed: shutdown` before the server waits for its connections.
         group.append(RealtimeShutdownService(services: services))
         try await ServiceGroup(configuration: .init(services: group, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)).run()

@@ -90,10 +90,19 @@ struct TestApp: Sendable {
         }
     }
 
+    /// An app on `database` (which the caller opened and closes), over real HTTP when `live`.
+    /// `configure` adjusts the services before the app is built.
+    static func run(on database: any Database, live: Bool = true, configure: (inout AppServices) -> Void = { _ in },
+                    _ body: @Sendable (TestApp) async throws -> Void) async throws {
+        try await run(database: database, argon2: tinyArgon2, limiter: nil, rateLimits: rateLimits, cors: .sameOriginOnly, live: live,
+                      configure: configure, body)
+    }
+
     private static func run(
         database: any Database, argon2: Argon2Parameters, limiter: LoginRateLimiter?, rateLimits: RateLimits, cors: CORSPolicy, live: Bool,
         loop: MultiThreadedEventLoopGroup? = nil, logger: Logger = TestDatabase.logger, mail: (@Sendable () throws -> MailSettings)? = nil,
-        realtime: RealtimeSettings = RealtimeSettings(), _ body: @Sendable (TestApp) async throws -> Void
+        realtime: RealtimeSettings = RealtimeSettings(), configure: (inout AppServices) -> Void = { _ in },
+        _ body: @Sendable (TestApp) async throws -> Void
     ) async throws {
         try await Migrator.migrate(database)
         try await database.transaction { db in try await SystemAccount.ensure(on: db) }
@@ -104,6 +113,7 @@ struct TestApp: Sendable {
         )
         // `mail`: made anew for each database, its queue running for the test's length.
         if let mail { built.mail = try mail() }
+        configure(&built)
         let services = built
         let queue = services.mail.queue
         let queueTask = Task { await queue?.run() }

@@ -17,7 +17,7 @@ enum OpenAPIDocument {
     static let confirm = Q(name: "confirm", schema: ["type": "boolean"], description: "`true` to accept losing data.")
 
     /// Every route, in the order of the contract (`api.md`).
-    static let operations: [OpenAPIOperation] = health + auth + twoFactor + emailFlows + accounts + users + invitations + roles + permissions + rules + collections + audit + apiKeys + realtime
+    static let operations: [OpenAPIOperation] = health + auth + twoFactor + emailFlows + accounts + users + invitations + roles + permissions + rules + collections + audit + apiKeys + backups + realtime
         + transfer
         + records(base: "/api/v1/records/{collection}", tag: "records")
         + records(base: "/api/v1/{collection}", tag: "records (alias)", alias: true)
@@ -97,6 +97,16 @@ enum OpenAPIDocument {
            answers: [A(200, "The key.", ref("APIKey"))], errors: [403, 404]),
         Op("delete", "/api/v1/api-keys/{id}", tag: "api-keys", "Revoke an API key; it stops working on the next request (account admin).",
            query: [accountID], answers: [A(204, "Revoked.", nil)], errors: [403, 404]),
+    ]
+
+    /// operations.md "Backups and restore" (superadmin only).
+    static let backups: [OpenAPIOperation] = [
+        Op("post", "/api/v1/backups", tag: "backups", "Start a consistent backup of the whole database into the data folder's `backups/` (superadmin).",
+           answers: [A(202, "Started; poll the list for its status.", ref("BackupStarted"))], errors: [401, 403, 404]),
+        Op("get", "/api/v1/backups", tag: "backups", "Every backup, newest first, with size and SHA-256 once done (superadmin).",
+           answers: [A(200, "The backups.", ref("BackupList"))], errors: [401, 403, 404]),
+        Op("get", "/api/v1/backups/{id}/download", tag: "backups", "The backup file, streamed (superadmin).",
+           answers: [A(200, "The file.", ["type": "string", "format": "binary"], contentType: "application/octet-stream")], errors: [401, 403, 404]),
     ]
 
     /// realtime.md: Server-Sent Events of record changes, each decided for its subscriber as `GET /{id}` would be.

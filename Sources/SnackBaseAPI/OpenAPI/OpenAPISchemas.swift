@@ -196,6 +196,12 @@ enum OpenAPISchemas {
             "user_agent": nullableString, "created_at": timestamp, "previous_hash": string, "hash": string,
         ]),
         "AuditPage": page(of: ref("AuditEntry")),
+        "BackupStarted": object(["id": string, "status": string], required: ["id", "status"]),
+        "Backup": object([
+            "id": string, "file": string, "size": ["type": ["integer", "null"]], "sha256": nullableString, "created_at": timestamp,
+            "status": ["type": "string", "enum": ["running", "done", "failed"]],
+        ], required: ["id", "file", "size", "sha256", "created_at", "status"]),
+        "BackupList": object(["items": ["type": "array", "items": ref("Backup")]], required: ["items"]),
         "AuditVerification": object([
             "valid": boolean, "checked": nonNegative, "first_broken_id": string, "first_broken_account_id": string,
             "first_broken_sequence": integer, "problem": string,

@@ -16,6 +16,8 @@ public final class SQLiteStore: Database {
     private let checkpointer: WALCheckpointer
     private let logger: Logger
     private let eventLoop: any EventLoop
+    /// The database file (for `VACUUM INTO`, which needs a connection that may write).
+    public let path: String
 
     /// `checkpointFrames`: the WAL's length, in pages, at which it is copied back into the database
     /// (see ``WALCheckpointer``; tests make it short). `writerExecutor`: where the writer runs its
@@ -24,6 +26,7 @@ public final class SQLiteStore: Database {
     public init(path: String, logger: Logger, checkpointFrames: Int = WALCheckpointer.defaultFrames,
                 writerExecutor: (any TaskExecutor)? = nil) async throws {
         self.logger = logger
+        self.path = path
         self.eventLoop = MultiThreadedEventLoopGroup.singleton.any()
         writer = try SQLiteLink(path: path, readOnly: false)
         for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000"] {
