@@ -112,7 +112,10 @@ final class WriteBatcher: Sendable {
                     // The savepoint could not be undone on its own: nothing of the batch may commit.
                     // A full disk makes SQLite roll the whole transaction back itself, so the savepoint
                     // is gone: the batch fails with the cause, which the API answers 507.
-                    return abandon(batch, isStorageFull(error) ? error : rollback)
+                    // The job that failed is answered with its own error, the others with the rollback's.
+                    var failed = abandon(batch, isStorageFull(error) ? error : rollback)
+                    failed[results.count] = .failure(error)
+                    return failed
                 }
                 results.append(.failure(error))
             }
