@@ -76,7 +76,11 @@ final class MailSink: Sendable {
         guard process.isRunning else { return }
         try? stdin.fileHandleForWriting.close()
         process.terminate()
-        process.waitUntilExit()
+        // Bounded, not `waitUntilExit()`: when Foundation misses a child's exit that call spins forever
+        // on a thread of the cooperative pool (SnackBaseMailTests' sink did so once in CI).
+        let deadline = Date().addingTimeInterval(5)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
 
     deinit { stop() }
