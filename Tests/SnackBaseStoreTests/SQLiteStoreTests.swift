@@ -63,6 +63,29 @@ import Testing
         }
     }
 
+    /// A transaction whose savepoint journal outgrows memory spills it to a file, and must still
+    /// commit. SQLite's unix VFS writes at most 128 KiB - 1 bytes per system call; with a spill
+    /// threshold (and so an in-memory journal block) of 256 KiB, the first block's write came back
+    /// short and SQLite called the disk full: every write that changed more than 64 existing pages
+    /// (a 50,000-line import, an update of a large record) failed with 507 and rolled back.
+    @Test func aWriteWhoseJournalSpillsToAFileCommits() async throws {
+        try await TestDatabase.with(.sqlite) { database in
+            let text = String(repeating: "x", count: 400)
+            try await database.transaction { db in
+                try await db.raw("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)").run()
+                for id in 0..<2_000 { try await db.raw("INSERT INTO t (id, v) VALUES (\(bind: id), \(bind: text))").run() }
+            }
+            // About 200 existing pages changed in one transaction: some 800 KiB of savepoint journal.
+            try await database.transaction { db in
+                try await db.raw("UPDATE t SET v = \(bind: text + "y")").run()
+            }
+            let changed = try await database.read { db in
+                try await db.raw("SELECT COUNT(*) AS n FROM t WHERE v = \(bind: text + "y")").first()?.decode(column: "n", as: Int.self)
+            }
+            #expect(changed == 2_000)
+        }
+    }
+
     @Test func concurrentReadsEachGetTheirOwnConnection() async throws {
         try await TestDatabase.with(.sqlite) { database in
             try await database.transaction { db in

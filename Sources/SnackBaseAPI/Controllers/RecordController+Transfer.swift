@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import NIOCore
 import SnackBaseCore
 import SnackBaseService
@@ -68,8 +69,11 @@ extension RecordController {
         let lines = try Self.lines(of: buffer)
         let outcome = try await records.importRecords(lines, atomic: atomic, target: target, requestID: context.requestID)
         let failed = outcome.failed.map { line, error in
-            let known = error as? SnackBaseError
-            return ImportAnswer.Failure(line: line, status: known?.status ?? 500, message: known?.message ?? "The line could not be written")
+            let failure = ErrorResponder.snackBaseError(for: error)
+            if failure.status >= 500 {
+                context.logger.error("record.import_line_failed", metadata: ["import.line": .stringConvertible(line), "error.type": .string(String(describing: type(of: error)))])
+            }
+            return ImportAnswer.Failure(line: line, status: failure.status, message: failure.message)
         }
         return try JSONBody.response(.ok, ImportAnswer(created: outcome.created, failed: failed))
     }

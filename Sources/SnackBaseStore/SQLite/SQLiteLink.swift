@@ -36,13 +36,17 @@ final class SQLiteLink: Sendable {
     /// page a savepoint changes into its journal. A record write changes a leaf of each of its
     /// twelve B-trees at least (the table and its indexes, the audit log and its indexes), about
     /// SQLite's 64 KiB spill threshold with 4 KiB pages, so a batch's journal went to a temporary
-    /// file, written with a system call per page. Kept in memory up to 256 KiB, a record write's
-    /// journal never touches a file, and a larger change still spills. Not more: SQLite keeps an
-    /// in-memory journal in one block of the threshold's size, allocated for every savepoint, and
-    /// with 4 MiB blocks the allocator's arenas kept growing (the 30-minute soak grew 11 % in
-    /// 5 minutes).
+    /// file, written with a system call per page. Kept in memory up to 120 KiB, a record write's
+    /// journal rarely touches a file, and a larger change spills. The ceiling is SQLite's: it keeps
+    /// an in-memory journal in blocks of the threshold's size and spills by writing each block with
+    /// one call, and its unix VFS writes at most 128 KiB - 1 bytes per call. With 256 KiB blocks
+    /// the spill's write came back short and SQLite called the disk full: every transaction that
+    /// changed more than 64 existing pages failed (`aWriteWhoseJournalSpillsToAFileCommits`).
+    /// (With 4 MiB blocks, besides, the allocator's arenas kept growing: the soak grew 11 % in 5 min.)
+    static let statementJournalSpill = 120 << 10
     private static let configured: Void = {
-        _ = snackbase_sqlite_set_statement_journal_spill(256 << 10)
+        precondition(statementJournalSpill < 128 << 10, "SQLite writes a journal block in one call of at most 128 KiB - 1")
+        _ = snackbase_sqlite_set_statement_journal_spill(Int32(statementJournalSpill))
     }()
 
     init(path: String, readOnly: Bool) throws {
