@@ -19,28 +19,35 @@ struct AuditVerifyCommand: AsyncParsableCommand {
     func run() async throws {
         var broken = false
         try await reportingSettingErrors {
-            var logger = Logger(label: "snackbase")
-            logger.logLevel = .warning
-            let (db, _) = try await database.open(Settings(), logger: logger)
-            let result: AuditVerification
-            do {
-                result = try await AuditLog.verify(account: nil, on: db)
-            } catch {
-                await db.shutdown()
-                throw error
-            }
-            await db.shutdown()
-            if let entry = result.broken {
-                FileHandle.standardError.write(Data("""
-                    audit chain broken: account \(entry.accountID), entry \(entry.id) (sequence \(entry.sequence)): \(entry.problem)
-                    checked \(result.checked) entries
-
-                    """.utf8))
-                broken = true
-            } else {
-                print("audit log valid: \(result.checked) entries checked")
-            }
+            broken = try await verifyAuditChains(database, settings: Settings())
         }
         if broken { throw ExitCode(1) }
     }
+}
+
+/// Opens the database, walks every account's audit chain (sequence, link, hash) and prints the
+/// result: how many entries were checked, and the first broken one on standard error. Returns
+/// whether a chain is broken (`audit verify` and `restore` then exit 1).
+func verifyAuditChains(_ database: DatabaseOptions, settings: Settings) async throws -> Bool {
+    var logger = Logger(label: "snackbase")
+    logger.logLevel = .warning
+    let (db, _) = try await database.open(settings, logger: logger)
+    let result: AuditVerification
+    do {
+        result = try await AuditLog.verify(account: nil, on: db)
+    } catch {
+        await db.shutdown()
+        throw error
+    }
+    await db.shutdown()
+    guard let entry = result.broken else {
+        print("audit log valid: \(result.checked) entries checked")
+        return false
+    }
+    FileHandle.standardError.write(Data("""
+        audit chain broken: account \(entry.accountID), entry \(entry.id) (sequence \(entry.sequence)): \(entry.problem)
+        checked \(result.checked) entries
+
+        """.utf8))
+    return true
 }

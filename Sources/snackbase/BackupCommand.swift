@@ -53,8 +53,6 @@ struct RestoreCommand: AsyncParsableCommand {
     func run() async throws {
         var broken = false
         try await reportingSettingErrors {
-            var logger = Logger(label: "snackbase")
-            logger.logLevel = .warning
             let settings = Settings()
             let url = settings.string("SNACKBASE_DATABASE_URL", flag: database.databaseUrl)
             let dataDirectory = try settings.dataDirectory(flag: database.dataDir)
@@ -68,16 +66,7 @@ struct RestoreCommand: AsyncParsableCommand {
                 throw SettingError(description: "restore: \(error.description)")
             }
             print("restored \(file)")
-            let (db, _) = try await database.open(settings, logger: logger)
-            let result: AuditVerification
-            do { result = try await AuditLog.verify(account: nil, on: db) } catch { await db.shutdown(); throw error }
-            await db.shutdown()
-            if let entry = result.broken {
-                FileHandle.standardError.write(Data("audit chain broken: account \(entry.accountID), entry \(entry.id) (sequence \(entry.sequence)): \(entry.problem)\n".utf8))
-                broken = true
-            } else {
-                print("audit log valid: \(result.checked) entries checked")
-            }
+            broken = try await verifyAuditChains(database, settings: settings)
         }
         if broken { throw ExitCode(1) }
     }
