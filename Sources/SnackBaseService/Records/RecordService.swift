@@ -164,25 +164,14 @@ package struct RecordService: Sendable {
                 var records: [StoredRecord] = []
                 for (index, item) in lines.enumerated() {
                     do {
-                        let missing = try await RecordRepository.missingReferences(item.values, in: target.scope, collections: collections, on: db)
-                        guard missing.isEmpty else {
-                            throw SnackBaseError.validation(missing.map { .init(field: $0, message: "must be the id of an existing record of this account") })
-                        }
-                        var event = RecordEvent(kind: .create, scope: target.scope, actor: target.principal, record: item.values, previous: nil,
-                                                now: target.now, requestID: requestID)
-                        try await hooks.before(&event, on: db)
-                        do {
-                            try await RecordRepository.insert(event.record, in: target.scope, on: db)
-                        } catch where isUniqueViolation(error) {
-                            throw SnackBaseError.conflict("A record with the same value of a unique field already exists")
-                        }
-                        try await hooks.after(event, on: db)
+                        let record = try await Self.apply(.create, item.values, previous: nil, id: "", target: target, requestID: requestID,
+                                                          hooks: hooks, collections: collections, decides: nil, on: db).record
                         if let relay {
-                            try await relay.publish(change(event.record), on: db)
+                            try await relay.publish(change(record), on: db)
                         } else {
                             places[index].take(from: realtime)
                         }
-                        records.append(event.record)
+                        records.append(record)
                     } catch {
                         throw LineFailure(line: item.line, error: error)
                     }
@@ -275,38 +264,51 @@ package struct RecordService: Sendable {
         whenWritten: @escaping @Sendable (StoredRecord, StoredRecord?, any SQLDatabase) async throws -> Void
     ) async throws -> (record: StoredRecord, previous: StoredRecord?) {
         try await services.database.transaction { db in
-            var previous: StoredRecord?
-            if stale != nil {
-                guard let current = try await RecordRepository.findForWrite(id: id, in: target.scope, on: db) else {
-                    throw SnackBaseError.notFound("Record")
-                }
-                try decides?(current)
-                previous = current
-            }
-            let missing = try await RecordRepository.missingReferences(values, in: target.scope, collections: collections, on: db)
-            guard missing.isEmpty else {
-                throw SnackBaseError.validation(missing.map { .init(field: $0, message: "must be the id of an existing record of this account") })
-            }
-            let record = previous.map { $0.merging(values) { _, new in new } } ?? values
-            var event = RecordEvent(kind: kind, scope: target.scope, actor: target.principal, record: record, previous: previous,
-                                    now: target.now, requestID: requestID)
-            try await hooks.before(&event, on: db)
-            do {
-                switch kind {
-                case .create: try await RecordRepository.insert(event.record, in: target.scope, on: db)
-                case .update:
-                    // Only what this write changes (the fields sent, and what the hooks set).
-                    let changed = event.record.filter { column, value in previous?[column].map { $0 != value } ?? true }
-                    try await RecordRepository.update(id: id, changed, in: target.scope, on: db)
-                case .delete: try await RecordRepository.delete(id: id, in: target.scope, on: db)
-                }
-            } catch where isUniqueViolation(error) {
-                throw SnackBaseError.conflict("A record with the same value of a unique field already exists")
-            }
-            try await hooks.after(event, on: db)
-            try await whenWritten(event.record, previous, db)
-            return (event.record, previous)
+            let written = try await Self.apply(kind, values, previous: stale, id: id, target: target, requestID: requestID,
+                                               hooks: hooks, collections: collections, decides: decides, on: db)
+            try await whenWritten(written.record, written.previous, db)
+            return written
         }
+    }
+
+    /// One record write inside a transaction: the record read again and `decides` on it (update,
+    /// delete), references checked, the hooks around the statement (the account-isolation hook
+    /// first), a unique conflict as 409. A single write and every line of an atomic import take it.
+    private static func apply(
+        _ kind: RecordEvent.Kind, _ values: StoredRecord, previous stale: StoredRecord?, id: String, target: RecordTarget, requestID: String,
+        hooks: RecordHooks, collections: [String: CollectionSchema], decides: (@Sendable (StoredRecord) throws -> Void)?,
+        on db: any SQLDatabase
+    ) async throws -> (record: StoredRecord, previous: StoredRecord?) {
+        var previous: StoredRecord?
+        if stale != nil {
+            guard let current = try await RecordRepository.findForWrite(id: id, in: target.scope, on: db) else {
+                throw SnackBaseError.notFound("Record")
+            }
+            try decides?(current)
+            previous = current
+        }
+        let missing = try await RecordRepository.missingReferences(values, in: target.scope, collections: collections, on: db)
+        guard missing.isEmpty else {
+            throw SnackBaseError.validation(missing.map { .init(field: $0, message: "must be the id of an existing record of this account") })
+        }
+        let record = previous.map { $0.merging(values) { _, new in new } } ?? values
+        var event = RecordEvent(kind: kind, scope: target.scope, actor: target.principal, record: record, previous: previous,
+                                now: target.now, requestID: requestID)
+        try await hooks.before(&event, on: db)
+        do {
+            switch kind {
+            case .create: try await RecordRepository.insert(event.record, in: target.scope, on: db)
+            case .update:
+                // Only what this write changes (the fields sent, and what the hooks set).
+                let changed = event.record.filter { column, value in previous?[column].map { $0 != value } ?? true }
+                try await RecordRepository.update(id: id, changed, in: target.scope, on: db)
+            case .delete: try await RecordRepository.delete(id: id, in: target.scope, on: db)
+            }
+        } catch where isUniqueViolation(error) {
+            throw SnackBaseError.conflict("A record with the same value of a unique field already exists")
+        }
+        try await hooks.after(event, on: db)
+        return (event.record, previous)
     }
 
     private func find(_ id: String, target: RecordTarget) async throws -> StoredRecord {
