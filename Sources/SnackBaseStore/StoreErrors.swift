@@ -2,9 +2,16 @@ import PostgresNIO
 import SQLiteNIO
 
 /// Errors of the storage layer that callers act on.
-public enum StoreError: Error, Sendable, Equatable {
+public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case configuration(String)
     case migrationFailed(String)
+
+    public var description: String {
+        switch self {
+        case .configuration(let message): message
+        case .migrationFailed(let message): "migration failed: \(message)"
+        }
+    }
 }
 
 /// The database cannot be reached now: no connection came within the wait, or the connection was

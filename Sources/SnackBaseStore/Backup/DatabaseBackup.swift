@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import NIOPosix
 import Logging
 import SQLKit
 import SQLiteNIO
@@ -54,12 +55,31 @@ public enum DatabaseBackup {
     /// `database` was opened with (for pg_dump); ignored for SQLite.
     public static func backup(_ database: any Database, url: String?, to path: String) async throws -> BackupFile {
         guard !FileManager.default.fileExists(atPath: path) else { throw BackupError("\(path) exists already") }
+        let source: Source
         switch database.kind {
         case .sqlite:
+            guard let store = database as? SQLiteStore else { throw BackupError("not an SQLite store") }
+            source = .sqlite(path: store.path)
+        case .postgres:
+            guard let url else { throw BackupError("a PostgreSQL backup needs the database URL") }
+            source = .postgres(try PostgresConnectionInfo(url: url))
+        }
+        // VACUUM INTO and pg_dump block their thread for as long as the copy takes: not one of the
+        // concurrency pool's few threads (requests would wait behind it), one of NIO's blocking pool.
+        return try await NIOThreadPool.singleton.runIfActive { try write(source, to: path) }
+    }
+
+    private enum Source: Sendable {
+        case sqlite(path: String)
+        case postgres(PostgresConnectionInfo)
+    }
+
+    private static func write(_ source: Source, to path: String) throws -> BackupFile {
+        switch source {
+        case .sqlite(let database):
             do {
                 // Its own read-write connection (the readers are read-only), outside any transaction: one snapshot.
-                guard let store = database as? SQLiteStore else { throw BackupError("not an SQLite store") }
-                let link = try SQLiteLink(path: store.path, readOnly: false)
+                let link = try SQLiteLink(path: database, readOnly: false)
                 defer { link.close() }
                 try link.run("PRAGMA busy_timeout=5000", []) { _ in }
                 try link.run("VACUUM INTO ?", [.text(path)]) { _ in }
@@ -67,9 +87,7 @@ public enum DatabaseBackup {
                 try? FileManager.default.removeItem(atPath: path)
                 throw BackupError("VACUUM INTO failed: \(String(describing: error).prefix(200))")
             }
-        case .postgres:
-            guard let url else { throw BackupError("a PostgreSQL backup needs the database URL") }
-            let connection = try PostgresConnectionInfo(url: url)
+        case .postgres(let connection):
             do {
                 try PostgresTool.run("pg_dump", ["--format=custom", "--no-password", "--file=" + path] + connection.arguments, environment: connection.environment)
             } catch {
@@ -134,7 +152,9 @@ public enum DatabaseBackup {
             guard tables == 0 else { throw BackupError("the target database is not empty (\(tables) tables); pass --force to replace its contents") }
         }
         let options = force ? ["--clean", "--if-exists"] : []
-        try PostgresTool.run("pg_restore", ["--no-password", "--exit-on-error", "--single-transaction"] + options + connection.arguments + [source],
-                             environment: connection.environment)
+        try await NIOThreadPool.singleton.runIfActive {
+            try PostgresTool.run("pg_restore", ["--no-password", "--exit-on-error", "--single-transaction"] + options + connection.arguments + [source],
+                                 environment: connection.environment)
+        }
     }
 }

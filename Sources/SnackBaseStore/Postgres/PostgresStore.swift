@@ -44,8 +44,24 @@ public final class PostgresStore: Database {
         let client = PostgresClient(configuration: config, backgroundLogger: logger)
         self.client = client
         runner = Task { await client.run() }
-        // Fail fast on an unreachable server.
-        _ = try await client.withConnection { try await $0.query("SELECT 1", logger: logger) }
+        // Fail fast on an unreachable server or refused credentials: one connection of its own,
+        // whose error says why (the pool would retry for a minute, then say only that it gave up).
+        do {
+            let probe = try await PostgresConnection.connect(configuration: connectionConfiguration, id: 0, logger: logger)
+            try await probe.close()
+        } catch {
+            runner.cancel()
+            throw StoreError.configuration("cannot connect to PostgreSQL at \(host):\(port): \(Self.reason(error))")
+        }
+    }
+
+    /// Why a connection failed, in the server's words when it answered (never the password: the
+    /// server's messages do not hold it), else the network's.
+    static func reason(_ error: any Error) -> String {
+        guard let error = error as? PSQLError else { return String(describing: error).prefix(200).description }
+        if let message = error.serverInfo?[.message] { return message }
+        if let underlying = error.underlying { return String(describing: underlying).prefix(200).description }
+        return String(describing: error.code)
     }
 
     /// One connection of the pool for `body`, or ``DatabaseUnavailable`` when none comes within
