@@ -46,6 +46,20 @@ public struct ReadFilter: Sendable {
     public let context: RuleContext
     let policy: AccessPolicy
 
+    /// The fields some record may show the caller (`id` always): what the readers whose rule can
+    /// hold list, less their excluded fields; field rules only ever hide more. The columns of a CSV
+    /// export, so that its header names no field the caller can never read. Nil: every field.
+    public func fieldsEverShown(collection: CollectionSchema) -> Set<String>? {
+        let all = Set(CollectionSchema.systemFields + collection.fields.map(\.name))
+        var union: Set<String> = ["id"]
+        for reader in readers {
+            guard let rule = reader.readRule else { continue }
+            if case .never = rule.residual(context) { continue }
+            union.formUnion(FieldMask.listed(by: reader.permission, within: all))
+        }
+        return union == all ? nil : union
+    }
+
     /// The fields of one listed record the caller may see (nil: every field).
     public func visibleFields(of record: [String: RuleValue], collection: CollectionSchema) -> Set<String>? {
         policy.visibleFields(of: record, readers: readers, context: context, collection: collection)

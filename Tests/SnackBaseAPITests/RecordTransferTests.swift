@@ -192,6 +192,74 @@ struct RecordTransferTests {
         }
     }
 
+    @Test("XFER-006: CSV export then import of every field type round-trips exactly; quotes, line breaks and formula-like text survive")
+    func csvRoundTrip() async throws {
+        try await TestApp.run { app in
+            let root = try await app.superadminToken()
+            try await app.createCollection("people", fields: #"[{"name":"name","type":"text"}]"#, root: root)
+            try await app.createCollection("items", fields: Self.everyType, root: root)
+            try await app.createCollection("items_copy", fields: Self.everyType, root: root)
+            let acme = try await app.register("acme")
+            let person = try #require(try await app.request(.post, "/api/v1/records/people", json: #"{"name":"Ann"}"#, token: acme.token).string("id"))
+            let bodies = [
+                #"{"title":"plain","count":3,"done":true,"due":"2026-01-05T10:00:00.123Z","contact":"a@b.test","link":"https://x.test/a?b=c","meta":{"a":[1,2.5,null,"x"]},"owner":"\#(person)"}"#,
+                #"{"title":"quotes \"and\", commas\r\nnew line, tab\t, unicode é 🍪","count":-0.125,"done":false,"meta":[1,"two"],"owner":null}"#,
+                #"{"title":"=1+2 looks like a formula","count":1e21,"meta":"a string","link":null}"#,
+                #"{"title":"'already quoted"}"#,
+                #"{"title":" spaced "}"#,
+            ]
+            for body in bodies {
+                #expect(try await app.request(.post, "/api/v1/records/items", json: body, token: acme.token).status == 201)
+            }
+            let exported = try await app.request(.get, "/api/v1/records/items/export?format=csv", token: acme.token)
+            #expect(exported.status == 200)
+            #expect(exported.headers[.contentType] == "text/csv; charset=utf-8")
+            let text = exported.text
+            #expect(text.hasPrefix("id,account_id,created_at,updated_at,created_by,updated_by,title,count,done,due,contact,link,meta,owner\r\n"), "\(text.prefix(200))")
+            // A spreadsheet must not run a cell: formula-like text (and text already starting with ') gets a leading '.
+            #expect(text.contains(",'=1+2 looks like a formula,") && text.contains(",''already quoted,"), "\(text)")
+            #expect(text.contains(#","quotes ""and"", commas\#r\#nnew line, tab\#t, unicode é 🍪",-0.125,false,"#), "\(text)")
+            #expect(text.contains(#",true,"#) && text.contains(#","{""a"":[1,2.5,null,""x""]}","#) && text.contains(#",1e+21,"#), "\(text)")
+
+            let imported = try await app.request(.post, "/api/v1/records/items_copy/import", body: exported.data, contentType: "text/csv", token: acme.token)
+            #expect(imported.status == 200, "\(imported.text)")
+            #expect(imported.int("created") == bodies.count && imported.array("failed")?.isEmpty == true, "\(imported.text)")
+            let original = Self.userFields(Self.lines(try await app.request(.get, "/api/v1/records/items/export", token: acme.token).data))
+            let copy = Self.userFields(Self.lines(try await app.request(.get, "/api/v1/records/items_copy/export", token: acme.token).data))
+            #expect(copy == original)
+        }
+    }
+
+    @Test("XFER-007: CSV: bad rows are reported by the line they start on; a bad header is a 400; the header names only fields the caller may read")
+    func csvErrorsAndMask() async throws {
+        try await TestApp.run { app in
+            let root = try await app.superadminToken()
+            try await app.createCollection("items", fields: #"[{"name":"title","type":"text","required":true},{"name":"count","type":"number"},{"name":"done","type":"boolean"},{"name":"secret","type":"text"}]"#, root: root)
+            let acme = try await app.register("acme")
+            // Line 3 holds a quoted line break, so the row after it starts on line 5.
+            let body = "title,count,done\none,1,true\n\"two\nlines\",2,false\nthree,many,true\nfour,4,maybe\nfive,5\n,6,true\nseven,,\n"
+            let result = try await app.request(.post, "/api/v1/records/items/import?format=csv", body: Data(body.utf8), token: acme.token)
+            #expect(result.status == 200, "\(result.text)")
+            #expect(result.int("created") == 3, "\(result.text)")
+            #expect(Self.failures(result) == [5: 422, 6: 422, 7: 422, 8: 422], "\(result.text)")
+            let titles = Self.lines(try await app.request(.get, "/api/v1/records/items/export", token: acme.token).data).compactMap { $0["title"] as? String }
+            #expect(Set(titles) == ["one", "two\nlines", "seven"])
+
+            for bad in ["title,,count\nx,1,2\n", "title,title\na,b\n", "title\n\"open\n", "title\nab\"c\n"] {
+                let refused = try await app.request(.post, "/api/v1/records/items/import", body: Data(bad.utf8), contentType: "text/csv", token: acme.token)
+                #expect(refused.status == 400, "\(bad): \(refused.text)")
+            }
+            #expect(try await app.request(.get, "/api/v1/records/items/export?format=xml", token: acme.token).status == 400)
+
+            try await app.role(#"{"name":"reader","permissions":[{"collection":"items","read":true,"excluded_fields":["secret"]}]}"#, in: acme)
+            let reader = try await app.user("reader@acme.test", roles: ["reader"], in: acme)
+            let masked = try await app.request(.get, "/api/v1/records/items/export?format=csv", token: reader.token)
+            #expect(masked.status == 200)
+            #expect(masked.text.hasPrefix("id,account_id,created_at,updated_at,created_by,updated_by,title,count,done\r\n"), "\(masked.text)")
+            #expect(!masked.text.contains("secret"))
+        }
+    }
+
     // MARK: helpers
 
     static func lines(_ data: Data) -> [[String: Any]] {

@@ -18,28 +18,47 @@ extension RecordController {
     /// `id`): the server holds one page, never the whole body.
     func export(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let query = FormQuery(request)
-        try Self.requireJSONLines(query["format"])
+        let format = try Self.format(query["format"])
         let target = try await target(query, context, alias: false)
         // Decided before the first byte: a refusal is an ordinary error answer.
         let plan = try records.exportPlan(target: target)
         let records = self.records
+        let columns = format == .csv ? records.exportColumns(plan) : []
+        let jsonColumns = Set(target.scope.collection.fields.filter { $0.type == .json }.map(\.name))
         let body = ResponseBody { writer in
             var after: String?
+            var buffer = ByteBuffer()
+            if format == .csv { RecordCSV.writeRow(columns, into: &buffer) }
             repeat {
                 let page = try await records.exportPage(after: after, plan: plan)
-                var buffer = ByteBuffer()
                 for index in 0..<page.listed.count {
-                    page.listed.write(index, into: &buffer)
-                    buffer.writeInteger(UInt8(ascii: "\n"))
+                    switch format {
+                    case .jsonl:
+                        page.listed.write(index, into: &buffer)
+                        buffer.writeInteger(UInt8(ascii: "\n"))
+                    case .csv:
+                        var json = ByteBuffer()
+                        page.listed.write(index, into: &json)
+                        guard case .object(let shown) = try JSONBody.value(of: json) else { continue }
+                        RecordCSV.writeRow(columns.map { RecordCSV.cell(shown[$0], json: jsonColumns.contains($0)) }, into: &buffer)
+                    }
                 }
                 if buffer.readableBytes > 0 { try await writer.write(buffer) }
+                buffer.clear()
                 after = page.lastID
             } while after != nil
             try await writer.finish(nil)
         }
         var headers = HTTPFields()
-        headers[.contentType] = "application/x-ndjson"
-        headers[.contentDisposition] = "attachment; filename=\"\(target.scope.collection.name).jsonl\""
+        let name = target.scope.collection.name
+        switch format {
+        case .jsonl:
+            headers[.contentType] = "application/x-ndjson"
+            headers[.contentDisposition] = "attachment; filename=\"\(name).jsonl\""
+        case .csv:
+            headers[.contentType] = "text/csv; charset=utf-8"
+            headers[.contentDisposition] = "attachment; filename=\"\(name).csv\""
+        }
         return Response(status: .ok, headers: headers, body: body)
     }
 
@@ -49,10 +68,13 @@ extension RecordController {
     func importRecords(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let query = FormQuery(request)
         let contentType = request.headers[.contentType]?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-        if query["format"] == nil, contentType != "application/x-ndjson", contentType != "application/jsonl" {
-            throw SnackBaseError.badRequest("Send JSON Lines: Content-Type application/x-ndjson or ?format=jsonl")
+        let format: TransferFormat
+        switch (query["format"], contentType) {
+        case (nil, "application/x-ndjson"?), (nil, "application/jsonl"?): format = .jsonl
+        case (nil, "text/csv"?): format = .csv
+        case (nil, _): throw SnackBaseError.badRequest("Send JSON Lines (Content-Type application/x-ndjson or ?format=jsonl) or CSV (text/csv or ?format=csv)")
+        case (let named?, _): format = try Self.format(named)
         }
-        try Self.requireJSONLines(query["format"])
         let atomic: Bool
         switch query["atomic"] {
         case nil, "false": atomic = false
@@ -66,14 +88,17 @@ extension RecordController {
         } catch is NIOTooManyBytesError {
             throw SnackBaseError(.payloadTooLarge, message: "An import body may be at most \(Self.importMaxBytes) bytes; split the file")
         }
-        let lines = try Self.lines(of: buffer)
+        let lines = switch format {
+        case .jsonl: try Self.lines(of: buffer)
+        case .csv: try Self.csvLines(of: buffer, collection: target.scope.collection)
+        }
         let outcome = try await records.importRecords(lines, atomic: atomic, target: target, requestID: context.requestID)
         let failed = outcome.failed.map { line, error in
             let failure = ErrorResponder.snackBaseError(for: error)
             if failure.status >= 500 {
                 context.logger.error("record.import_line_failed", metadata: ["import.line": .stringConvertible(line), "error.type": .string(String(describing: type(of: error)))])
             }
-            return ImportAnswer.Failure(line: line, status: failure.status, message: failure.message)
+            return ImportAnswer.Failure(line: line, status: failure.status, message: failure.message, details: failure.details.isEmpty ? nil : failure.details)
         }
         return try JSONBody.response(.ok, ImportAnswer(created: outcome.created, failed: failed))
     }
@@ -83,17 +108,34 @@ extension RecordController {
             let line: Int
             let status: Int
             let message: String
+            /// As in an error answer: each bad field and why.
+            let details: [SnackBaseError.Detail]?
         }
         let created: Int
         let failed: [Failure]
     }
 
-    static func requireJSONLines(_ format: String?) throws {
-        switch format {
-        case nil, "jsonl": return
-        case "csv": throw SnackBaseError.badRequest("format=csv is not supported yet; use jsonl")
-        default: throw SnackBaseError.badRequest("format must be jsonl")
+    enum TransferFormat { case jsonl, csv }
+
+    static func format(_ named: String?) throws -> TransferFormat {
+        switch named {
+        case nil, "jsonl": return .jsonl
+        case "csv": return .csv
+        default: throw SnackBaseError.badRequest("format must be jsonl or csv")
         }
+    }
+
+    /// A CSV body's records after its header row, each numbered by the line it starts on; the header
+    /// names the fields (an empty or repeated name is a 400).
+    static func csvLines(of buffer: ByteBuffer, collection: CollectionSchema) throws -> [RecordService.ImportLine] {
+        var rows = try RecordCSV.rows(buffer)[...]
+        guard let header = rows.popFirst()?.cells.map({ $0.trimmingCharacters(in: .whitespaces) }) else { return [] }
+        if let blank = header.firstIndex(of: "") { throw SnackBaseError.badRequest("CSV header: column \(blank + 1) has no name") }
+        if Set(header).count != header.count { throw SnackBaseError.badRequest("CSV header: a column is named twice") }
+        guard rows.count <= importMaxLines else {
+            throw SnackBaseError(.payloadTooLarge, message: "An import may hold at most \(importMaxLines) lines; split the file")
+        }
+        return rows.map { row in .init(line: row.line, body: RecordCSV.body(row, header: header, collection: collection)) }
     }
 
     /// The body's lines, numbered from 1 (blank lines are skipped but counted), each parsed as a JSON object.

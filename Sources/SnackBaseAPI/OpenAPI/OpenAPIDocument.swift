@@ -261,17 +261,23 @@ enum OpenAPIDocument {
         ]
     }()
 
-    /// Moving records in and out (operations.md): JSON Lines, one record per line.
+    /// Moving records in and out (operations.md): JSON Lines, one record per line, or CSV.
     static let transfer: [OpenAPIOperation] = {
-        let format = Q(name: "format", schema: ["type": "string", "enum": ["jsonl"]], description: "`jsonl` (the default; `csv` is not supported yet).")
+        let format = Q(name: "format", schema: ["type": "string", "enum": ["jsonl", "csv"]], description: """
+            `jsonl` (the default) or `csv`: a header row of field names, then a row per record; an empty cell is no value, \
+            booleans are `true`/`false`, a `json` field's cell is its JSON text, and a text starting with `= + - @ '`, a tab or a \
+            carriage return has a `'` put before it on export (spreadsheet formulas), which an import takes off again.
+            """)
         return [
             Op("get", "/api/v1/records/{collection}/export", tag: "records", """
-               Every record the caller may read, through their field mask (the decision of the list route), as JSON Lines ordered by `id`, \
-               streamed page by page.
+               Every record the caller may read, through their field mask (the decision of the list route), as JSON Lines or CSV ordered \
+               by `id`, streamed page by page. A CSV's columns are the fields some record may show the caller.
                """, security: .bearerOrAccount, query: [format, accountID],
-               answers: [A(200, "One record per line.", ["type": "string"], contentType: "application/x-ndjson")], errors: [400, 403, 404]),
+               answers: [A(200, "One record per line.", ["type": "string"], contentType: "application/x-ndjson"),
+                         A(200, "A header row, then one record per row.", ["type": "string"], contentType: "text/csv")], errors: [400, 403, 404]),
             Op("post", "/api/v1/records/{collection}/import", tag: "records", """
-               Creates a record for every line (JSON Lines; `Content-Type: application/x-ndjson` or `format=jsonl`), each validated and \
+               Creates a record for every line (JSON Lines: `Content-Type: application/x-ndjson` or `format=jsonl`; CSV: `text/csv` or \
+               `format=csv`, with a header row, each row numbered by the line it starts on), each validated and \
                authorized as `POST /records/{collection}` by the caller, with its audit entry. System fields are ignored; an `account_id` \
                other than the import's account refuses the line. `atomic=true`: all or nothing. At most 16 MiB and 50,000 lines (413).
                """, security: .bearerOrAccount,

@@ -220,7 +220,8 @@ enum OpenAPISchemas {
                 "created": ["type": "integer"],
                 "failed": ["type": "array", "items": [
                     "type": "object", "required": ["line", "status", "message"],
-                    "properties": ["line": ["type": "integer"], "status": ["type": "integer"], "message": ["type": "string"]],
+                    "properties": ["line": ["type": "integer"], "status": ["type": "integer"], "message": ["type": "string"],
+                                   "details": ["type": "array", "items": ref("ErrorDetail")]],
                 ]],
             ],
         ],

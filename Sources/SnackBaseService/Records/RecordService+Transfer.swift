@@ -17,6 +17,15 @@ extension RecordService {
         let target: RecordTarget
     }
 
+    /// The columns of a CSV export: the system fields, then the collection's fields in their order,
+    /// less those no record may ever show the caller.
+    package func exportColumns(_ plan: ExportPlan) -> [String] {
+        let collection = plan.target.scope.collection
+        let every = CollectionSchema.systemFields + collection.fields.map(\.name)
+        guard let shown = plan.filter?.fieldsEverShown(collection: collection) else { return every }
+        return every.filter(shown.contains)
+    }
+
     /// The records per page of an export: memory stays at one page whatever the collection's size.
     package static let exportPageSize = 500
 
