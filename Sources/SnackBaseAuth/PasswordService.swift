@@ -43,6 +43,32 @@ public final class PasswordService: Sendable {
         return false
     }
 
+    /// The costs the Python SnackBase hashes with (security-model.md §1): an imported hash may cost
+    /// up to these or this server's own parameters, whichever are higher.
+    public static let pythonSnackBaseParameters = (memoryKiB: UInt32(65_536), iterations: UInt32(3), parallelism: UInt32(4))
+
+    /// Why `encoded` cannot be stored as an imported user's password hash, or nil when it can: an
+    /// Argon2id PHC string that parses and costs no more than ``pythonSnackBaseParameters`` or this
+    /// server's parameters, whichever are higher (a tenant's import must not make each of its logins
+    /// cost the server more than that). The message names the problem, never the hash.
+    public func importProblem(_ encoded: String) -> String? {
+        let stored: PHCString
+        do {
+            stored = try PHCString(parsing: encoded)
+            try stored.parameters.validate()
+        } catch let error as Argon2Error {
+            return error.message
+        } catch {
+            return "malformed PHC string"
+        }
+        let own = hasher.parameters, python = Self.pythonSnackBaseParameters
+        let caps = (m: max(own.memoryKiB, python.memoryKiB), t: max(own.iterations, python.iterations), p: max(own.parallelism, python.parallelism))
+        if stored.parameters.memoryKiB > caps.m { return "memory cost m=\(stored.parameters.memoryKiB) is above \(caps.m) KiB" }
+        if stored.parameters.iterations > caps.t { return "time cost t=\(stored.parameters.iterations) is above \(caps.t)" }
+        if stored.parameters.parallelism > caps.p { return "parallelism p=\(stored.parameters.parallelism) is above \(caps.p)" }
+        return nil
+    }
+
     public func needsRehash(_ encoded: String) -> Bool {
         hasher.needsRehash(encoded)
     }

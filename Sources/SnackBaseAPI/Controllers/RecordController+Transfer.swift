@@ -82,21 +82,31 @@ extension RecordController {
         default: throw SnackBaseError.badRequest("atomic must be true or false")
         }
         let target = try await target(query, context, alias: false)
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.body.collect(upTo: Self.importMaxBytes)
-        } catch is NIOTooManyBytesError {
-            throw SnackBaseError(.payloadTooLarge, message: "An import body may be at most \(Self.importMaxBytes) bytes; split the file")
-        }
+        let buffer = try await Self.importBody(request)
         let lines = switch format {
         case .jsonl: try Self.lines(of: buffer)
         case .csv: try Self.csvLines(of: buffer, collection: target.scope.collection)
         }
         let outcome = try await records.importRecords(lines, atomic: atomic, target: target, requestID: context.requestID)
+        return try Self.importAnswer(outcome, context: context)
+    }
+
+    /// An import's body, at most ``importMaxBytes`` (413 over that).
+    static func importBody(_ request: Request) async throws -> ByteBuffer {
+        do {
+            return try await request.body.collect(upTo: importMaxBytes)
+        } catch is NIOTooManyBytesError {
+            throw SnackBaseError(.payloadTooLarge, message: "An import body may be at most \(importMaxBytes) bytes; split the file")
+        }
+    }
+
+    /// `200 {created, failed:[{line, status, message, details?}]}`: each failed line as the API would
+    /// answer its error (a server error logged, by type only).
+    static func importAnswer(_ outcome: RecordService.ImportOutcome, context: AppRequestContext) throws -> Response {
         let failed = outcome.failed.map { line, error in
             let failure = ErrorResponder.snackBaseError(for: error)
             if failure.status >= 500 {
-                context.logger.error("record.import_line_failed", metadata: ["import.line": .stringConvertible(line), "error.type": .string(String(describing: type(of: error)))])
+                context.logger.error("import.line_failed", metadata: ["import.line": .stringConvertible(line), "error.type": .string(String(describing: type(of: error)))])
             }
             return ImportAnswer.Failure(line: line, status: failure.status, message: failure.message, details: failure.details.isEmpty ? nil : failure.details)
         }

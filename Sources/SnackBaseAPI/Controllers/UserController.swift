@@ -12,6 +12,7 @@ struct UserController {
 
     func register(on group: RouterGroup<AppRequestContext>) {
         group.post(use: create)
+        group.post("import", use: importUsers)
         group.get(use: list)
         group.get(":id", use: show)
         group.patch(":id", use: update)
@@ -42,6 +43,14 @@ struct UserController {
         let (principal, scope) = try await administrator(request, context, bodyAccount: body.accountId)
         let user = try await users.create(email: body.email, password: body.password, roles: body.roles, by: principal, in: scope)
         return try JSONBody.response(.created, UserDTO(user))
+    }
+
+    /// `POST /users/import`: JSON Lines of users with their Argon2id hashes, such as a Python SnackBase
+    /// users table exported line by line (operations.md); `{created, failed}` as a record import answers.
+    @Sendable func importUsers(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let (principal, scope) = try await administrator(request, context)
+        let lines = try RecordController.lines(of: try await RecordController.importBody(request))
+        return try RecordController.importAnswer(try await users.importUsers(lines, by: principal, in: scope), context: context)
     }
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {

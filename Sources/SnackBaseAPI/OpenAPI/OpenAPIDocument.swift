@@ -151,6 +151,14 @@ enum OpenAPIDocument {
     static let users: [OpenAPIOperation] = [
         Op("post", "/api/v1/users", tag: "users", "Create a user with roles of the account (account admin).",
            body: ref("UserCreate"), answers: [A(201, "Created.", ref("User"))], errors: [403, 404, 409]),
+        Op("post", "/api/v1/users/import", tag: "users", """
+           Import users with their password hashes (account admin), such as a Python SnackBase users table: JSON Lines of \
+           `{email, password_hash, roles?, is_active?, email_verified?}` (`hashed_password` and a single `role` are taken too; \
+           other keys are ignored). The hash must be an Argon2id PHC string costing at most m=65536, t=3, p=4 or this server's \
+           parameters, whichever are higher; it is stored as it is, so each user signs in with their old password. Each line is \
+           its own `user.create`; at most 16 MiB and 50,000 lines (413).
+           """, query: [accountID], body: ["type": "string"], bodyContentType: "application/x-ndjson",
+           answers: [A(200, "`{created, failed:[{line, status, message, details?}]}`.", ref("ImportResult"))], errors: [400, 403, 404]),
         Op("get", "/api/v1/users", tag: "users", "List the account's users (account admin).", query: [skip, limit, accountID],
            answers: [A(200, "A page of users.", ref("UserPage"))], errors: [403, 404]),
         Op("get", "/api/v1/users/{id}", tag: "users", "One user (account admin).", query: [accountID],

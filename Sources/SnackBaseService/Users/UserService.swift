@@ -37,13 +37,20 @@ package struct UserService: Sendable {
         if !Validation.isValidEmail(email) { problems.append(.init(field: "email", message: "is not a valid e-mail address")) }
         problems += Validation.passwordProblems(password).map { .init(field: "password", message: $0) }
         guard problems.isEmpty else { throw SnackBaseError.validation(problems) }
-        let roleNames = roles ?? []
         let hash = try await services.passwords.hash(password)
+        return try await insert(email: email, passwordHash: hash, roles: roles ?? [], isActive: true, emailVerified: false, by: principal, in: scope)
+    }
+
+    /// A new user row with its role assignments and its `user.create` audit entry (which holds no hash).
+    private func insert(
+        email: String, passwordHash: String, roles roleNames: [String], isActive: Bool, emailVerified: Bool,
+        by principal: Principal, in scope: AccountScope
+    ) async throws -> User {
         let now = Timestamp.now()
         return try await services.database.transaction { db in
             let roleIDs = try await RoleRepository.ids(forNames: roleNames, in: scope, on: db)
-            let user = User(id: SecureID.make("usr"), accountID: scope.accountID, email: email, passwordHash: hash, isActive: true,
-                            roles: Array(Set(roleNames)).sorted(), createdAt: now, updatedAt: now)
+            let user = User(id: SecureID.make("usr"), accountID: scope.accountID, email: email, passwordHash: passwordHash, isActive: isActive,
+                            roles: Array(Set(roleNames)).sorted(), createdAt: now, updatedAt: now, emailVerified: emailVerified)
             do {
                 try await UserRepository.insert(user, roleIDs: roleIDs, in: scope, on: db)
             } catch where isUniqueViolation(error) {
@@ -52,6 +59,68 @@ package struct UserService: Sendable {
             try await AuditLog.append(AuditEvent("user.create", in: scope.accountID, by: principal, status: 201, recordID: user.id, changes: user.createdChanges), on: db)
             return user
         }
+    }
+
+    /// Creates a user for every line of an import (operations.md: a Python SnackBase users table),
+    /// each in its own transaction with its audit entry; a refused line does not stop the others.
+    /// A line is `{email, password_hash, roles?, role?, is_active?, email_verified?}` (`hashed_password`
+    /// is taken for `password_hash`); other keys, such as the old table's `id` and `account_id`, are
+    /// ignored: the users join the account of the import with new ids. The hash is stored as it is
+    /// (``PasswordService/importProblem(_:)`` says which are accepted), so each user signs in with
+    /// their old password, and a hash weaker than this server's setting is replaced at that login.
+    package func importUsers(_ lines: [RecordService.ImportLine], by principal: Principal, in scope: AccountScope) async throws -> RecordService.ImportOutcome {
+        guard !scope.accountID.isSystem else { throw SnackBaseError.escalation("Superadmins are created with `snackbase create-superadmin`") }
+        try APIKeyService.refuseAPIKey(principal, "create users or change role assignments")
+        var outcome = RecordService.ImportOutcome()
+        for line in lines {
+            do {
+                let user = try importedUser(try line.body.get())
+                _ = try await insert(email: user.email, passwordHash: user.hash, roles: user.roles, isActive: user.isActive,
+                                     emailVerified: user.emailVerified, by: principal, in: scope)
+                outcome.created += 1
+            } catch {
+                outcome.failed.append((line.line, error))
+            }
+        }
+        return outcome
+    }
+
+    private func importedUser(_ body: [String: JSONValue]) throws -> (email: String, hash: String, roles: [String], isActive: Bool, emailVerified: Bool) {
+        var problems: [SnackBaseError.Detail] = []
+        var email = ""
+        if case .string(let given)? = body["email"] { email = Validation.normalizedEmail(given) }
+        if !Validation.isValidEmail(email) { problems.append(.init(field: "email", message: "is not a valid e-mail address")) }
+        var hash = ""
+        switch body["password_hash"] ?? body["hashed_password"] {
+        case .string(let given)?:
+            hash = given
+            if let problem = services.passwords.importProblem(given) {
+                problems.append(.init(field: "password_hash", message: "must be an Argon2id PHC string ($argon2id$v=19$m=…,t=…,p=…$<salt>$<hash>): \(problem)"))
+            }
+        default: problems.append(.init(field: "password_hash", message: "is required (an Argon2id PHC string)"))
+        }
+        var roles: [String] = []
+        switch (body["roles"], body["role"]) {
+        case (nil, nil), (.null?, _), (nil, .null?): break
+        case (.array(let names)?, _):
+            for case .string(let name) in names { roles.append(name) }
+            if roles.count != names.count { problems.append(.init(field: "roles", message: "must be a list of role names")) }
+        case (nil, .string(let name)?): roles = [name]
+        default: problems.append(.init(field: "roles", message: "must be a list of role names"))
+        }
+        func flag(_ name: String, default value: Bool) -> Bool {
+            switch body[name] {
+            case nil, .null?: return value
+            case .bool(let given)?: return given
+            default:
+                problems.append(.init(field: name, message: "must be true or false"))
+                return value
+            }
+        }
+        let isActive = flag("is_active", default: true)
+        let emailVerified = flag("email_verified", default: false)
+        guard problems.isEmpty else { throw SnackBaseError.validation(problems) }
+        return (email, hash, roles, isActive, emailVerified)
     }
 
     package func list(in scope: AccountScope, skip: Int, limit: Int) async throws -> (items: [User], total: Int) {
