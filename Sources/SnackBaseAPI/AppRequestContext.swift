@@ -8,6 +8,9 @@ public struct AppRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public var requestID: String = ""
     public let remoteAddress: String?
+    /// The connection the request came on, for a response that has to end it itself (a realtime
+    /// stream whose client stopped reading).
+    public let connection: any Channel
     /// Set by ``AuthenticationMiddleware`` when the request proved who it is (or named an account anonymously).
     public var identity: Principal?
     /// Why a presented token was refused; the gate reports this instead of a bare "authentication required".
@@ -21,6 +24,7 @@ public struct AppRequestContext: RequestContext {
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         remoteAddress = source.channel.remoteAddress?.ipAddress
+        connection = source.channel
     }
 
     public var maxUploadSize: Int { JSONBody.maxBytes }

@@ -14,9 +14,7 @@ import Testing
 @Suite("Audit: floods, limits and masked changes")
 struct AuditFloodTests {
     static func metric(_ app: TestApp, _ line: String) async throws -> Int? {
-        let text = try await app.request(.get, "/metrics").text
-        guard let found = text.split(separator: "\n").first(where: { $0.hasPrefix(line + " ") }) else { return nil }
-        return Int(Double(found.split(separator: " ").last ?? "") ?? -1)
+        try await app.metric(line)
     }
 
     /// N in a summary's reason, `access.denied × N from …`.

@@ -39,6 +39,14 @@ extension TestApp {
         }
         return response
     }
+
+    /// The value of one `/metrics` line, named with its labels (`snackbase_realtime_streams`,
+    /// `snackbase_realtime_streams_closed_total{reason="revoked"}`); nil when the line is missing.
+    func metric(_ line: String) async throws -> Int? {
+        let text = try await request(.get, "/metrics").text
+        guard let found = text.split(separator: "\n").first(where: { $0.hasPrefix(line + " ") }) else { return nil }
+        return Int(Double(found.split(separator: " ").last ?? "") ?? -1)
+    }
 }
 
 extension TestResponse {

@@ -1,5 +1,7 @@
 import Foundation
 import Hummingbird
+import Logging
+import NIOCore
 import SnackBaseAuth
 import SnackBaseCore
 import SnackBaseService
@@ -75,6 +77,20 @@ struct RealtimeController {
             lastEventID: request.headers[.lastEventID] ?? query["last_event_id"]
         ), caller: caller)
         let hub = services.realtime
+        let connection = context.connection
+        let logger = context.logger
+        // Once the server ends the stream, the writer has `closingDeadline` to write what is left
+        // and `closed`. A client that stopped reading keeps that writer waiting on a full socket
+        // for good (its mailbox dropped its frames, but nothing could write the end): its
+        // connection is closed regardless, which fails the waiting write and releases the stream.
+        let deadline = TimeAmount.nanoseconds(Int64(hub.settings.closingDeadline / .nanoseconds(1)))
+        stream.onClose { reason in
+            let timer = connection.eventLoop.scheduleTask(in: deadline) {
+                logger.notice("realtime.connection_closed", metadata: ["realtime.close_reason": .string(reason.rawValue)])
+                connection.close(promise: nil)
+            }
+            connection.closeFuture.whenComplete { _ in timer.cancel() }
+        }
         var headers = HTTPFields()
         headers[.contentType] = "text/event-stream; charset=utf-8"
         headers[.cacheControl] = "no-cache, no-store"
@@ -92,8 +108,11 @@ struct RealtimeController {
                 }
                 await hub.end(stream)
                 try await writer.finish(nil)
+                // Ended by the server: the connection ends too (once what was written is sent), so
+                // that a client sees the end at once and a stuck one holds nothing.
+                if stream.closedReason != nil { connection.close(mode: .output, promise: nil) }
             } catch {
-                // The client went away (or the connection failed): the stream ends here.
+                // The client went away (or the connection failed, or was closed past the deadline).
                 await hub.end(stream)
                 throw error
             }

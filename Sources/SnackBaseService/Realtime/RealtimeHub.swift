@@ -198,8 +198,9 @@ extension RealtimeHub {
         }
 
         func add(_ stream: RealtimeStream, lastEventID: UInt64?) async {
-            metrics.realtimeStreamOpened()
+            // A client gone before its stream got here was never counted open.
             guard !stream.mailbox.isClosed else { return }
+            metrics.realtimeStreamOpened()
             var entry = Entry(stream: stream, lastPush: .now)
             var replayed = false
             if let last = lastEventID {
@@ -312,8 +313,8 @@ extension RealtimeHub {
                     metrics.realtimeDelivered()
                     streams[ObjectIdentifier(stream)]?.lastPush = .now
                 } else if !stream.mailbox.isClosed {
-                    // Full: the client does not keep up.
-                    metrics.realtimeDropped(stream.mailbox.count)
+                    // Full: the client does not keep up. Dropped: what waited, and this frame.
+                    metrics.realtimeDropped(stream.mailbox.count + 1)
                     close(stream, .slowConsumer)
                 }
             }

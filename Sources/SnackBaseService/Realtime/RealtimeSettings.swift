@@ -10,12 +10,18 @@ public struct RealtimeSettings: Sendable {
     public var maxStreams: Int
     /// Committed changes kept for reconnecting clients (`Last-Event-ID`).
     public var recentEvents: Int
+    /// How long a stream the server ended may take to write what is left and its `closed` frame
+    /// before its connection is closed regardless: a client that stopped reading keeps those writes
+    /// waiting on a full socket, and would otherwise hold its connection and memory for good.
+    public var closingDeadline: Duration
 
-    public init(heartbeatSeconds: Int = 15, buffer: Int = 1000, maxStreamsPerUser: Int = 10, maxStreams: Int = 10_000, recentEvents: Int = 1000) {
+    public init(heartbeatSeconds: Int = 15, buffer: Int = 1000, maxStreamsPerUser: Int = 10, maxStreams: Int = 10_000, recentEvents: Int = 1000,
+                closingDeadline: Duration = .seconds(3)) {
         self.heartbeatSeconds = heartbeatSeconds
         self.buffer = buffer
         self.maxStreamsPerUser = maxStreamsPerUser
         self.maxStreams = maxStreams
         self.recentEvents = recentEvents
+        self.closingDeadline = closingDeadline
     }
 }

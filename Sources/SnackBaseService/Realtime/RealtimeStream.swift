@@ -60,16 +60,37 @@ package final class RealtimeStream: Sendable {
         self.mailbox = RealtimeMailbox(capacity: buffer)
     }
 
-    private let reason = Mutex<CloseReason?>(nil)
+    private struct Ending {
+        var reason: CloseReason?
+        var onClose: (@Sendable (CloseReason) -> Void)?
+    }
+
+    private let ending = Mutex(Ending())
 
     /// Why the server closed the stream; nil while open, or when the client went away.
-    package var closedReason: CloseReason? { reason.withLock { $0 } }
+    package var closedReason: CloseReason? { ending.withLock { $0.reason } }
 
     /// Ends the stream with `closed` and `reason`. What was queued is dropped — decided before, it may
     /// no longer be the caller's to see — except at shutdown.
     package func close(_ why: CloseReason) {
-        guard mailbox.close(with: RealtimeHub.Frames.closed(why), dropQueued: why != .shutdown) else { return }
-        reason.withLock { $0 = why }
+        // The reason is set with the mailbox's close, so that the writer that takes `closed` finds it.
+        let action: (@Sendable (CloseReason) -> Void)? = ending.withLock { ending in
+            guard ending.reason == nil, mailbox.close(with: RealtimeHub.Frames.closed(why), dropQueued: why != .shutdown) else { return nil }
+            ending.reason = why
+            return ending.onClose.take()
+        }
+        action?(why)
+    }
+
+    /// Runs `action` once, when the server closes the stream (at once if it already did); never when
+    /// the client went away. The transport uses it to bound how long the end may take: the writer
+    /// that should send `closed` may be waiting on a client that does not read.
+    package func onClose(_ action: @escaping @Sendable (CloseReason) -> Void) {
+        let closed: CloseReason? = ending.withLock { ending in
+            if ending.reason == nil { ending.onClose = action }
+            return ending.reason
+        }
+        if let closed { action(closed) }
     }
 
     /// True when `change` is one this stream listens to (before any permission is asked).
