@@ -2,6 +2,7 @@ import Argon2
 import Foundation
 import HTTPTypes
 import SQLKit
+import SnackBaseCore
 import SnackBaseService
 import SnackBaseStore
 import SnackBaseTesting
@@ -43,8 +44,10 @@ struct UserImportTests {
             #expect(imported?["id"] as? String != "7f3c")
             #expect(!users.text.contains("argon2"))
             // The weaker hash was replaced by one with this server's parameters at the login.
+            // Read in the account's scope: on PostgreSQL, row-level security shows no user row outside it.
+            let scope = AccountScope(try #require(AccountID(acme.accountID)))
             let stored = try await app.services.database.read { db in
-                try await db.raw("SELECT password_hash FROM users WHERE email = \(bind: "old.user@acme.test")").first()?.decode(column: "password_hash", as: String.self)
+                try await UserRepository.find(email: "old.user@acme.test", in: scope, on: db)?.passwordHash
             }
             #expect(stored != old && stored?.contains("m=64,t=1,p=1") == true)
             #expect(try await app.login("acme", "old.user@acme.test", password: "Imported-Pass-1").status == 200)
