@@ -67,7 +67,7 @@ function mfaCard(ctx) {
     try {
       const answer = await ctx.sb.auth.enrollMfa();
       const confirmBox = h("div", { class: "messages", "aria-live": "polite" });
-      const code = h("input", { name: "code", id: "mfa-code", inputmode: "numeric", autocomplete: "one-time-code", maxlength: 6 });
+      const code = h("input", { name: "code", id: "mfa-code", class: "code-input", inputmode: "numeric", autocomplete: "one-time-code", maxlength: 6 });
       const confirmForm = h("form", { id: "mfa-confirm-form", novalidate: true },
         field("First code from the app", code, { name: "code" }),
         h("div", { class: "actions" }, h("button", { type: "submit", id: "confirm-mfa", text: "Turn on" })));
@@ -87,6 +87,8 @@ function mfaCard(ctx) {
         h("pre", { class: "block", id: "recovery-codes", text: (answer.recovery_codes ?? []).join("\n") }),
         confirmBox,
         confirmForm);
+      // Enrolling again replaces this secret and these codes.
+      enrolButton.textContent = "Start again with a new secret";
       code.focus();
     } catch (error) { showError(mfaBox, error); }
   }
