@@ -32,16 +32,17 @@ extension AuthService {
         case .admitted(let admitted):
             attempt = admitted
         }
-        let user: User
+        let found: User?
         do {
-            guard let found = try await services.database.read({ db in try await UserRepository.find(id: userID, in: scope, on: db) }), found.isActive else {
-                await services.loginLimiter.finish(attempt, .abandoned)
-                throw SnackBaseError.unauthorized()
-            }
-            user = found
+            found = try await services.database.read { db in try await UserRepository.find(id: userID, in: scope, on: db) }
         } catch {
             await services.loginLimiter.finish(attempt, .abandoned)
             throw error
+        }
+        // The token was valid a moment ago; a user deactivated since is signed out, not told about passwords.
+        guard let user = found, user.isActive else {
+            await services.loginLimiter.finish(attempt, .abandoned)
+            throw SnackBaseError.unauthorized()
         }
         guard await services.passwords.verify(current, against: user.passwordHash) else {
             await services.loginLimiter.finish(attempt, .failed)
