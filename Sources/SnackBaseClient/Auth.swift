@@ -83,6 +83,13 @@ public struct Auth: Sendable {
     /// Turns two-factor sign-in off.
     public func disableMfa(code: String) async throws { try await client.callVoid("DELETE", "/auth/mfa/totp", body: ["code": code]) }
 
+    /// Changes the signed-in user's own password (`POST /auth/password`). A wrong current password is a
+    /// 422 on `current_password`, a weak new one a 422 on `new_password`; the user's other sign-ins end,
+    /// this client's stays.
+    public func changePassword(current: String, new: String) async throws {
+        try await client.callVoid("POST", "/auth/password", body: ["current_password": current, "new_password": new])
+    }
+
     private func keep(_ session: Session) async throws -> Session {
         await client.tokens.set(SessionTokens(accessToken: session.token, refreshToken: session.refreshToken), expiresIn: session.expiresIn)
         return session

@@ -106,6 +106,29 @@ struct ConsoleTests {
         }
     }
 
+    @Test("CON-007: HEAD answers as GET does, headers and Content-Length included, without the body (over a real connection)")
+    func head() async throws {
+        try await TestApp.run(live: true) { app in
+            for path in ["/_/", "/_/app.js", "/_/console.css", "/_/sdk/snackbase.js", "/_/records/posts"] {
+                let get = try await app.request(.get, path)
+                let head = try await app.request(.head, path)
+                #expect(head.status == 200, "\(path): \(head.status)")
+                #expect(head.data.isEmpty, "\(path): HEAD has a body")
+                #expect(get.data.count > 0)
+                for name: HTTPField.Name in [.contentType, .contentLength, .eTag, .contentSecurityPolicy, .xContentTypeOptions, .cacheControl] {
+                    #expect(head.headers[name] != nil && head.headers[name] == get.headers[name], "\(path): \(name)")
+                }
+                #expect(head.headers[.contentLength] == String(get.data.count), "\(path)")
+                let etag = try #require(get.headers[.eTag])
+                #expect(try await app.request(.head, path, headers: [.ifNoneMatch: etag]).status == 304)
+            }
+            let root = try await app.request(.head, "/")
+            #expect(root.status == 302 && root.headers[.location] == "/_/")
+            let missing = try await app.request(.head, "/_/nope.js")
+            #expect(missing.status == 404)
+        }
+    }
+
     @Test("RUL-001: /rules/check answers valid or the error and its position, as saving a permission would")
     func ruleCheck() async throws {
         try await TestApp.run { app in

@@ -77,6 +77,27 @@ struct ClientAuthTests {
         }
     }
 
+    @Test("CL-AUTH-006: changePassword: a wrong current password is a 422 naming current_password; then the new one signs in, the other client's session ends, this one goes on")
+    func changePassword() async throws {
+        try await LiveServer.run { server in
+            let admin = try await server.register("pw-co")
+            let other = server.client()
+            try await other.auth.login(account: "pw-co", email: "admin@pw-co.test", password: LiveServer.password)
+            let wrong = await #expect(throws: SnackBaseClientError.self) {
+                try await admin.auth.changePassword(current: "Not-the-password-1!", new: "Brand-New-Staple-77!")
+            }
+            #expect(wrong?.status == 422, "\(String(describing: wrong))")
+            #expect(wrong?.details.contains { $0.field == "current_password" } == true, "\(String(describing: wrong?.details))")
+            try await admin.auth.changePassword(current: LiveServer.password, new: "Brand-New-Staple-77!")
+            #expect(try await admin.auth.me().email == "admin@pw-co.test")
+            let ended = await #expect(throws: SnackBaseClientError.self) { try await other.auth.me() }
+            #expect(ended?.status == 401)
+            let again = server.client()
+            try await again.auth.login(account: "pw-co", email: "admin@pw-co.test", password: "Brand-New-Staple-77!")
+            #expect(try await again.auth.me().email == "admin@pw-co.test")
+        }
+    }
+
     @Test("CL-AUTH-003: an access token about to expire is refreshed before the call: many concurrent callers, one refresh request")
     func refreshOnExpiry() async throws {
         // 10 s tokens: the client refreshes in the last fifth (2 s) of a token's life. Long enough that the

@@ -317,6 +317,11 @@ export class SnackBase {
     };
     /** `GET /health` (outside `/api/v1`). @returns {Promise<{status: string}>} */
     this.health = () => call("GET", "/health", { root: true, auth: false });
+    /**
+     * `GET /metrics` (outside `/api/v1`): the Prometheus text, with the session's token (a superadmin's
+     * is admitted when the server requires a metrics token). @returns {Promise<string>}
+     */
+    this.metrics = () => call("GET", "/metrics", { root: true, as: "text" });
 
     this._http = http;
   }
@@ -676,6 +681,13 @@ function authApi(http) {
     confirmMfa: (code) => call("POST", "/auth/mfa/totp/confirm", { body: { code } }),
     /** Turns two-factor sign-in off. @param {string} code @returns {Promise<void>} */
     disableMfa: (code) => call("DELETE", "/auth/mfa/totp", { body: { code } }),
+    /**
+     * Changes the signed-in user's own password: the current one is checked (a wrong one is a 422 on
+     * `current_password`), the new one must meet the policy; the user's other sign-ins end, this one stays.
+     * @param {{currentPassword: string, newPassword: string}} input @returns {Promise<void>}
+     */
+    changePassword: ({ currentPassword, newPassword }) =>
+      call("POST", "/auth/password", { body: { current_password: currentPassword, new_password: newPassword } }),
     /** Always 202, whether or not the user exists. @param {{account: string, email: string}} who @returns {Promise<any>} */
     requestPasswordReset: ({ account, email }) =>
       call("POST", "/auth/password-reset", { body: { account, email }, auth: false }),

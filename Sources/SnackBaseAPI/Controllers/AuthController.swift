@@ -3,7 +3,7 @@ import SnackBaseCore
 import SnackBaseService
 import SnackBaseAuth
 
-/// `/api/v1/auth`: register, login, refresh, logout, me.
+/// `/api/v1/auth`: register, login, refresh, logout, me, and a user's change of their own password.
 struct AuthController {
     let services: AppServices
 
@@ -15,6 +15,7 @@ struct AuthController {
         group.post("refresh", use: refresh)
         group.post("logout", use: logout)
         group.get("me", use: me)
+        group.post("password", use: changePassword)
         TwoFactorController(services: services).register(on: group.group("mfa"))
     }
 
@@ -120,6 +121,21 @@ struct AuthController {
             refreshToken = try JSONBody.decode(LogoutBody.self, buffer: buffer).refreshToken
         }
         try await auth.logout(principal, refreshToken: refreshToken)
+        return JSONBody.noContent()
+    }
+
+    // MARK: password
+
+    struct PasswordChangeBody: Decodable {
+        let currentPassword: String
+        let newPassword: String
+    }
+
+    /// `POST /auth/password {current_password, new_password}` → 204 (``AuthService/changePassword(current:new:by:from:)``).
+    @Sendable func changePassword(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let principal = try context.requireUser()
+        let body = try await JSONBody.decode(PasswordChangeBody.self, from: request)
+        try await auth.changePassword(current: body.currentPassword, new: body.newPassword, by: principal, from: context.remoteAddress)
         return JSONBody.noContent()
     }
 

@@ -17,20 +17,29 @@ struct ConsoleController {
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; font-src 'self'; "
         + "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
+    /// `GET` and `HEAD` alike; `HEAD` answers the same status and headers (`Content-Length` too) without the body (RFC 9110 §9.3.2).
     func register(on router: Router<AppRequestContext>) {
-        router.get("/") { _, _ in Self.redirect() }
-        // Hummingbird matches `/_` and `/_/` alike; only `/_/` keeps the page's relative addresses right.
-        router.get("_") { request, _ in
-            request.uri.path.hasSuffix("/") ? Self.serve(ConsoleFiles.index, request) : Self.redirect()
+        for method in [HTTPRequest.Method.get, .head] {
+            router.on("/", method: method) { request, _ in Self.answer(Self.redirect(), to: request) }
+            // Hummingbird matches `/_` and `/_/` alike; only `/_/` keeps the page's relative addresses right.
+            router.on("_", method: method) { request, _ in
+                Self.answer(request.uri.path.hasSuffix("/") ? Self.serve(ConsoleFiles.index, request) : Self.redirect(), to: request)
+            }
+            router.on("_/**", method: method) { request, context in
+                let path = context.parameters.getCatchAll().joined(separator: "/")
+                if let file = ConsoleFiles.file(at: path) { return Self.answer(Self.serve(file, request), to: request) }
+                // A console page's address (the console routes with `#`, but a reload of a pasted path works too);
+                // a missing file (anything with a dot in its last segment) is the API's 404.
+                guard !(path.split(separator: "/").last?.contains(".") ?? false) else { throw SnackBaseError.notFound("File") }
+                return Self.answer(Self.serve(ConsoleFiles.index, request), to: request)
+            }
         }
-        router.get("_/**") { request, context in
-            let path = context.parameters.getCatchAll().joined(separator: "/")
-            if let file = ConsoleFiles.file(at: path) { return Self.serve(file, request) }
-            // A console page's address (the console routes with `#`, but a reload of a pasted path works too);
-            // a missing file (anything with a dot in its last segment) is the API's 404.
-            guard !(path.split(separator: "/").last?.contains(".") ?? false) else { throw SnackBaseError.notFound("File") }
-            return Self.serve(ConsoleFiles.index, request)
-        }
+    }
+
+    /// The response, without its body for a `HEAD` request (its headers, `Content-Length` included, stay).
+    static func answer(_ response: Response, to request: Request) -> Response {
+        guard request.method == .head else { return response }
+        return Response(status: response.status, headers: response.headers)
     }
 
     static func headers(contentType: String? = nil) -> HTTPFields {

@@ -4,7 +4,8 @@ import SnackBaseService
 
 /// `GET /metrics`: the Prometheus text exposition. With a metrics token configured
 /// (`SNACKBASE_METRICS_TOKEN`), the scraper must send `Authorization: Bearer <token>`; the
-/// comparison takes the same time wherever the first difference is.
+/// comparison takes the same time wherever the first difference is. A signed-in superadmin's own
+/// token is admitted too, so the console's overview can show request rates wherever it runs.
 struct MetricsController {
     let services: AppServices
 
@@ -13,7 +14,7 @@ struct MetricsController {
     }
 
     @Sendable func metrics(_ request: Request, context: AppRequestContext) async throws -> Response {
-        if let expected = services.metricsToken {
+        if let expected = services.metricsToken, context.identity?.isSuperadmin != true {
             let presented = request.headers[.authorization] ?? ""
             guard Self.constantTimeEqual(Array(presented.utf8), Array(("Bearer " + expected).utf8)) else {
                 throw SnackBaseError.unauthorized("A valid metrics token is required")

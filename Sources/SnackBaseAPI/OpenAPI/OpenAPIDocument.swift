@@ -46,6 +46,10 @@ enum OpenAPIDocument {
         Op("post", "/api/v1/auth/logout", tag: "auth", "Revoke this sign-in (and the refresh token's family).",
            body: ref("LogoutRequest"), answers: [A(204, "Signed out.", nil)]),
         Op("get", "/api/v1/auth/me", tag: "auth", "Who the token belongs to.", answers: [A(200, "The caller.", ref("Me"))]),
+        Op("post", "/api/v1/auth/password", tag: "auth",
+           "Change one's own password: the current one is checked (a wrong one is a 422 on `current_password`, counted as a failed sign-in), "
+           + "the new one must meet the password policy; every other sign-in of the user ends, this one stays.",
+           body: ref("PasswordChangeRequest"), answers: [A(204, "Changed.", nil)], errors: [403, 409, 422, 429]),
     ]
 
     /// identity.md "Email": the mailed links' routes; each unauthenticated one is rate limited (429).

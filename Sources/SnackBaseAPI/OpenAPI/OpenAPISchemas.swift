@@ -78,6 +78,7 @@ enum OpenAPISchemas {
         // Mail flows (identity.md "Email")
         "TokenRequest": object(["token": string]),
         "TokenPasswordRequest": object(["token": string, "password": string]),
+        "PasswordChangeRequest": object(["current_password": string, "new_password": string]),
         "PasswordResetRequest": object(["account": string, "email": string]),
         "EmailVerified": object(["user_id": string, "email": string, "email_verified": boolean]),
         "Accepted": object(["message": string]),

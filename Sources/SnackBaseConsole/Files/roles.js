@@ -88,7 +88,7 @@ export async function render(ctx, main) {
       };
       input.addEventListener("input", debounce(run, 250));
       checkers.push(run);
-      return h("div", {}, field(label, input, { name }), status);
+      return h("div", { class: "rule-field" }, field(label, input, { name }), status);
     };
     for (const op of OPS) ruleInputs[op] = null;
     const rulesBlock = OPS.map((op) => {

@@ -38,7 +38,7 @@ export async function render(ctx, root, { signedIn }) {
 
 function secondStep(ctx, root, challenge, signedIn) {
   const box = h("div", { class: "messages", "aria-live": "polite" });
-  const code = h("input", { name: "code", inputmode: "numeric", autocomplete: "one-time-code", required: true });
+  const code = h("input", { name: "code", class: "code-input", inputmode: "numeric", autocomplete: "one-time-code", maxlength: 6, required: true });
   const recovery = h("input", { name: "recovery_code", autocomplete: "off" });
   const form = h("form", { class: "card signin", id: "mfa-form", novalidate: true },
     h("h1", { text: "Two-factor sign-in" }),

@@ -349,7 +349,7 @@ test("against a stand-in server: the client never touches localStorage by defaul
 });
 
 const echo = ({ req, body, json, url }) => {
-  if (req.method === "DELETE" || url.pathname.endsWith("/password-reset/confirm")) return json(204);
+  if (req.method === "DELETE" || url.pathname.endsWith("/password-reset/confirm") || url.pathname.endsWith("/auth/password")) return json(204);
   return json(req.method === "POST" ? 201 : 200, { echoed: true, token: "t", refresh_token: "r", expires_in: 60, body: body ?? null });
 };
 
@@ -357,6 +357,7 @@ const routeTable = [
   ["auth.enrollMfa()", (sb) => sb.auth.enrollMfa(), "POST", "/api/v1/auth/mfa/totp", undefined],
   ["auth.confirmMfa(code)", (sb) => sb.auth.confirmMfa("123456"), "POST", "/api/v1/auth/mfa/totp/confirm", { code: "123456" }],
   ["auth.disableMfa(code)", (sb) => sb.auth.disableMfa("123456"), "DELETE", "/api/v1/auth/mfa/totp", { code: "123456" }],
+  ["auth.changePassword", (sb) => sb.auth.changePassword({ currentPassword: "Old-pass-word-1!", newPassword: "Str0ng-pass-word!" }), "POST", "/api/v1/auth/password", { current_password: "Old-pass-word-1!", new_password: "Str0ng-pass-word!" }],
   ["auth.requestPasswordReset", (sb) => sb.auth.requestPasswordReset({ account: "acme", email: "a@b.c" }), "POST", "/api/v1/auth/password-reset", { account: "acme", email: "a@b.c" }, true],
   ["auth.confirmPasswordReset", (sb) => sb.auth.confirmPasswordReset({ token: "tok", password: "Str0ng-pass-word!" }), "POST", "/api/v1/auth/password-reset/confirm", { token: "tok", password: "Str0ng-pass-word!" }, true],
   ["auth.verifyEmail", (sb) => sb.auth.verifyEmail({ token: "tok" }), "POST", "/api/v1/auth/verify-email", { token: "tok" }, true],
@@ -390,3 +391,16 @@ for (const [name, invoke, method, path, body, anonymous] of routeTable) {
     } finally { await standIn.close(); }
   });
 }
+
+test("against a stand-in server: metrics() reads GET /metrics as text, with the session's token", async () => {
+  const text = "# TYPE snackbase_http_requests_total counter\nsnackbase_http_requests_total{method=\"GET\",route=\"/health\",status=\"200\"} 3\n";
+  const routes = { "GET /metrics": ({ res }) => { res.writeHead(200, { "Content-Type": "text/plain; version=0.0.4" }); res.end(text); } };
+  const standIn = await startStandIn({ routes });
+  try {
+    const sb = await signedIn(standIn.url);
+    assert.equal(await sb.metrics(), text);
+    const r = standIn.state.requests.at(-1);
+    assert.equal(r.path, "/metrics");
+    assert.match(r.headers.authorization, /^Bearer /);
+  } finally { await standIn.close(); }
+});
