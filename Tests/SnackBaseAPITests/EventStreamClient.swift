@@ -43,6 +43,11 @@ final class EventStreamClient: Sendable {
     static func open(port: Int, _ path: String, headers: [(String, String)] = [], read: Bool = true) async throws -> EventStreamClient {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
         request.headers.add(name: "Accept", value: "text/event-stream")
+        // A connection of its own that is never reused: the server closes a stream's connection
+        // right after the stream's end, and a pooled one picked up in between (by the next stream
+        // of any test: the shared client pools by host and port, which later servers reuse) failed
+        // with remoteConnectionClosed or "I/O on closed channel" under load.
+        request.headers.add(name: "Connection", value: "close")
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(600))
         let client = EventStreamClient(status: Int(response.status.code), headers: response.headers)
