@@ -7,6 +7,7 @@
 #
 #   Benchmarks/alternate/run.sh S3 10 <binary A> <binary B> <bench --keep-data folder>
 #   ENV_A="X=1" ENV_B="SOME_SETTING=1" Benchmarks/alternate/run.sh S3 10 <binary> <binary> <folder>
+#   Benchmarks/alternate/run.sh S6 10 ...   S1's list with S3's create as every 20th request (bench.py's S6)
 #   BENCH_EMAIL=bob@bench.example.com AUTH_B=apikey Benchmarks/alternate/run.sh S2 10 <binary> <binary> <folder>
 #     B sends an API key holding the roles of the signed-in user (bob is the tenant's admin, who may create
 #     keys and reads every record; alice's owner rule would not let a key read hers), A that user's JWT
@@ -50,6 +51,10 @@ start b 8122 "$bin_b" "${ENV_B:-}" "${AUTH_B:-jwt}"
 
 export BENCH_PATHS="$wrk_dir/$S.paths" BENCH_METHOD=GET BENCH_BODY=
 if [ -f "$wrk_dir/$S.body" ]; then export BENCH_METHOD=POST BENCH_BODY="$wrk_dir/$S.body"; fi
+if [ "$S" = S6 ]; then  # as bench.py's S6: S1's list with S3's create as every 20th request
+  export BENCH_PATHS="$wrk_dir/S1.paths" BENCH_MIX_EVERY=20 BENCH_MIX_METHOD=POST \
+    BENCH_MIX_PATH="$(head -n 1 "$wrk_dir/S3.paths")" BENCH_MIX_BODY="$wrk_dir/S3.body"
+fi
 load() { # name port duration -> "req/s p99"
   BENCH_HEADERS="$work/$1.headers" taskset -c 0 wrk --latency -t1 -c32 -d"$3" -s "$lua" "http://127.0.0.1:$2" 2>/dev/null |
     awk '/Requests\/sec/ {r = $2} / 99%/ {p = $2} END {print r, p}'

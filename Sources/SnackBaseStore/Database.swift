@@ -19,8 +19,10 @@ public enum DatabaseKind: String, Sendable {
 public protocol Database: Sendable {
     var kind: DatabaseKind { get }
     /// Runs `body` inside one transaction on one connection; commits when it returns,
-    /// rolls back when it throws.
-    func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
+    /// rolls back when it throws. `footprint` is what `body` may change, for what is remembered
+    /// under the ``writeGeneration``: `.everything` unless it writes the records of one collection
+    /// in one account and nothing else that is ever remembered.
+    func transaction<T: Sendable>(touching footprint: WriteGeneration.Footprint, _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
     /// Runs `body` with a session for reads.
     func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
     /// Advanced by every write transaction, where every write passes through this process (SQLite);
@@ -31,4 +33,11 @@ public protocol Database: Sendable {
     /// True when the database answers a trivial query.
     func ping() async -> Bool
     func shutdown() async
+}
+
+extension Database {
+    /// A transaction that may change anything (``Database/transaction(touching:_:)`` with `.everything`).
+    public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await transaction(touching: .everything, body)
+    }
 }

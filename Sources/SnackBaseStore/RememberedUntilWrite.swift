@@ -1,46 +1,58 @@
 import Synchronization
 
-/// Values read from the database, each reused only while nothing at all has been written since it
-/// was read. The generation is read *before* reading the value, so a write that commits while the
-/// value is being read leaves it already stale. Only values of the current generation are held: the
-/// first value remembered after a write frees all the earlier ones. Past `limit` (the sum of the
-/// values' `weight`) the memory is emptied and refilled.
+/// Values read from the database, each reused only while nothing it depends on has been written
+/// since it was read. What a key depends on is its `stamp`: a ``WriteGeneration`` number that any
+/// write which could change the value advances. The stamp is read *before* reading the value, so a
+/// write that commits while the value is being read leaves it already stale. A value read again
+/// replaces the stale one of its key; past `limit` (the sum of the values' `weight`) the memory is
+/// emptied and refilled.
 public final class RememberedUntilWrite<Key: Hashable & Sendable, Value: Sendable>: Sendable {
+    private struct Entry {
+        let stamp: UInt64
+        let value: Value
+        let weight: Int
+    }
     private struct Memory {
-        var generation: UInt64 = 0
-        var values: [Key: Value] = [:]
+        var values: [Key: Entry] = [:]
         var weight = 0
     }
-    private let generation: WriteGeneration
+    private let stamp: @Sendable (Key) -> UInt64
     private let limit: Int
     private let weight: @Sendable (Value) -> Int
-    private let memory: Mutex<Memory>
+    private let memory = Mutex(Memory())
 
-    public init(generation: WriteGeneration, limit: Int, weight: @escaping @Sendable (Value) -> Int = { _ in 1 }) {
-        self.generation = generation
-        self.limit = limit
-        self.weight = weight
-        self.memory = Mutex(Memory(generation: generation.current))
+    /// Values that any write at all makes stale, except a write of records only (a sign-in, an API key).
+    public convenience init(generation: WriteGeneration, limit: Int, weight: @escaping @Sendable (Value) -> Int = { _ in 1 }) {
+        self.init(limit: limit, weight: weight, stamp: { _ in generation.current })
     }
 
-    /// The value for `key`, read by `read` unless it was read since the last write. A value for
-    /// which `keep` is false is answered but not remembered.
+    init(limit: Int, weight: @escaping @Sendable (Value) -> Int = { _ in 1 }, stamp: @escaping @Sendable (Key) -> UInt64) {
+        self.stamp = stamp
+        self.limit = limit
+        self.weight = weight
+    }
+
+    /// The value for `key`, read by `read` unless it was read since the last write it depends on. A
+    /// value for which `keep` is false is answered but not remembered.
     public func value(for key: Key, keep: (Value) -> Bool = { _ in true }, read: () async throws -> Value) async throws -> Value {
-        let current = generation.current
-        if let remembered = memory.withLock({ $0.generation == current ? $0.values[key] : nil }) {
+        let current = stamp(key)
+        if let remembered = memory.withLock({ memory in memory.values[key].flatMap { $0.stamp == current ? $0.value : nil } }) {
             return remembered
         }
         let value = try await read()
         guard keep(value) else { return value }
         let cost = weight(value)
+        guard cost <= limit else { return value }
         memory.withLock { memory in
-            // A write ended while this value was read: it is already stale (and so is nothing held).
-            guard memory.generation <= current else { return }
-            if memory.generation < current || memory.weight + cost > limit {
-                memory = Memory(generation: current)
+            let held = memory.values[key]
+            // Read again since by a request that began later: that one is at least as fresh.
+            if let held, held.stamp > current { return }
+            memory.weight -= held?.weight ?? 0
+            if memory.weight + cost > limit {
+                memory = Memory()
             }
-            guard cost <= limit else { return }
-            if memory.values.updateValue(value, forKey: key) == nil { memory.weight += cost }
+            memory.values[key] = Entry(stamp: current, value: value, weight: cost)
+            memory.weight += cost
         }
         return value
     }

@@ -1,17 +1,75 @@
 import Synchronization
 
-/// A counter that every write transaction of this process advances when it ends, before its caller
-/// is answered. Only meaningful for a store whose every write passes through this process (SQLite,
-/// one process per data folder, see docs/scaling.md); PostgreSQL has none.
+/// Counts the write transactions of this process, so that what was read before one is known to be
+/// stale. Only meaningful for a store whose every write passes through this process (SQLite, one
+/// process per data folder, see docs/scaling.md); PostgreSQL has none.
+///
+/// A transaction says what it may have changed (its ``Footprint``): the records of one collection in
+/// one account, or anything at all (the default, for every write that does not say). A record write
+/// then leaves what was read of other collections and accounts, and every sign-in, as it was; any
+/// other write (a role, a user, a schema, an account) makes everything stale, as before.
 public final class WriteGeneration: Sendable {
-    private let value = Atomic<UInt64>(0)
+    /// What one write transaction may have changed.
+    public enum Footprint: Hashable, Sendable {
+        /// Anything: users, roles, keys, schemas, accounts, records of any collection.
+        case everything
+        /// Rows of one collection's table in one account, and nothing else any remembered read depends on
+        /// (the audit log and the realtime journal, which are never remembered, may be written too).
+        case records(table: String, account: String)
+    }
+
+    struct Records: Hashable, Sendable {
+        let table: String
+        let account: String
+    }
+
+    private struct State {
+        /// Advanced by every write of any footprint.
+        var counter: UInt64 = 0
+        /// The counter after the last write of `.everything`.
+        var everything: UInt64 = 0
+        /// The counter after the last write to each collection's records in each account; entries not
+        /// newer than `everything` are dropped.
+        var records: [Records: UInt64] = [:]
+    }
+
+    /// Past this many collections-in-accounts written since the last `.everything` write, the memory
+    /// of which was written when is let go by treating the next write as `.everything`.
+    static let recordsLimit = 4096
+    private let state = Mutex(State())
 
     public init() {}
 
-    var current: UInt64 { value.load(ordering: .sequentiallyConsistent) }
+    /// The generation of everything that is not records: a value read under it is stale once it differs.
+    var current: UInt64 { state.withLock { $0.everything } }
 
-    /// Called after a write transaction ended (committed or not): everything read before is stale.
-    func advance() {
-        value.wrappingAdd(1, ordering: .sequentiallyConsistent)
+    /// The generation of one collection's records in one account (which includes every `.everything` write).
+    func records(table: String, account: String) -> UInt64 {
+        state.withLock { state in max(state.everything, state.records[Records(table: table, account: account)] ?? 0) }
+    }
+
+    /// Called after a write transaction ended (committed or not), before its callers are answered:
+    /// everything inside the footprints read before is stale.
+    func advance(_ footprints: some Sequence<Footprint>) {
+        state.withLock { state in
+            state.counter &+= 1
+            var written: [Records] = []
+            for footprint in footprints {
+                switch footprint {
+                case .everything:
+                    state.everything = state.counter
+                    state.records.removeAll(keepingCapacity: true)
+                    return
+                case .records(let table, let account):
+                    written.append(Records(table: table, account: account))
+                }
+            }
+            guard state.records.count + written.count <= Self.recordsLimit else {
+                state.everything = state.counter
+                state.records.removeAll(keepingCapacity: true)
+                return
+            }
+            for records in written { state.records[records] = state.counter }
+        }
     }
 }

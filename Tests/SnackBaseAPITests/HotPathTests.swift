@@ -68,6 +68,55 @@ import HTTPTypes
         }
     }
 
+    /// On SQLite a record write makes stale only what was read of its collection in its account: every
+    /// other collection and account goes on being answered from memory, and must stay right.
+    @Test func aRecordWriteIsSeenInItsCollectionAndAccountAndLeavesTheOthersRight() async throws {
+        try await TestApp.run { app in
+            let root = try await app.superadminToken()
+            try await app.createCollection("notes", fields: #"[{"name":"title","type":"text"}]"#, root: root)
+            try await app.createCollection("tasks", fields: #"[{"name":"title","type":"text"}]"#, root: root)
+            let acme = try await app.register("acme")
+            let other = try await app.register("other")
+            let places = [("acme", acme.token), ("other", other.token)].flatMap { account in
+                ["notes", "tasks"].map { (name: "\(account.0) \($0)", token: account.1, collection: $0) }
+            }
+            var totals: [String: Int] = [:]
+            var latest: [String: (id: String, title: String)] = [:]
+            /// Every list total and the last record written, in every collection of every account.
+            func check(after step: String) async throws {
+                for place in places {
+                    let list = try await app.request(.get, "/api/v1/records/\(place.collection)?sort=-created_at", token: place.token)
+                    #expect(list.int("total") == totals[place.name, default: 0], "\(place.name) after \(step): \(list.text)")
+                    guard let last = latest[place.name] else { continue }
+                    let read = try await app.request(.get, "/api/v1/records/\(place.collection)/\(last.id)", token: place.token)
+                    #expect(read.string("title") == last.title, "\(place.name) after \(step): \(read.text)")
+                }
+            }
+            try await check(after: "nothing")
+            for round in 1...2 {
+                for place in places {
+                    let title = "\(place.name) \(round)"
+                    let created = try await app.request(.post, "/api/v1/records/\(place.collection)", json: #"{"title":"\#(title)"}"#, token: place.token)
+                    let id = try #require(created.string("id"), "\(created.text)")
+                    totals[place.name, default: 0] += 1
+                    latest[place.name] = (id, title)
+                    try await check(after: "a create in \(place.name)")
+                    let renamed = try await app.request(.patch, "/api/v1/records/\(place.collection)/\(id)", json: #"{"title":"\#(title) b"}"#, token: place.token)
+                    #expect(renamed.status == 200, "\(renamed.text)")
+                    latest[place.name] = (id, title + " b")
+                    try await check(after: "an update in \(place.name)")
+                }
+            }
+            for place in places {
+                let last = try #require(latest[place.name])
+                #expect(try await app.request(.delete, "/api/v1/records/\(place.collection)/\(last.id)", token: place.token).status == 204)
+                totals[place.name, default: 0] -= 1
+                latest[place.name] = nil
+                try await check(after: "a delete in \(place.name)")
+            }
+        }
+    }
+
     // MARK: remembered pages
 
     @Test func aRememberedPageIsSharedButEachCallerSeesOnlyWhatItMay() async throws {

@@ -160,7 +160,7 @@ package struct RecordService: Sendable {
         let places = lines.map { _ in RealtimePlace() }
         let written: [StoredRecord]
         do {
-            written = try await services.database.transaction { db in
+            written = try await services.database.transaction(touching: hooks.footprint(of: target.scope)) { db in
                 var records: [StoredRecord] = []
                 for (index, item) in lines.enumerated() {
                     do {
@@ -263,7 +263,7 @@ package struct RecordService: Sendable {
         hooks: RecordHooks, collections: [String: CollectionSchema], decides: (@Sendable (StoredRecord) throws -> Void)?,
         whenWritten: @escaping @Sendable (StoredRecord, StoredRecord?, any SQLDatabase) async throws -> Void
     ) async throws -> (record: StoredRecord, previous: StoredRecord?) {
-        try await services.database.transaction { db in
+        try await services.database.transaction(touching: hooks.footprint(of: target.scope)) { db in
             let written = try await Self.apply(kind, values, previous: stale, id: id, target: target, requestID: requestID,
                                                hooks: hooks, collections: collections, decides: decides, on: db)
             try await whenWritten(written.record, written.previous, db)

@@ -100,7 +100,8 @@ public final class PostgresStore: Database {
         }
     }
 
-    public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+    /// The footprint is not used: PostgreSQL remembers no reads (other processes write too).
+    public func transaction<T: Sendable>(touching footprint: WriteGeneration.Footprint, _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         try await session(readOnly: false, as: .application, body)
     }
 

@@ -13,6 +13,14 @@ public struct RecordHooks: Sendable {
             .map(\.element)
     }
 
+    /// What a record write in `scope` may change, with these hooks around it: only that collection's
+    /// records in that account when every hook is a built-in one (the audit entry is never
+    /// remembered), anything at all when a hook of one's own might write elsewhere.
+    public func footprint(of scope: RecordScope) -> WriteGeneration.Footprint {
+        guard hooks.allSatisfy({ $0.hook is AuditRecordHook }) else { return .everything }
+        return .records(table: scope.table, account: scope.account.accountID.rawValue)
+    }
+
     public func before(_ event: inout RecordEvent, on db: any SQLDatabase) async throws {
         AccountIsolationHook.apply(&event)
         for entry in hooks { try await entry.hook.before(&event, on: db) }

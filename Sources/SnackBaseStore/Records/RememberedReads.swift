@@ -2,15 +2,18 @@ import SnackBaseCore
 import SnackBaseRules
 import Synchronization
 
-/// Record reads (list pages and totals, single records by id), remembered until the next committed write.
+/// Record reads (list pages and totals, single records by id), remembered until the next committed
+/// write that could change them: of the same collection in the same account, or of anything but records.
 ///
 /// A list answers with one page of the records that match (the caller's rule, filter and account)
 /// and how many match in all. Both can read far more than they return: counting an owner's records
 /// reads every index entry of them, and a page sorted by anything but `created_at` (a filter on
 /// `status`, sorted by `views`) reads and sorts every matching row to keep fifty. Each query's
 /// answer, keyed by everything its SQL is built from (``Key``), is kept under the store's
-/// ``WriteGeneration``, so it is reused only while nothing at all has been written since it was
-/// read. What the caller may see of each record (its read rule, field rules) is decided per
+/// ``WriteGeneration`` of its collection's records in its account, so it is reused only while
+/// nothing has been written there (nor any schema, role or account changed) since it was read.
+/// Every record query reads one table in one account (`WHERE account_id = ?`, and its conditions
+/// are the rule, filter and shortcuts on that table's columns), so a write elsewhere cannot change it. What the caller may see of each record (its read rule, field rules) is decided per
 /// request, after this, from the rows.
 ///
 /// Only for a store whose every write passes through this process (SQLite, one process per data
@@ -28,9 +31,10 @@ public final class RememberedReads: Sendable {
     private let records: RememberedUntilWrite<Key, StoredRecord?>
 
     public init(generation: WriteGeneration) {
-        totals = RememberedUntilWrite(generation: generation, limit: Self.totalsLimit)
-        pages = RememberedUntilWrite(generation: generation, limit: Self.rowsLimit, weight: { $0.records.count + 1 })
-        records = RememberedUntilWrite(generation: generation, limit: Self.recordsLimit)
+        let stamp: @Sendable (Key) -> UInt64 = { key in generation.records(table: key.table, account: key.account) }
+        totals = RememberedUntilWrite(limit: Self.totalsLimit, stamp: stamp)
+        pages = RememberedUntilWrite(limit: Self.rowsLimit, weight: { $0.records.count + 1 }, stamp: stamp)
+        records = RememberedUntilWrite(limit: Self.recordsLimit, stamp: stamp)
     }
 
     /// The total for `key`, counted by `count` unless it was counted since the last write.

@@ -43,9 +43,9 @@ public final class SQLiteStore: Database {
         try readers.withLink { _ in }
     }
 
-    public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+    public func transaction<T: Sendable>(touching footprint: WriteGeneration.Footprint, _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         let db = SQLiteLinkDatabase(target: .writer(writer), logger: logger, eventLoop: eventLoop)
-        let value = try await batcher.submit { try await body(db) }
+        let value = try await batcher.submit(touching: footprint) { try await body(db) }
         guard let value = value as? T else { throw SQLiteFailure(code: SQLITE_INTERNAL_CODE, message: "transaction result of the wrong type") }
         return value
     }

@@ -10,6 +10,7 @@ import Synchronization
 final class WriteBatcher: Sendable {
     private struct Job: Sendable {
         let body: @Sendable () async throws -> any Sendable
+        let footprint: WriteGeneration.Footprint
         let answer: CheckedContinuation<any Sendable, any Error>
     }
     private struct State {
@@ -34,11 +35,11 @@ final class WriteBatcher: Sendable {
         self.executor = executor
     }
 
-    func submit(_ body: @escaping @Sendable () async throws -> any Sendable) async throws -> any Sendable {
+    func submit(touching footprint: WriteGeneration.Footprint, _ body: @escaping @Sendable () async throws -> any Sendable) async throws -> any Sendable {
         try await withCheckedThrowingContinuation { answer in
             let start = state.withLock { state -> Bool? in
                 guard !state.closed else { return nil }
-                state.pending.append(Job(body: body, answer: answer))
+                state.pending.append(Job(body: body, footprint: footprint, answer: answer))
                 if state.writing { return false }
                 state.writing = true
                 return true
@@ -77,8 +78,9 @@ final class WriteBatcher: Sendable {
             }
             checkpointer.finishIfCopied(on: writer)
             let results = await write(batch)
-            // Before anyone is answered: whatever is read from now on includes this batch.
-            generation.advance()
+            // Before anyone is answered: whatever is read from now on includes this batch (each job's
+            // footprint, whether it committed or not).
+            generation.advance(batch.lazy.map(\.footprint))
             for (job, result) in zip(batch, results) {
                 job.answer.resume(with: result)
             }
