@@ -22,7 +22,10 @@ public protocol Database: Sendable {
     /// rolls back when it throws. `footprint` is what `body` may change, for what is remembered
     /// under the ``writeGeneration``: `.everything` unless it writes the records of one collection
     /// in one account and nothing else that is ever remembered.
-    func transaction<T: Sendable>(touching footprint: WriteGeneration.Footprint, _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
+    /// `carry`, for creates where totals are remembered: what they add to them (``TotalsCarry``).
+    func transaction<T: Sendable>(
+        touching footprint: WriteGeneration.Footprint, carrying carry: TotalsCarry?, _ body: @escaping @Sendable (any SQLDatabase) async throws -> T
+    ) async throws -> T
     /// Runs `body` with a session for reads.
     func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
     /// Advanced by every write transaction, where every write passes through this process (SQLite);
@@ -36,8 +39,13 @@ public protocol Database: Sendable {
 }
 
 extension Database {
+    /// A transaction that changes what `footprint` says and carries no totals.
+    public func transaction<T: Sendable>(touching footprint: WriteGeneration.Footprint, _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await transaction(touching: footprint, carrying: nil, body)
+    }
+
     /// A transaction that may change anything (``Database/transaction(touching:_:)`` with `.everything`).
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await transaction(touching: .everything, body)
+        try await transaction(touching: .everything, carrying: nil, body)
     }
 }

@@ -20,6 +20,9 @@ public final class RememberedUntilWrite<Key: Hashable & Sendable, Value: Sendabl
     private let limit: Int
     private let weight: @Sendable (Value) -> Int
     private let memory = Mutex(Memory())
+    private let misses = Atomic(0)
+    /// How many values were read from the database rather than answered from memory (for tests).
+    var readsMade: Int { misses.load(ordering: .relaxed) }
 
     /// Values that any write at all makes stale, except a write of records only (a sign-in, an API key).
     public convenience init(generation: WriteGeneration, limit: Int, weight: @escaping @Sendable (Value) -> Int = { _ in 1 }) {
@@ -39,21 +42,38 @@ public final class RememberedUntilWrite<Key: Hashable & Sendable, Value: Sendabl
         if let remembered = memory.withLock({ memory in memory.values[key].flatMap { $0.stamp == current ? $0.value : nil } }) {
             return remembered
         }
+        misses.add(1, ordering: .relaxed)
         let value = try await read()
         guard keep(value) else { return value }
+        remember(value, for: key, stamp: current)
+        return value
+    }
+
+    /// Remembers `value` for `key` as read under `stamp`, unless the key holds a value read under a later one.
+    func remember(_ value: Value, for key: Key, stamp: UInt64) {
         let cost = weight(value)
-        guard cost <= limit else { return value }
+        guard cost <= limit else { return }
         memory.withLock { memory in
             let held = memory.values[key]
             // Read again since by a request that began later: that one is at least as fresh.
-            if let held, held.stamp > current { return }
+            if let held, held.stamp > stamp { return }
             memory.weight -= held?.weight ?? 0
             if memory.weight + cost > limit {
                 memory = Memory()
             }
-            memory.values[key] = Entry(stamp: current, value: value, weight: cost)
+            memory.values[key] = Entry(stamp: stamp, value: value, weight: cost)
             memory.weight += cost
         }
-        return value
+    }
+
+    /// Up to `limit` of the values remembered under their key's current stamp, among the keys that `include` picks.
+    func current(limit: Int, where include: (Key) -> Bool) -> [(key: Key, value: Value)] {
+        memory.withLock { memory in
+            var found: [(key: Key, value: Value)] = []
+            for (key, entry) in memory.values where found.count < limit && include(key) && entry.stamp == stamp(key) {
+                found.append((key, entry.value))
+            }
+            return found
+        }
     }
 }

@@ -26,9 +26,11 @@ package final class GatedDatabase: Database {
     package var started: Int { state.withLock { $0.started } }
     package func ping() async -> Bool { await base.ping() }
     package func shutdown() async {}
-    package func transaction<T: Sendable>(touching footprint: WriteGeneration.Footprint, _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+    package func transaction<T: Sendable>(
+        touching footprint: WriteGeneration.Footprint, carrying carry: TotalsCarry?, _ body: @escaping @Sendable (any SQLDatabase) async throws -> T
+    ) async throws -> T {
         if gate == .transactions { await pass() }
-        return try await base.transaction(touching: footprint, body)
+        return try await base.transaction(touching: footprint, carrying: carry, body)
     }
     package func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         if gate == .reads { await pass() }

@@ -160,12 +160,14 @@ package struct RecordService: Sendable {
         let places = lines.map { _ in RealtimePlace() }
         let written: [StoredRecord]
         do {
-            written = try await services.database.transaction(touching: hooks.footprint(of: target.scope)) { db in
+            let carry = TotalsCarry(services.database.rememberedReads, scope: target.scope)
+            written = try await services.database.transaction(touching: hooks.footprint(of: target.scope), carrying: carry) { db in
                 var records: [StoredRecord] = []
                 for (index, item) in lines.enumerated() {
                     do {
                         let record = try await Self.apply(.create, item.values, previous: nil, id: "", target: target, requestID: requestID,
                                                           hooks: hooks, collections: collections, decides: nil, on: db).record
+                        try await carry?.created(id: record["id"].flatMap(Self.text) ?? "", on: db)
                         if let relay {
                             try await relay.publish(change(record), on: db)
                         } else {
@@ -263,9 +265,12 @@ package struct RecordService: Sendable {
         hooks: RecordHooks, collections: [String: CollectionSchema], decides: (@Sendable (StoredRecord) throws -> Void)?,
         whenWritten: @escaping @Sendable (StoredRecord, StoredRecord?, any SQLDatabase) async throws -> Void
     ) async throws -> (record: StoredRecord, previous: StoredRecord?) {
-        try await services.database.transaction(touching: hooks.footprint(of: target.scope)) { db in
+        // A create adds to the remembered totals of its collection in its account instead of ending them.
+        let carry = kind == .create ? TotalsCarry(services.database.rememberedReads, scope: target.scope) : nil
+        return try await services.database.transaction(touching: hooks.footprint(of: target.scope), carrying: carry) { db in
             let written = try await Self.apply(kind, values, previous: stale, id: id, target: target, requestID: requestID,
                                                hooks: hooks, collections: collections, decides: decides, on: db)
+            if let carry { try await carry.created(id: written.record["id"].flatMap(Self.text) ?? "", on: db) }
             try await whenWritten(written.record, written.previous, db)
             return written
         }

@@ -100,8 +100,10 @@ public final class PostgresStore: Database {
         }
     }
 
-    /// The footprint is not used: PostgreSQL remembers no reads (other processes write too).
-    public func transaction<T: Sendable>(touching footprint: WriteGeneration.Footprint, _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+    /// The footprint and carry are not used: PostgreSQL remembers no reads (other processes write too).
+    public func transaction<T: Sendable>(
+        touching footprint: WriteGeneration.Footprint, carrying carry: TotalsCarry?, _ body: @escaping @Sendable (any SQLDatabase) async throws -> T
+    ) async throws -> T {
         try await session(readOnly: false, as: .application, body)
     }
 

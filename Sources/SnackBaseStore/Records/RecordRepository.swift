@@ -150,6 +150,25 @@ public enum RecordRepository {
         return (RecordPage(records: try rows.map { try decode($0, in: scope) }), total)
     }
 
+    /// Whether the record `id` of the scope's account meets every condition: the WHERE of a list's
+    /// count with `id = ?` added (``TotalsCarry``, inside the write that inserted it).
+    static func contains(id: String, in scope: RecordScope, conditions: [SQLFragment], on db: any SQLDatabase) async throws -> Bool {
+        try await RowSecurity.enter(scope.account, on: db)
+        let known = Set(scope.columns)
+        for fragment in conditions {
+            for case .identifier(let name) in fragment.pieces where !known.contains(name) {
+                throw UnknownColumn(name: name)
+            }
+        }
+        var count = db.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from(SQLIdentifier(scope.table))
+            .where(SQLIdentifier("account_id"), .equal, SQLBind(scope.account.accountID.rawValue))
+            .where(SQLIdentifier("id"), .equal, SQLBind(id))
+        for fragment in conditions {
+            count = count.where(RuleFragmentExpression(fragment: fragment))
+        }
+        return try await count.first()?.decode(column: "n", as: Int.self) ?? 0 > 0
+    }
+
     /// Writes the given columns of one record of the scope's account.
     public static func update(id: String, _ values: StoredRecord, in scope: RecordScope, on db: any SQLDatabase) async throws {
         try await RowSecurity.enter(scope.account, on: db)

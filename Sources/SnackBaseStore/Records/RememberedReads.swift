@@ -1,3 +1,4 @@
+import SQLKit
 import SnackBaseCore
 import SnackBaseRules
 import Synchronization
@@ -30,7 +31,10 @@ public final class RememberedReads: Sendable {
     private let pages: RememberedUntilWrite<Key, RecordPage>
     private let records: RememberedUntilWrite<Key, StoredRecord?>
 
+    let generation: WriteGeneration
+
     public init(generation: WriteGeneration) {
+        self.generation = generation
         let stamp: @Sendable (Key) -> UInt64 = { key in generation.records(table: key.table, account: key.account) }
         totals = RememberedUntilWrite(limit: Self.totalsLimit, stamp: stamp)
         pages = RememberedUntilWrite(limit: Self.rowsLimit, weight: { $0.records.count + 1 }, stamp: stamp)
@@ -72,5 +76,87 @@ public final class RememberedReads: Sendable {
     struct Column: Hashable, Sendable {
         let name: String
         let type: FieldType
+    }
+}
+
+extension RememberedReads {
+    /// At most this many remembered totals of one collection in one account are carried past a create.
+    static let carriedTotalsLimit = 8
+
+    /// The totals of `scope`'s collection in its account that are current now.
+    func currentTotals(in scope: RecordScope) -> [(key: Key, value: Int)] {
+        let table = scope.table, account = scope.account.accountID.rawValue
+        return totals.current(limit: Self.carriedTotalsLimit) { $0.table == table && $0.account == account && $0.query == .count }
+    }
+
+    func remember(total: Int, for key: Key, stamp: UInt64) {
+        totals.remember(total, for: key, stamp: stamp)
+    }
+
+    /// How many totals were counted in the database rather than answered from memory (for tests).
+    var totalsCounted: Int { totals.readsMade }
+}
+
+/// What the creates of one write transaction add to the remembered totals of their collection in
+/// their account, so that a create does not make the next list count every matching row again.
+///
+/// After each insert (inside the transaction, on the writer) ``created(id:on:)`` asks the database
+/// whether the new record meets each remembered total's conditions, the same SQL the count runs
+/// with `id = ?` added. When the batch has committed, ``WriteBatcher`` gives each total the value
+/// it had plus what was added, under the new generation (``carry(_:to:)``), only when every job of
+/// that collection and account in the batch that committed was such a create and each of them
+/// examined that total (a job that failed was rolled back: it changed nothing). The value examined is the one held before the batch, read before it committed;
+/// anything else (an update, a delete, a failed job, any other write) leaves the totals stale.
+public final class TotalsCarry: Sendable {
+    private struct Examined {
+        let stamp: UInt64
+        var totals: [RememberedReads.Key: (value: Int, added: Int)]
+    }
+    private let remembered: RememberedReads
+    private let generation: WriteGeneration
+    private let scope: RecordScope
+    private let examined = Mutex<Examined?>(nil)
+
+    public init?(_ remembered: RememberedReads?, scope: RecordScope) {
+        guard let remembered else { return nil }
+        self.remembered = remembered
+        self.generation = remembered.generation
+        self.scope = scope
+    }
+
+    var footprint: WriteGeneration.Footprint { .records(table: scope.table, account: scope.account.accountID.rawValue) }
+
+    /// Called after the record `id` was inserted in this transaction.
+    public func created(id: String, on db: any SQLDatabase) async throws {
+        let table = scope.table, account = scope.account.accountID.rawValue
+        let held = examined.withLock { examined in
+            if examined == nil {
+                let stamp = generation.records(table: table, account: account)
+                let current = remembered.currentTotals(in: scope)
+                examined = Examined(stamp: stamp, totals: Dictionary(uniqueKeysWithValues: current.map { ($0.key, (value: $0.value, added: 0)) }))
+            }
+            return examined.map { Array($0.totals.keys) } ?? []
+        }
+        for key in held where try await RecordRepository.contains(id: id, in: scope, conditions: key.conditions, on: db) {
+            examined.withLock { $0?.totals[key]?.added += 1 }
+        }
+    }
+
+    /// Gives each total examined by every carry of `carries` (one batch's jobs of one collection in
+    /// one account, all committed) its value plus what they added, under `stamp`.
+    static func carry(_ carries: [TotalsCarry], to stamp: UInt64) {
+        let examined = carries.map { carry in carry.examined.withLock { $0 } }
+        guard let first = examined.first, let first,
+              examined.allSatisfy({ $0?.stamp == first.stamp }) else { return }
+        for (key, held) in first.totals {
+            var added = 0
+            var everyOne = true
+            for carry in examined {
+                // Each job examined the same value (the one held before the batch), or nothing is carried.
+                guard let entry = carry?.totals[key], entry.value == held.value else { everyOne = false; break }
+                added += entry.added
+            }
+            if everyOne { carries[0].remembered.remember(total: held.value + added, for: key, stamp: stamp) }
+        }
     }
 }

@@ -43,9 +43,13 @@ public final class SQLiteStore: Database {
         try readers.withLink { _ in }
     }
 
-    public func transaction<T: Sendable>(touching footprint: WriteGeneration.Footprint, _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+    public func transaction<T: Sendable>(
+        touching footprint: WriteGeneration.Footprint, carrying carry: TotalsCarry?, _ body: @escaping @Sendable (any SQLDatabase) async throws -> T
+    ) async throws -> T {
         let db = SQLiteLinkDatabase(target: .writer(writer), logger: logger, eventLoop: eventLoop)
-        let value = try await batcher.submit(touching: footprint) { try await body(db) }
+        // A carry only for the collection and account the transaction says it writes.
+        let carry = carry.flatMap { $0.footprint == footprint ? $0 : nil }
+        let value = try await batcher.submit(touching: footprint, carrying: carry) { try await body(db) }
         guard let value = value as? T else { throw SQLiteFailure(code: SQLITE_INTERNAL_CODE, message: "transaction result of the wrong type") }
         return value
     }

@@ -11,6 +11,7 @@ final class WriteBatcher: Sendable {
     private struct Job: Sendable {
         let body: @Sendable () async throws -> any Sendable
         let footprint: WriteGeneration.Footprint
+        let carry: TotalsCarry?
         let answer: CheckedContinuation<any Sendable, any Error>
     }
     private struct State {
@@ -35,11 +36,11 @@ final class WriteBatcher: Sendable {
         self.executor = executor
     }
 
-    func submit(touching footprint: WriteGeneration.Footprint, _ body: @escaping @Sendable () async throws -> any Sendable) async throws -> any Sendable {
+    func submit(touching footprint: WriteGeneration.Footprint, carrying carry: TotalsCarry?, _ body: @escaping @Sendable () async throws -> any Sendable) async throws -> any Sendable {
         try await withCheckedThrowingContinuation { answer in
             let start = state.withLock { state -> Bool? in
                 guard !state.closed else { return nil }
-                state.pending.append(Job(body: body, footprint: footprint, answer: answer))
+                state.pending.append(Job(body: body, footprint: footprint, carry: carry, answer: answer))
                 if state.writing { return false }
                 state.writing = true
                 return true
@@ -81,6 +82,7 @@ final class WriteBatcher: Sendable {
             // Before anyone is answered: whatever is read from now on includes this batch (each job's
             // footprint, whether it committed or not).
             generation.advance(batch.lazy.map(\.footprint))
+            carryTotals(batch, results)
             for (job, result) in zip(batch, results) {
                 job.answer.resume(with: result)
             }
@@ -128,6 +130,27 @@ final class WriteBatcher: Sendable {
             return abandon(batch, error)
         }
         return results
+    }
+
+    /// After a batch was written and the generation advanced, before anyone is answered: the totals
+    /// the creates of one collection in one account carry to the new generation (``TotalsCarry``),
+    /// when every job of that collection and account that committed carried. A job that failed was
+    /// rolled back to its savepoint (or the whole batch was, and every job failed), so it changed
+    /// nothing. Nothing is carried when any job of the batch may have written anything else.
+    private func carryTotals(_ batch: [Job], _ results: [Result<any Sendable, any Error>]) {
+        guard batch.contains(where: { $0.carry != nil }), !batch.contains(where: { $0.footprint == .everything }) else { return }
+        var jobs: [WriteGeneration.Footprint: [(carry: TotalsCarry?, committed: Bool)]] = [:]
+        for (job, result) in zip(batch, results) {
+            let committed = if case .success = result { true } else { false }
+            jobs[job.footprint, default: []].append((job.carry, committed))
+        }
+        for (footprint, jobs) in jobs {
+            guard case .records(let table, let account) = footprint else { continue }
+            let committed = jobs.filter(\.committed)
+            let carries = committed.compactMap(\.carry)
+            guard !carries.isEmpty, carries.count == committed.count else { continue }
+            TotalsCarry.carry(carries, to: generation.records(table: table, account: account))
+        }
     }
 
     /// Rolls the whole batch back; every job fails with `error` (none of them committed).
