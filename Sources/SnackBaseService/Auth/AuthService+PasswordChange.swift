@@ -24,14 +24,7 @@ extension AuthService {
         guard problems.isEmpty else { throw SnackBaseError.validation(problems) }
 
         let scope = principal.scope
-        let attempt: LoginRateLimiter.Attempt
-        switch await services.loginLimiter.begin(identity: scope.accountID.rawValue + "|" + email, address: address) {
-        case .refused(let wait):
-            services.metrics.rateLimitHit()
-            throw SnackBaseError.tooManyRequests(retryAfter: wait)
-        case .admitted(let admitted):
-            attempt = admitted
-        }
+        let attempt = try await services.beginSignIn(identity: scope.accountID.rawValue + "|" + email, address: address)
         let found: User?
         do {
             found = try await services.database.read { db in try await UserRepository.find(id: userID, in: scope, on: db) }

@@ -70,14 +70,7 @@ package struct AuthService: Sendable {
         let named = try await services.database.read { db in try await AccountRepository.find(idOrSlug: accountName, on: db) }
         // One counter per account however it is named (slug or id), so naming it both ways gains nothing.
         let identity = (named?.id.rawValue ?? accountName.lowercased()) + "|" + email
-        let attempt: LoginRateLimiter.Attempt
-        switch await services.loginLimiter.begin(identity: identity, address: address) {
-        case .refused(let wait):
-            services.metrics.rateLimitHit()
-            throw SnackBaseError.tooManyRequests(retryAfter: wait)
-        case .admitted(let admitted):
-            attempt = admitted
-        }
+        let attempt = try await services.beginSignIn(identity: identity, address: address)
         let found: (Account, User)?
         let verified: Bool
         do {

@@ -146,14 +146,7 @@ package struct TwoFactorService: Sendable {
         }
         // The same counters as the password step, so the two steps share one budget.
         let identity = found.map { $0.2.id.rawValue + "|" + $0.1.email } ?? "mfa_token|" + digest
-        let attempt: LoginRateLimiter.Attempt
-        switch await services.loginLimiter.begin(identity: identity, address: address) {
-        case .refused(let wait):
-            services.metrics.rateLimitHit()
-            throw SnackBaseError.tooManyRequests(retryAfter: wait)
-        case .admitted(let admitted):
-            attempt = admitted
-        }
+        let attempt = try await services.beginSignIn(identity: identity, address: address)
         guard let (challenge, user, account, state) = found, challenge.usedAt == nil, challenge.failures < Self.maxFailures,
               challenge.expiresAt > nowText, user.isActive, state.enabled, let sealed = state.sealedSeed
         else {
@@ -243,14 +236,7 @@ package struct TwoFactorService: Sendable {
     /// failed login of the user and the address (so a stolen access token cannot guess at leisure).
     private func checked(principal: Principal, from address: String?, _ check: () throws -> Int64?) async throws -> Int64 {
         let identity = principal.accountID.rawValue + "|" + (principal.email ?? "")
-        let attempt: LoginRateLimiter.Attempt
-        switch await services.loginLimiter.begin(identity: identity, address: address) {
-        case .refused(let wait):
-            services.metrics.rateLimitHit()
-            throw SnackBaseError.tooManyRequests(retryAfter: wait)
-        case .admitted(let admitted):
-            attempt = admitted
-        }
+        let attempt = try await services.beginSignIn(identity: identity, address: address)
         let step: Int64?
         do {
             step = try check()
