@@ -18,7 +18,8 @@ import SnackBaseStore
 /// was found valid is remembered until the next write transaction of any kind ends (a sign-out, a
 /// deactivation, a revoked key or a role change is such a write, and it ends before its own answer
 /// is sent); an API key's expiry is checked on every use regardless. A refusal is never remembered.
-/// PostgreSQL, shared with other processes, reads every time.
+/// On PostgreSQL the other processes' writes are told through the change listener, and nothing is
+/// remembered longer than 500 ms (``PostgresStore/writeGeneration``, docs/scaling.md).
 public struct IdentityResolver: Sendable {
     package struct Key: Hashable, Sendable {
         package let accountID: AccountID

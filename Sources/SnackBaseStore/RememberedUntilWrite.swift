@@ -39,7 +39,8 @@ public final class RememberedUntilWrite<Key: Hashable & Sendable, Value: Sendabl
     /// value for which `keep` is false is answered but not remembered.
     public func value(for key: Key, keep: (Value) -> Bool = { _ in true }, read: () async throws -> Value) async throws -> Value {
         let current = stamp(key)
-        if let remembered = memory.withLock({ memory in memory.values[key].flatMap { $0.stamp == current ? $0.value : nil } }) {
+        if current != WriteGeneration.notRemembered,
+           let remembered = memory.withLock({ memory in memory.values[key].flatMap { $0.stamp == current ? $0.value : nil } }) {
             return remembered
         }
         misses.add(1, ordering: .relaxed)
@@ -52,7 +53,7 @@ public final class RememberedUntilWrite<Key: Hashable & Sendable, Value: Sendabl
     /// Remembers `value` for `key` as read under `stamp`, unless the key holds a value read under a later one.
     func remember(_ value: Value, for key: Key, stamp: UInt64) {
         let cost = weight(value)
-        guard cost <= limit else { return }
+        guard cost <= limit, stamp != WriteGeneration.notRemembered else { return }
         memory.withLock { memory in
             let held = memory.values[key]
             // Read again since by a request that began later: that one is at least as fresh.
@@ -70,7 +71,8 @@ public final class RememberedUntilWrite<Key: Hashable & Sendable, Value: Sendabl
     func current(limit: Int, where include: (Key) -> Bool) -> [(key: Key, value: Value)] {
         memory.withLock { memory in
             var found: [(key: Key, value: Value)] = []
-            for (key, entry) in memory.values where found.count < limit && include(key) && entry.stamp == stamp(key) {
+            for (key, entry) in memory.values where found.count < limit && include(key) && entry.stamp == stamp(key)
+                && entry.stamp != WriteGeneration.notRemembered {
                 found.append((key, entry.value))
             }
             return found

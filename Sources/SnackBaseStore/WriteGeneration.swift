@@ -1,8 +1,10 @@
 import Synchronization
 
 /// Counts the write transactions of this process, so that what was read before one is known to be
-/// stale. Only meaningful for a store whose every write passes through this process (SQLite, one
-/// process per data folder, see docs/scaling.md); PostgreSQL has none.
+/// stale. Meaningful for a store whose every write passes through this process (SQLite, one process
+/// per data folder, see docs/scaling.md), or whose other processes' writes are told to this one as
+/// they commit (PostgreSQL: ``PostgresStore`` starts it ``suspended`` and its change listener
+/// resumes it while it listens, see ``suspend()``).
 ///
 /// A transaction says what it may have changed (its ``Footprint``): the records of one collection in
 /// one account, or anything at all (the default, for every write that does not say). A record write
@@ -31,26 +33,57 @@ public final class WriteGeneration: Sendable {
         /// The counter after the last write to each collection's records in each account; entries not
         /// newer than `everything` are dropped.
         var records: [Records: UInt64] = [:]
+        /// While true, nothing read is remembered: every stamp is ``WriteGeneration/notRemembered``.
+        var suspended = false
     }
+
+    /// The stamp of a read that must not be remembered (the generation is suspended).
+    static let notRemembered = UInt64.max
 
     /// Past this many collections-in-accounts written since the last `.everything` write, the memory
     /// of which was written when is let go by treating the next write as `.everything`.
     static let recordsLimit = 4096
     private let state = Mutex(State())
 
-    public init() {}
+    /// `suspended`: remember nothing until ``resume()``.
+    public init(suspended: Bool = false) {
+        state.withLock { $0.suspended = suspended }
+    }
 
     /// The generation of everything that is not records: a value read under it is stale once it differs.
-    var current: UInt64 { state.withLock { $0.everything } }
+    var current: UInt64 { state.withLock { $0.suspended ? Self.notRemembered : $0.everything } }
 
     /// The generation of one collection's records in one account (which includes every `.everything` write).
     func records(table: String, account: String) -> UInt64 {
-        state.withLock { state in max(state.everything, state.records[Records(table: table, account: account)] ?? 0) }
+        state.withLock { state in
+            state.suspended ? Self.notRemembered : max(state.everything, state.records[Records(table: table, account: account)] ?? 0)
+        }
     }
 
+    /// From now on nothing read is remembered, and nothing remembered is answered: for when the writes
+    /// of other processes may no longer be told (PostgreSQL: the change listener lost its connection).
+    public func suspend() {
+        state.withLock { $0.suspended = true }
+    }
+
+    /// Makes everything read before stale, then remembers again: for when the writes of other
+    /// processes are told again (the listener is subscribed; what was sent before is lost).
+    public func resume() {
+        state.withLock { state in
+            state.counter &+= 1
+            state.everything = state.counter
+            state.records.removeAll(keepingCapacity: true)
+            state.suspended = false
+        }
+    }
+
+    /// True while nothing is remembered.
+    public var isSuspended: Bool { state.withLock { $0.suspended } }
+
     /// Called after a write transaction ended (committed or not), before its callers are answered:
-    /// everything inside the footprints read before is stale.
-    func advance(_ footprints: some Sequence<Footprint>) {
+    /// everything inside the footprints read before is stale. Also called for the writes of other
+    /// processes as they are told (PostgreSQL).
+    public func advance(_ footprints: some Sequence<Footprint>) {
         state.withLock { state in
             state.counter &+= 1
             var written: [Records] = []

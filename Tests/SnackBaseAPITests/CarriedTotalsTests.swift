@@ -15,7 +15,8 @@ import Testing
             try await app.createCollection("notes", fields: #"[{"name":"title","type":"text","unique":true},{"name":"tag","type":"text"}]"#, root: root)
             let acme = try await app.register("acme")
             let other = try await app.register("other")
-            let remembered = app.services.database.rememberedReads
+            // Where creates carry the totals (SQLite): PostgreSQL counts again after any write of the collection.
+            let remembered = app.services.database.rememberedReads.flatMap { $0.carriesTotals ? $0 : nil }
             let queries = ["", "?tag=a", "?filter=" + (#"tag = "b""#.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")]
             var stored: [(id: String, tag: String)] = []
             func expected(_ query: String) -> Int {

@@ -6,7 +6,7 @@ import SnackBaseAPI
 import SnackBaseAuth
 import SnackBaseCore
 import SnackBaseService
-import SnackBaseStore
+@testable import SnackBaseStore
 import SnackBaseTesting
 import SQLKit
 import Testing
@@ -84,6 +84,41 @@ struct PostgresRLSTests {
                         """).run()
                 }
             }
+            await database.shutdown()
+        }
+    }
+
+    @Test("a transaction begins with its first statement, under the application role, whether that statement enters an account or not; statements sent together all wait for it")
+    func aTransactionBeginsWithItsFirstStatement() async throws {
+        try await PostgresScratch.with { url in
+            let database = try await PostgresStore(url: url, logger: TestDatabase.logger)
+            try await Migrator.migrate(database)
+            let account = try #require(AccountID("AB1234"))
+            // Entering the account opens the transaction (role and account in one statement); the next
+            // statement runs in the same transaction, as the application role.
+            let entered = try await database.read { db in
+                try await RowSecurity.enter(AccountScope(account), on: db)
+                return try await db.raw("SELECT current_user AS name, current_setting('snackbase.account_id', true) AS account").first()
+            }
+            #expect(try entered?.decode(column: "name", as: String.self) == RowSecurity.applicationRole)
+            #expect(try entered?.decode(column: "account", as: String.self) == account.rawValue)
+            // Eight first statements at once: each waits for the one opening.
+            let names = try await database.read { db in
+                try await withThrowingTaskGroup(of: String.self) { group in
+                    for _ in 0..<8 {
+                        group.addTask { try await db.raw("SELECT current_user AS name").first()?.decode(column: "name", as: String.self) ?? "" }
+                    }
+                    return try await group.reduce(into: [String]()) { $0.append($1) }
+                }
+            }
+            #expect(names == Array(repeating: RowSecurity.applicationRole, count: 8))
+            // A write transaction is a transaction from its first statement: read-only reads refuse to write.
+            await #expect(throws: (any Error).self) {
+                try await database.read { db in try await db.raw("CREATE TEMPORARY TABLE planted (x int)").run() }
+            }
+            // A transaction that sends nothing ends without error.
+            try await database.transaction { _ in }
+            try await database.read { _ in }
             await database.shutdown()
         }
     }
@@ -168,6 +203,86 @@ struct PostgresRLSTests {
                 }
             }
             for store in [storeA, storeB, storeC] { await store.shutdown() }
+        }
+    }
+}
+
+extension PostgresRLSTests {
+    @Test("several processes: what B remembers (lists, records, sign-ins) follows A's writes within 1 s; a write no message tells is seen after rememberedFor; without its listener a process remembers nothing")
+    func rememberedReadsAcrossProcesses() async throws {
+        try await PostgresScratch.with { url in
+            let storeA = try await PostgresStore(url: url, logger: TestDatabase.logger)
+            // B keeps what it reads for a minute unless told of a write; C for 300 ms; D does not listen.
+            let storeB = try await PostgresStore(url: url, logger: TestDatabase.logger, rememberedFor: .seconds(60))
+            let storeC = try await PostgresStore(url: url, logger: TestDatabase.logger, rememberedFor: .milliseconds(300))
+            let storeD = try await PostgresStore(url: url, logger: TestDatabase.logger)
+            try await PostgresScratch.app(on: storeA, listens: true) { a in
+                try await PostgresScratch.app(on: storeB, migrate: false, listens: true) { b in
+                    try await PostgresScratch.app(on: storeC, migrate: false, listens: true) { c in
+                        try await PostgresScratch.app(on: storeD, migrate: false) { d in
+                            let root = try await a.superadminToken()
+                            try await a.createCollection("notes", fields: #"[{"name":"title","type":"text"}]"#, root: root)
+                            let acme = try await a.register("acme")
+                            let bob = try await a.user("bob@acme.test", roles: ["admin"], in: acme)
+                            func list(_ app: TestApp) async throws -> TestResponse {
+                                try await app.request(.get, "/api/v1/records/notes?sort=-created_at", token: acme.token)
+                            }
+                            /// How long after `answered` `condition` held (polled every 2 ms for up to 10 s); nil if it never did.
+                            func seen(after answered: ContinuousClock.Instant, _ condition: () async throws -> Bool) async throws -> Duration? {
+                                while ContinuousClock.now - answered < .seconds(10) {
+                                    if try await condition() { return ContinuousClock.now - answered }
+                                    try await Task.sleep(for: .milliseconds(2))
+                                }
+                                return nil
+                            }
+                            let rememberedB = try #require(storeB.rememberedReads)
+
+                            // B remembers: the second list counts nothing.
+                            #expect(try await list(b).int("total") == 0)
+                            let counted = rememberedB.totalsCounted
+                            #expect(try await list(b).int("total") == 0)
+                            #expect(rememberedB.totalsCounted == counted, "B counted again with nothing written")
+                            // D, which does not listen, could not be told of writes: it remembers nothing.
+                            let rememberedD = try #require(storeD.rememberedReads)
+                            #expect(storeD.writeGeneration?.isSuspended == true)
+                            for expected in 1...2 {
+                                _ = try await list(d)
+                                #expect(rememberedD.totalsCounted == expected)
+                            }
+
+                            // A create through A: B's remembered list shows it within 1 s of A's answer.
+                            let created = try await a.request(.post, "/api/v1/records/notes", json: #"{"title":"one"}"#, token: acme.token)
+                            #expect(created.status == 201, "\(created.text)")
+                            let id = try #require(created.string("id"))
+                            let listed = try await seen(after: .now) { try await list(b).int("total") == 1 }
+                            #expect(listed.map { $0 < .seconds(1) } == true, "B listed A's create after \(String(describing: listed))")
+
+                            // An update through A: B's remembered record follows.
+                            let path = "/api/v1/records/notes/\(id)"
+                            for app in [b, c] { #expect(try await app.request(.get, path, token: acme.token).string("title") == "one") }
+                            #expect(try await a.request(.patch, path, json: #"{"title":"two"}"#, token: acme.token).status == 200)
+                            let updated = try await seen(after: .now) { try await b.request(.get, path, token: acme.token).string("title") == "two" }
+                            #expect(updated.map { $0 < .seconds(1) } == true, "B read A's update after \(String(describing: updated))")
+
+                            // A deactivation through A ends bob's sign-in that B remembers.
+                            for _ in 0..<2 { #expect(try await b.request(.get, "/api/v1/auth/me", token: bob.token).status == 200) }
+                            #expect(try await a.request(.delete, "/api/v1/users/\(bob.id)", token: acme.token).status == 204)
+                            let ended = try await seen(after: .now) { try await b.request(.get, "/api/v1/auth/me", token: bob.token).status == 401 }
+                            #expect(ended.map { $0 < .seconds(1) } == true, "B refused the deactivated user after \(String(describing: ended))")
+
+                            // A write no notification tells (autocommit SQL, as from psql): C, which keeps
+                            // what it reads for 300 ms, reads it again within that; B, told of nothing, still answers
+                            // what it read (which is why the default is 500 ms, not a minute).
+                            for app in [b, c] { #expect(try await app.request(.get, path, token: acme.token).string("title") == "two") }
+                            try await storeA.execute(unsafeSQL: "UPDATE col_notes SET title = 'untold'")
+                            let untold = try await seen(after: .now) { try await c.request(.get, path, token: acme.token).string("title") == "untold" }
+                            #expect(untold.map { $0 < .seconds(1) } == true, "C read the untold write after \(String(describing: untold))")
+                            #expect(try await b.request(.get, path, token: acme.token).string("title") == "two")
+                        }
+                    }
+                }
+            }
+            for store in [storeA, storeB, storeC, storeD] { await store.shutdown() }
         }
     }
 }

@@ -8,7 +8,14 @@ import SnackBaseCore
 /// store's database.
 ///
 /// The payload is `<origin> access <account id>` or `<origin> schema`; `origin` is random per
-/// feed, so a process skips its own invalidations (it invalidated locally before publishing). A
+/// process (the store's), so a process skips its own invalidations (it invalidated locally before
+/// publishing). Every write transaction of every process also sends `<origin> writes everything` or
+/// `<origin> writes records <table> <account>` as it commits (``PostgresStore/writesMessage(_:)``),
+/// which advances the other processes' ``WriteGeneration``, so that what they remember of it is
+/// read again. While the listener is not subscribed, the generation is suspended (nothing is
+/// remembered); and every ``PostgresStore/rememberedFor`` (500 ms) everything is made stale anyway, so that a write told by
+/// no message (one made with `psql`, or a message lost to a connection that broke unnoticed) is
+/// seen within that time all the same. A
 /// record change is `<origin> record <message>`, or `<origin> outbox <account id> <row id>` when
 /// it would not fit in one notification (fewer than 8,000 bytes): the message is then a row of
 /// `realtime_outbox`, written in the same transaction. Record changes are received by every
@@ -21,13 +28,15 @@ public struct PostgresChangeFeed: ChangeFeed {
     /// The longest payload sent inline: PostgreSQL's limit is "shorter than 8,000 bytes".
     static let inlineLimit = 7_900
     private let store: PostgresStore
-    private let origin = SecureID.randomHex(bytes: 8)
+    private var origin: String { store.origin }
 
     /// What one notification says.
     enum Message: Equatable {
         case invalidation(CacheInvalidation)
         case record(String)
         case outbox(AccountID, Int64)
+        /// Another process's write committed.
+        case writes(WriteGeneration.Footprint)
     }
 
     init(store: PostgresStore) {
@@ -74,6 +83,8 @@ public struct PostgresChangeFeed: ChangeFeed {
     ) async {
         var connected = false
         var delay = Duration.milliseconds(100)
+        let generation = store.writeGeneration
+        defer { generation?.suspend() }
         var attempt = 0
         while !Task.isCancelled {
             attempt += 1
@@ -86,12 +97,24 @@ public struct PostgresChangeFeed: ChangeFeed {
                         if connected { await apply(.everything) }
                         connected = true
                         delay = .milliseconds(100)
+                        // Subscribed: from now on every other process's write is told.
+                        generation?.resume()
+                        let expiry = Task {
+                            while !Task.isCancelled {
+                                try? await Task.sleep(for: store.rememberedFor)
+                                generation?.advance(CollectionOfOne(.everything))
+                            }
+                        }
+                        defer { expiry.cancel() }
                         store.logger.debug("cache.listen.ready")
                         await onListening()
                         for try await notification in notifications {
                             switch decode(notification.payload) {
                             case nil: continue
-                            case .invalidation(let invalidation): await apply(invalidation)
+                            case .writes(let footprint): generation?.advance(CollectionOfOne(footprint))
+                            case .invalidation(let invalidation):
+                                if invalidation == .everything { generation?.advance(CollectionOfOne(.everything)) }
+                                await apply(invalidation)
                             case .record(let message): await receive(message)
                             case .outbox(let account, let id):
                                 // Read in line, so that later messages wait for this one.
@@ -104,11 +127,14 @@ public struct PostgresChangeFeed: ChangeFeed {
                         }
                     }
                 } catch {
+                    generation?.suspend()
                     try? await connection.close()
                     throw error
                 }
+                generation?.suspend()
                 try? await connection.close()
             } catch {
+                generation?.suspend()
                 if Task.isCancelled { return }
                 // PSQLError's description hides the server's answer; its reflection names it (a connection error carries no data).
                 store.logger.warning("cache.listen.lost", metadata: ["error": .string(String(reflecting: error).prefix(300).description)])
@@ -150,6 +176,12 @@ public struct PostgresChangeFeed: ChangeFeed {
         }
         if parts[0] == origin { return nil }
         switch (parts[1], parts.count == 3 ? String(parts[2]) : nil) {
+        case ("writes", "everything"):
+            return .writes(.everything)
+        case ("writes", let footprint?):
+            let words = footprint.split(separator: " ", omittingEmptySubsequences: false)
+            guard words.count == 3, words[0] == "records", !words[1].isEmpty, !words[2].isEmpty else { return .invalidation(.everything) }
+            return .writes(.records(table: String(words[1]), account: String(words[2])))
         case ("access", let account?):
             guard let account = AccountID(account) else { return .invalidation(.everything) }
             return .invalidation(.access(account))

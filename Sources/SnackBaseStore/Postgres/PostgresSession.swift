@@ -6,23 +6,37 @@ import SQLKit
 /// One PostgreSQL transaction as the repositories see it: the connection's `SQLDatabase`, plus
 /// what row-level security needs to know about the transaction.
 ///
-/// ``PostgresStore`` opens every transaction with `BEGIN` and
-/// `set_config('role', 'snackbase_app', true)`, so each query runs under the application role,
-/// which owns no table and cannot bypass row-level security; ``RowSecurity/enter(_:on:)`` then
-/// sets `snackbase.account_id` for the policies. The session remembers the account it set, so the
-/// many repository calls of one request cost one `set_config` between them.
+/// The transaction opens with the session's first statement, not before: a request answered from
+/// what the process remembers sends nothing. Opening sends `BEGIN` (or `BEGIN READ ONLY`), then
+/// one `SELECT` that sets the role to the application role, which owns no table and cannot bypass
+/// row-level security (`set_config('role', 'snackbase_app', true)`), and, in the same statement, the
+/// account of ``RowSecurity/enter(_:on:)`` when that is what opened it, and the write's
+/// notification (``Opening/notify``; `pg_notify` is delivered at commit, never on rollback). Every
+/// statement of the session, its own included, waits for the opening first, so none is ever sent
+/// before the role is set. The session remembers the account it set, so the many repository calls
+/// of one request cost one `set_config` between them.
 final class PostgresSession: SQLDatabase {
+    /// How the transaction begins.
+    struct Opening: Sendable {
+        var readOnly: Bool
+        var role: Role
+        /// `pg_notify(channel, payload)`, queued in the transaction (sent when it commits).
+        var notify: (channel: String, payload: String)?
+    }
+
     private let base: any SQLDatabase
     private let state = State()
+    private let opening: Opening
     /// The connection underneath, when the session knows it: a statement is never sent on a closed
     /// one. PostgresNIO writes a query to its channel without a promise, so a query sent after the
     /// server ended the connection (an outage between two statements of a transaction) would wait
     /// for an answer forever; scripts/outage-test found that.
     private let connection: PostgresConnection?
 
-    init(_ base: any SQLDatabase, connection: PostgresConnection? = nil) {
+    init(_ base: any SQLDatabase, connection: PostgresConnection? = nil, opening: Opening) {
         self.base = base
         self.connection = connection
+        self.opening = opening
     }
 
     var logger: Logger { base.logger }
@@ -33,10 +47,11 @@ final class PostgresSession: SQLDatabase {
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) -> EventLoopFuture<Void> {
         if connection?.isClosed == true { return eventLoop.makeFailedFuture(DatabaseUnavailable()) }
-        return base.execute(sql: query, onRow)
+        return eventLoop.makeFutureWithTask { try await self.execute(sql: query, onRow) }
     }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) async throws {
+        try await open()
         if connection?.isClosed == true { throw DatabaseUnavailable() }
         try await base.execute(sql: query, onRow)
     }
@@ -45,22 +60,61 @@ final class PostgresSession: SQLDatabase {
         try await closure(self)
     }
 
-    /// Starts the transaction under the application role (or, for `.owner`, under the role the
-    /// connection logged in as: migrations only).
-    func begin(readOnly: Bool, as role: Role) async throws {
-        try await base.raw(readOnly ? "BEGIN READ ONLY" : "BEGIN").run()
-        switch role {
-        case .application:
-            try await base.raw("SELECT set_config('role', \(bind: RowSecurity.applicationRole), true)").run()
-        case .owner:
-            await state.beginBypass()
+    /// Opens the transaction unless it is open (every caller waits for the one opening), entering
+    /// `account` in the same statement when this call opens it. A failed opening fails every later
+    /// statement of the session too.
+    private func open(entering account: String? = nil) async throws {
+        let base = base, opening = opening, connection = connection, state = state
+        try await state.open {
+            if connection?.isClosed == true { throw DatabaseUnavailable() }
+            try await base.raw(opening.readOnly ? "BEGIN READ ONLY" : "BEGIN").run()
+            var settings: [SQLQueryString] = []
+            var entered: String?
+            switch opening.role {
+            case .application:
+                settings.append("set_config('role', \(bind: RowSecurity.applicationRole), true)")
+                if let account {
+                    settings.append("set_config(\(bind: RowSecurity.accountSetting), \(bind: account), true)")
+                    entered = account
+                }
+            case .owner:
+                // The role the connection logged in as (migrations only), which the policies do not restrict.
+                await state.beginBypass()
+            }
+            if let notify = opening.notify { settings.append("pg_notify(\(bind: notify.channel), \(bind: notify.payload))") }
+            if !settings.isEmpty {
+                var statement: SQLQueryString = "SELECT "
+                for (index, setting) in settings.enumerated() {
+                    if index > 0 { statement.appendLiteral(", ") }
+                    statement.appendInterpolation(setting)
+                }
+                try await base.raw(statement).run()
+            }
+            // Before any waiting statement goes on.
+            await state.opened(entering: entered)
         }
+    }
+
+    /// Commits the transaction; nothing when no statement was sent. A failed opening throws here
+    /// too, even if the body went on after it.
+    func commit() async throws {
+        guard await state.wasBegun else { return }
+        try await open()
+        try await base.raw("COMMIT").run()
+    }
+
+    /// Rolls the transaction back, when one was begun.
+    func rollback() async {
+        guard await state.wasBegun else { return }
+        try? await base.raw("ROLLBACK").run()
     }
 
     /// Sets the account the row-level security policies compare with, for the rest of the
     /// transaction (`set_config(…, true)` is `SET LOCAL`; the value is bound, never spliced).
     func enter(account: String) async throws {
+        try await open(entering: account)
         guard await state.needsEnter(account) else { return }
+        if connection?.isClosed == true { throw DatabaseUnavailable() }
         try await base.raw("SELECT set_config(\(bind: RowSecurity.accountSetting), \(bind: account), true)").run()
         await state.entered(account)
     }
@@ -69,6 +123,7 @@ final class PostgresSession: SQLDatabase {
     /// and answers it, in one statement: the lookup through `snackbase_api_key_account` is the value
     /// `set_config` sets. An unknown digest sets the empty string, under which no tenant row is visible.
     func enterAccount(ofAPIKeyDigest digest: String) async throws -> String? {
+        try await open()
         let row = try await base.raw("""
             SELECT set_config(\(bind: RowSecurity.accountSetting), COALESCE(snackbase_api_key_account(\(bind: digest)), ''), true) AS account_id
             """).first()
@@ -81,6 +136,7 @@ final class PostgresSession: SQLDatabase {
     /// not restrict), then returns to the application role. Nested bypasses return only at the end
     /// of the outermost one.
     func bypassing<T>(_ reason: RowSecurity.Bypass, _ body: (any SQLDatabase) async throws -> T) async throws -> T {
+        try await open()
         if await state.beginBypass() {
             logger.debug("db.rls.bypass", metadata: ["db.rls.reason": .string(reason.rawValue)])
             try await base.raw("SET LOCAL ROLE NONE").run()
@@ -110,6 +166,25 @@ final class PostgresSession: SQLDatabase {
     private actor State {
         private var account: String?
         private var bypassDepth = 0
+        private var opening: Task<Void, any Error>?
+        private var opened = false
+        private(set) var wasBegun = false
+
+        /// Runs `begin` once, for the first caller; every caller (later ones too) waits for it and
+        /// shares its failure. `begin` calls ``opened(entering:)`` as it succeeds.
+        func open(_ begin: @escaping @Sendable () async throws -> Void) async throws {
+            if let opening { return try await opening.value }
+            wasBegun = true
+            let task = Task { try await begin() }
+            opening = task
+            try await task.value
+        }
+
+        /// The transaction is open, with `account` entered when the opening entered one.
+        func opened(entering account: String?) {
+            opened = true
+            if let account { self.account = account }
+        }
 
         func needsEnter(_ candidate: String) -> Bool { account != candidate }
         func entered(_ value: String) { account = value }

@@ -3,6 +3,7 @@ import Logging
 import PostgresKit
 import PostgresNIO
 import SQLKit
+import SnackBaseCore
 import Synchronization
 
 /// PostgreSQL through PostgresNIO's connection pool. Each transaction, and each read, takes one
@@ -13,9 +14,15 @@ import Synchronization
 /// inside a named ``RowSecurity/Bypass``.
 public final class PostgresStore: Database {
     public let kind = DatabaseKind.postgres
-    /// Other processes write to the same database: nothing read is remembered.
-    public var writeGeneration: WriteGeneration? { nil }
-    public var rememberedReads: RememberedReads? { nil }
+    /// Advanced by this process's write transactions as they end, and by the other processes' as
+    /// their notifications arrive (``PostgresChangeFeed``). Suspended (nothing remembered) until the
+    /// change listener subscribes, and whenever it loses its connection: then the writes of other
+    /// processes could go untold.
+    public let writeGeneration: WriteGeneration? = WriteGeneration(suspended: true)
+    /// No totals carried: other processes' creates do not pass through this process's writer.
+    public let rememberedReads: RememberedReads?
+    /// Names this process in the notifications of its writes, so that it skips its own.
+    let origin = SecureID.randomHex(bytes: 8)
     private let client: PostgresClient
     private let runner: Task<Void, Never>
     let logger: Logger
@@ -26,8 +33,14 @@ public final class PostgresStore: Database {
     /// itself would queue it for up to a minute while the server is away (its circuit breaker).
     let connectionWait: Duration
 
-    public init(url: String, logger: Logger, connectionWait: Duration = .seconds(5)) async throws {
+    /// How long anything read may be remembered at most, even when no write is told
+    /// (``PostgresChangeFeed`` makes everything stale this often).
+    let rememberedFor: Duration
+
+    public init(url: String, logger: Logger, connectionWait: Duration = .seconds(5), rememberedFor: Duration = .milliseconds(500)) async throws {
         self.connectionWait = connectionWait
+        self.rememberedFor = rememberedFor
+        rememberedReads = writeGeneration.map { RememberedReads(generation: $0, carriesTotals: false) }
         guard let components = URLComponents(string: url), let host = components.host else {
             throw StoreError.configuration("SNACKBASE_DATABASE_URL is not a valid postgres:// URL")
         }
@@ -100,15 +113,39 @@ public final class PostgresStore: Database {
         }
     }
 
-    /// The footprint and carry are not used: PostgreSQL remembers no reads (other processes write too).
+    /// The transaction notifies every process of its `footprint` as it commits (``writesMessage(_:)``)
+    /// and advances this process's generation as it ends, committed or not. The carry is not used.
     public func transaction<T: Sendable>(
         touching footprint: WriteGeneration.Footprint, carrying carry: TotalsCarry?, _ body: @escaping @Sendable (any SQLDatabase) async throws -> T
     ) async throws -> T {
-        try await session(readOnly: false, as: .application, body)
+        try await written(footprint) { try await session(readOnly: false, as: .application, notifying: footprint, body) }
     }
 
     public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await session(readOnly: true, as: .application, body)
+        try await session(readOnly: true, as: .application, notifying: nil, body)
+    }
+
+    /// Runs `write`, then advances the generation by `footprint` whether it committed or not (a
+    /// COMMIT whose answer was lost may have committed).
+    private func written<T>(_ footprint: WriteGeneration.Footprint, _ write: () async throws -> T) async throws -> T {
+        do {
+            let value = try await write()
+            writeGeneration?.advance(CollectionOfOne(footprint))
+            return value
+        } catch {
+            writeGeneration?.advance(CollectionOfOne(footprint))
+            throw error
+        }
+    }
+
+    /// The payload that tells the other processes what a write of `footprint` may have changed:
+    /// `<origin> writes everything` or `<origin> writes records <table> <account>` (table names and
+    /// account ids hold no spaces).
+    func writesMessage(_ footprint: WriteGeneration.Footprint) -> String {
+        switch footprint {
+        case .everything: "\(origin) writes everything"
+        case .records(let table, let account): "\(origin) writes records \(table) \(account)"
+        }
     }
 
     /// A transaction as the tables' owner, for the migrator only (the application role does not
@@ -117,24 +154,29 @@ public final class PostgresStore: Database {
         _ reason: RowSecurity.Bypass, _ body: @escaping @Sendable (any SQLDatabase) async throws -> T
     ) async throws -> T {
         logger.debug("db.rls.bypass", metadata: ["db.rls.reason": .string(reason.rawValue)])
-        return try await session(readOnly: false, as: .owner, body)
+        return try await written(.everything) { try await session(readOnly: false, as: .owner, notifying: .everything, body) }
     }
 
+    /// One transaction on one connection of the pool, begun with its first statement
+    /// (``PostgresSession``); `notifying`: the footprint its commit tells every process.
     private func session<T: Sendable>(
-        readOnly: Bool, as role: PostgresSession.Role, _ body: @escaping @Sendable (any SQLDatabase) async throws -> T
+        readOnly: Bool, as role: PostgresSession.Role, notifying footprint: WriteGeneration.Footprint?,
+        _ body: @escaping @Sendable (any SQLDatabase) async throws -> T
     ) async throws -> T {
-        try await withConnection { connection in
-            let session = PostgresSession(connection.sql(queryLogLevel: .trace), connection: connection)
+        let notify = footprint.map { (channel: PostgresChangeFeed.channel, payload: writesMessage($0)) }
+        return try await withConnection { connection in
+            let session = PostgresSession(
+                connection.sql(queryLogLevel: .trace), connection: connection, opening: .init(readOnly: readOnly, role: role, notify: notify)
+            )
             do {
-                try await session.begin(readOnly: readOnly, as: role)
                 let value = try await body(session)
-                try await session.raw("COMMIT").run()
+                try await session.commit()
                 return value
             } catch {
                 // A lost connection has no transaction left to roll back (the server ended it), and a
                 // statement sent on it can wait for an answer that never comes.
                 if !isConnectionLoss(error) && !(error is DatabaseUnavailable) {
-                    try? await session.raw("ROLLBACK").run()
+                    await session.rollback()
                 }
                 throw error
             }

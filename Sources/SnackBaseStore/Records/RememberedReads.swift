@@ -18,7 +18,8 @@ import Synchronization
 /// request, after this, from the rows.
 ///
 /// Only for a store whose every write passes through this process (SQLite, one process per data
-/// folder, see docs/scaling.md); PostgreSQL has no such memory.
+/// folder, see docs/scaling.md), or whose other processes' writes are told to it as they commit
+/// (PostgreSQL while its change listener listens, see ``WriteGeneration/suspend()``).
 public final class RememberedReads: Sendable {
     /// Past this many remembered counts the memory of totals is emptied and refilled.
     static let totalsLimit = 1024
@@ -32,9 +33,13 @@ public final class RememberedReads: Sendable {
     private let records: RememberedUntilWrite<Key, StoredRecord?>
 
     let generation: WriteGeneration
+    /// Whether a create may carry the totals forward (``TotalsCarry``): only where every write of the
+    /// collection passes through this process's one writer, which PostgreSQL's other processes do not.
+    let carriesTotals: Bool
 
-    public init(generation: WriteGeneration) {
+    public init(generation: WriteGeneration, carriesTotals: Bool = true) {
         self.generation = generation
+        self.carriesTotals = carriesTotals
         let stamp: @Sendable (Key) -> UInt64 = { key in generation.records(table: key.table, account: key.account) }
         totals = RememberedUntilWrite(limit: Self.totalsLimit, stamp: stamp)
         pages = RememberedUntilWrite(limit: Self.rowsLimit, weight: { $0.records.count + 1 }, stamp: stamp)
@@ -118,7 +123,7 @@ public final class TotalsCarry: Sendable {
     private let examined = Mutex<Examined?>(nil)
 
     public init?(_ remembered: RememberedReads?, scope: RecordScope) {
-        guard let remembered else { return nil }
+        guard let remembered, remembered.carriesTotals else { return nil }
         self.remembered = remembered
         self.generation = remembered.generation
         self.scope = scope
