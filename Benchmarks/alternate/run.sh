@@ -12,6 +12,10 @@
 #     B sends an API key holding the roles of the signed-in user (bob is the tenant's admin, who may create
 #     keys and reads every record; alice's owner rule would not let a key read hers), A that user's JWT
 #
+#   DATABASE_URL=postgres://postgres@127.0.0.1:5433/bench_sb Benchmarks/alternate/run.sh S1 10 A B <folder>
+#     both servers on that PostgreSQL database (seeded by a bench.py run with BENCH_SWIFT_DATABASE_URL; the
+#     folder then needs only wrk/<S>.paths for ids of that database): both read and write the same rows
+#
 # The folder is one run's data of `python3 ../shared/bench/bench.py --servers swift --runs 1
 # --keep-data` (its seeded sb_data/data.db and wrk/ request files). Both servers start on a fresh copy
 # of the seeded database, pinned to core 1; wrk (-t1 -c32, as the benchmark) runs on core 0, warms
@@ -25,8 +29,9 @@ pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 
 start() { # name port binary env auth
-  mkdir -p "$work/$1"; cp "$bench/sb_data/data.db" "$work/$1/data.db"
-  env ${4:-} SNACKBASE_SECRET_KEY="bench-secret-key-0123456789abcdef0123456789abcdef" \
+  mkdir -p "$work/$1"
+  if [ -z "${DATABASE_URL:-}" ]; then cp "$bench/sb_data/data.db" "$work/$1/data.db"; fi
+  env ${4:-} ${DATABASE_URL:+SNACKBASE_DATABASE_URL=$DATABASE_URL} SNACKBASE_SECRET_KEY="bench-secret-key-0123456789abcdef0123456789abcdef" \
     taskset -c 1 "$3" serve --host 127.0.0.1 --port "$2" --data-dir "$work/$1" >"$work/$1.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 100); do curl -fs "http://127.0.0.1:$2/health" >/dev/null 2>&1 && break; sleep 0.05; done
