@@ -17,7 +17,7 @@ struct SQLCompilerTests {
     static let cases: [Case] = [
         Case(name: "seed's complex rule for a non-admin", rule: #"(@has_role("admin") or @owns_record()) and not status == "locked""#,
              sqlite: #"(("created_by" IS ?) AND (NOT ("status" IS ?)))"#,
-             postgres: #"(("created_by" IS NOT DISTINCT FROM $1) AND (NOT ("status" IS NOT DISTINCT FROM $2)))"#,
+             postgres: #"(("created_by" IS NOT NULL AND "created_by" = $1) AND (NOT ("status" IS NOT NULL AND "status" = $2)))"#,
              bindings: [.text("usr_alice"), .text("locked")]),
         Case(name: "ordering is guarded against NULL", rule: "priority >= 3",
              sqlite: #"("priority" IS NOT NULL AND "priority" >= ?)"#,
@@ -36,7 +36,7 @@ struct SQLCompilerTests {
         Case(name: "!= null is NOT IS NULL", rule: "tags != null",
              sqlite: #"(NOT ("tags" IS NULL))"#, postgres: #"(NOT ("tags" IS NULL))"#, bindings: []),
         Case(name: "bare boolean field", rule: "published",
-             sqlite: #"("published" IS ?)"#, postgres: #"("published" IS NOT DISTINCT FROM $1)"#,
+             sqlite: #"("published" IS ?)"#, postgres: #"("published" IS NOT NULL AND "published" = $1)"#,
              bindings: [.number(1)], postgresBindings: [.bool(true)]),
         Case(name: "datetime literal is bound as canonical text", rule: "published_at > '2025-01-01T01:00:00+01:00'",
              sqlite: #"("published_at" IS NOT NULL AND "published_at" COLLATE BINARY > ?)"#,
@@ -60,7 +60,7 @@ struct SQLCompilerTests {
              bindings: [.number(0)]),
         Case(name: "a user value is a bind, never SQL text", rule: "title == user.email",
              caller: RuleCaller(userID: "u", email: "x' OR 1=1 --", roles: []),
-             sqlite: #"("title" IS ?)"#, postgres: #"("title" IS NOT DISTINCT FROM $1)"#,
+             sqlite: #"("title" IS ?)"#, postgres: #"("title" IS NOT NULL AND "title" = $1)"#,
              bindings: [.text("x' OR 1=1 --")]),
         Case(name: "condition as a value", rule: "(priority > 1) == published",
              sqlite: #"(("priority" IS NOT NULL AND "priority" > ?) IS "published")"#,
@@ -122,7 +122,7 @@ struct SQLCompilerTests {
         let rule = try RuleEngine.check("status == 'a' or priority > 2", schema: Fixtures.posts, allowsData: false)
         guard case .filter(let filter) = rule.residual(context: Fixtures.context(Fixtures.alice)) else { return }
         let rendered = SQLCompiler.compile(filter, dialect: RulePostgresDialect()).render(dialect: RulePostgresDialect(), firstPlaceholder: 2)
-        #expect(rendered.sql == #"(("status" IS NOT DISTINCT FROM $2) OR ("priority" IS NOT NULL AND "priority" > $3))"#)
+        #expect(rendered.sql == #"(("status" IS NOT NULL AND "status" = $2) OR ("priority" IS NOT NULL AND "priority" > $3))"#)
     }
 
     /// Field names may be keywords or namespace names (`^[a-z][a-z0-9_]*$` allows `in`, `user`):

@@ -21,6 +21,10 @@ public protocol RuleSQLDialect: Sendable {
     func bindable(_ value: RuleValue) -> RuleValue
     /// Null-safe equality, true or false even when an operand is NULL.
     var nullSafeEqual: String { get }
+    /// Whether equality with a constant is written guarded, `(x IS NOT NULL AND x = ?)` (as true or
+    /// false as the null-safe form, since the constant is never NULL), because this database's indexes
+    /// serve `=` but not its null-safe equality (PostgreSQL's `IS NOT DISTINCT FROM`; SQLite's `IS` is served).
+    var guardsEqualityWithAConstant: Bool { get }
     /// Written after the left operand of a text or datetime ordering so that order is by code point.
     var codePointCollation: String { get }
     /// The condition "`text` contains / starts with / ends with `part`", for non-null operands, case-sensitive.

@@ -17,6 +17,8 @@ public struct RuleSQLiteDialect: RuleSQLDialect {
 
     public var nullSafeEqual: String { "IS" }
 
+    public var guardsEqualityWithAConstant: Bool { false }
+
     public var codePointCollation: String { " COLLATE BINARY" }
 
     public func textTest(_ test: RuleTextTest, text: [SQLFragment.Piece], part: [SQLFragment.Piece]) -> [SQLFragment.Piece] {

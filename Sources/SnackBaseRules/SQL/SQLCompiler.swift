@@ -50,6 +50,11 @@ struct SQLBuilder<Dialect: RuleSQLDialect> {
         }
     }
 
+    /// A bound constant (never NULL once ``isNullLike(_:)`` is false).
+    private static func isConstant(_ operand: Operand) -> Bool {
+        if case .value = operand { true } else { false }
+    }
+
     /// A column may hold NULL; constants and conditions never are NULL.
     private static func mayBeNull(_ operand: Operand) -> Bool {
         if case .field = operand { true } else { false }
@@ -75,6 +80,13 @@ struct SQLBuilder<Dialect: RuleSQLDialect> {
             case (true, true): sql("TRUE")
             case (true, false): condition(.isNull(right))
             case (false, true): condition(.isNull(left))
+            case (false, false) where dialect.guardsEqualityWithAConstant && (Self.isConstant(left) || Self.isConstant(right)):
+                sql("(")
+                guards([left, right])
+                operand(left)
+                sql(" = ")
+                operand(right)
+                sql(")")
             case (false, false):
                 sql("(")
                 operand(left)
