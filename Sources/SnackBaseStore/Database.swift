@@ -28,6 +28,11 @@ public protocol Database: Sendable {
     ) async throws -> T
     /// Runs `body` with a session for reads.
     func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
+    /// ``read(_:)`` for a body that may be answered wholly from ``rememberedReads``: where a session
+    /// costs something before its first statement (PostgreSQL leases a connection), `body` first runs
+    /// without one, and runs again in ``read(_:)`` if it sends a statement. So `body` must do nothing
+    /// but reads (no effect that running it twice would repeat).
+    func readRemembered<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
     /// Advanced by every write transaction, where every write passes through this process (SQLite);
     /// nil elsewhere. What is read under it may be remembered until the next write.
     var writeGeneration: WriteGeneration? { get }
@@ -39,6 +44,10 @@ public protocol Database: Sendable {
 }
 
 extension Database {
+    public func readRemembered<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await read(body)
+    }
+
     /// A transaction that changes what `footprint` says and carries no totals.
     public func transaction<T: Sendable>(touching footprint: WriteGeneration.Footprint, _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         try await transaction(touching: footprint, carrying: nil, body)

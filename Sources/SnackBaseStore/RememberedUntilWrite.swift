@@ -21,7 +21,8 @@ public final class RememberedUntilWrite<Key: Hashable & Sendable, Value: Sendabl
     private let weight: @Sendable (Value) -> Int
     private let memory = Mutex(Memory())
     private let misses = Atomic(0)
-    /// How many values were read from the database rather than answered from memory (for tests).
+    /// How many values were read from the database rather than answered from memory (for tests; a read
+    /// that threw is not counted).
     var readsMade: Int { misses.load(ordering: .relaxed) }
 
     /// Values that any write at all makes stale, except a write of records only (a sign-in, an API key).
@@ -43,8 +44,8 @@ public final class RememberedUntilWrite<Key: Hashable & Sendable, Value: Sendabl
            let remembered = memory.withLock({ memory in memory.values[key].flatMap { $0.stamp == current ? $0.value : nil } }) {
             return remembered
         }
-        misses.add(1, ordering: .relaxed)
         let value = try await read()
+        misses.add(1, ordering: .relaxed)
         guard keep(value) else { return value }
         remember(value, for: key, stamp: current)
         return value

@@ -101,13 +101,12 @@ package struct RecordService: Sendable {
         let scope = target.scope
         let remembered = services.database.rememberedReads
         let dialect = services.database.ruleDialect
-        let (page, total) = try await services.database.read { db in
+        let (page, total) = try await services.database.readRemembered { db in
             try await RecordRepository.list(query, dialect: dialect, in: scope, remembered: remembered, on: db)
         }
         await Self.yieldToTheLoop()
         let writer = target.writer
-        // Derived once per remembered page (SQLite), for every request that reads it before the next
-        // write; a page read for this request alone (PostgreSQL) is written directly.
+        // Derived once per remembered page, for every request that reads it before the next write.
         let prepared = remembered == nil ? nil : page.derived { records in
             records.map { PreparedRecord(ruleValues: RecordCodec.ruleValues($0, collection: collection), everyField: writer.object($0, visible: nil, requested: nil)) }
         }
@@ -319,7 +318,7 @@ package struct RecordService: Sendable {
     private func find(_ id: String, target: RecordTarget) async throws -> StoredRecord {
         let scope = target.scope
         let remembered = services.database.rememberedReads
-        guard let record = try await services.database.read({ db in try await RecordRepository.find(id: id, in: scope, remembered: remembered, on: db) }) else {
+        guard let record = try await services.database.readRemembered({ db in try await RecordRepository.find(id: id, in: scope, remembered: remembered, on: db) }) else {
             throw SnackBaseError.notFound("Record")
         }
         return record

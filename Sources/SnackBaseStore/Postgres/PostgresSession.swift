@@ -10,11 +10,12 @@ import SQLKit
 /// what the process remembers sends nothing. Opening sends `BEGIN` (or `BEGIN READ ONLY`), then
 /// one `SELECT` that sets the role to the application role, which owns no table and cannot bypass
 /// row-level security (`set_config('role', 'snackbase_app', true)`), and, in the same statement, the
-/// account of ``RowSecurity/enter(_:on:)`` when that is what opened it, and the write's
-/// notification (``Opening/notify``; `pg_notify` is delivered at commit, never on rollback). Every
-/// statement of the session, its own included, waits for the opening first, so none is ever sent
-/// before the role is set. The session remembers the account it set, so the many repository calls
-/// of one request cost one `set_config` between them.
+/// account entered so far and the write's notification (``Opening/notify``; `pg_notify` is
+/// delivered at commit, never on rollback). Every statement of the session waits for the opening
+/// first, so none is ever sent before the role is set. ``RowSecurity/enter(_:on:)`` only notes the
+/// account: it is set with the opening, or just before the next statement when it differs from the
+/// one set, so the many repository calls of one request cost one `set_config` between them, and a
+/// request whose reads are all remembered sends nothing at all.
 final class PostgresSession: SQLDatabase {
     /// How the transaction begins.
     struct Opening: Sendable {
@@ -51,7 +52,7 @@ final class PostgresSession: SQLDatabase {
     }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) async throws {
-        try await open()
+        try await prepare()
         if connection?.isClosed == true { throw DatabaseUnavailable() }
         try await base.execute(sql: query, onRow)
     }
@@ -60,12 +61,22 @@ final class PostgresSession: SQLDatabase {
         try await closure(self)
     }
 
-    /// Opens the transaction unless it is open (every caller waits for the one opening), entering
-    /// `account` in the same statement when this call opens it. A failed opening fails every later
-    /// statement of the session too.
-    private func open(entering account: String? = nil) async throws {
+    /// Makes the transaction ready for a statement: open, and in the account last entered.
+    private func prepare() async throws {
+        try await open()
+        guard let account = await state.pendingAccount() else { return }
+        if connection?.isClosed == true { throw DatabaseUnavailable() }
+        try await base.raw("SELECT set_config(\(bind: RowSecurity.accountSetting), \(bind: account), true)").run()
+        await state.entered(account)
+    }
+
+    /// Opens the transaction unless it is open (every caller waits for the one opening), setting in
+    /// the same statement the account entered so far. A failed opening fails every later statement of
+    /// the session too.
+    private func open() async throws {
         let base = base, opening = opening, connection = connection, state = state
         try await state.open {
+            let account = await state.pendingAccount()
             if connection?.isClosed == true { throw DatabaseUnavailable() }
             try await base.raw(opening.readOnly ? "BEGIN READ ONLY" : "BEGIN").run()
             var settings: [SQLQueryString] = []
@@ -110,13 +121,11 @@ final class PostgresSession: SQLDatabase {
     }
 
     /// Sets the account the row-level security policies compare with, for the rest of the
-    /// transaction (`set_config(…, true)` is `SET LOCAL`; the value is bound, never spliced).
+    /// transaction (`set_config(…, true)` is `SET LOCAL`; the value is bound, never spliced). It is
+    /// sent with the next statement (in the opening's, or just before it), so that entering an
+    /// account whose reads are all remembered sends nothing.
     func enter(account: String) async throws {
-        try await open(entering: account)
-        guard await state.needsEnter(account) else { return }
-        if connection?.isClosed == true { throw DatabaseUnavailable() }
-        try await base.raw("SELECT set_config(\(bind: RowSecurity.accountSetting), \(bind: account), true)").run()
-        await state.entered(account)
+        await state.want(account)
     }
 
     /// Enters the account of the API key with `digest` (``RowSecurity/accountOfAPIKey(digest:on:)``)
@@ -164,7 +173,9 @@ final class PostgresSession: SQLDatabase {
 
     /// The mutable part of a session, behind an actor so the session stays honestly `Sendable`.
     private actor State {
-        private var account: String?
+        /// The account the statements must run under (the last entered) and the one the transaction has set.
+        private var wanted: String?
+        private var set: String?
         private var bypassDepth = 0
         private var opening: Task<Void, any Error>?
         private var opened = false
@@ -180,14 +191,19 @@ final class PostgresSession: SQLDatabase {
             try await task.value
         }
 
-        /// The transaction is open, with `account` entered when the opening entered one.
+        /// The transaction is open, with `account` set when the opening set one.
         func opened(entering account: String?) {
             opened = true
-            if let account { self.account = account }
+            if let account { set = account }
         }
 
-        func needsEnter(_ candidate: String) -> Bool { account != candidate }
-        func entered(_ value: String) { account = value }
+        func want(_ account: String) { wanted = account }
+        /// The account to set before the next statement; nil when it is set (or none was entered).
+        func pendingAccount() -> String? { wanted != set ? wanted : nil }
+        func entered(_ value: String) {
+            wanted = value
+            set = value
+        }
 
         /// True when this starts the outermost bypass (the role must be switched).
         @discardableResult

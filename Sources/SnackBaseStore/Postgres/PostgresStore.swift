@@ -1,5 +1,7 @@
 import Foundation
 import Logging
+import NIOCore
+import NIOPosix
 import PostgresKit
 import PostgresNIO
 import SQLKit
@@ -125,6 +127,17 @@ public final class PostgresStore: Database {
         try await session(readOnly: true, as: .application, notifying: nil, body)
     }
 
+    /// First without a connection (``MemoryOnlySession``): a body answered wholly from what is
+    /// remembered leases none. On its first statement it is run again in ``read(_:)``.
+    public func readRemembered<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        if writeGeneration?.isSuspended == false {
+            do {
+                return try await body(MemoryOnlySession(logger: logger))
+            } catch is MemoryOnlySession.NeedsStatement {}
+        }
+        return try await read(body)
+    }
+
     /// Runs `write`, then advances the generation by `footprint` whether it committed or not (a
     /// COMMIT whose answer was lost may have committed).
     private func written<T>(_ footprint: WriteGeneration.Footprint, _ write: () async throws -> T) async throws -> T {
@@ -225,4 +238,24 @@ final class LeaseRace: Sendable {
 
     /// True once the lease won, so the body ran (or is running).
     var bodyStarted: Bool { winner.withLock { $0 == .leased } }
+}
+
+/// A session with no connection, for a first try at reads that may all be remembered
+/// (``PostgresStore/readRemembered(_:)``): any statement throws ``NeedsStatement``, and the read
+/// is then made again on a connection. Row-level security never sees it: nothing reaches the database.
+struct MemoryOnlySession: SQLDatabase {
+    struct NeedsStatement: Error {}
+
+    let logger: Logger
+    var eventLoop: any EventLoop { MultiThreadedEventLoopGroup.singleton.any() }
+    var version: (any SQLDatabaseReportedVersion)? { nil }
+    var dialect: any SQLDialect { PostgresDialect() }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) -> EventLoopFuture<Void> {
+        eventLoop.makeFailedFuture(NeedsStatement())
+    }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) async throws {
+        throw NeedsStatement()
+    }
 }
