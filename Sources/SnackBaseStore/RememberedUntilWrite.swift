@@ -6,16 +6,36 @@ import Synchronization
 /// write that commits while the value is being read leaves it already stale. A value read again
 /// replaces the stale one of its key; past `limit` (the sum of the values' `weight`) the memory is
 /// emptied and refilled.
+///
+/// With `sharesReads`, callers that miss the same key under the same stamp while it is being read
+/// wait for that one read instead of each reading it (after a write, the 32 lists in flight count
+/// once, not 32 times). Only for reads made on the caller's own session: a read that had to lease a
+/// connection of its own could wait behind waiters that hold the pool's.
 public final class RememberedUntilWrite<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     private struct Entry {
         let stamp: UInt64
         let value: Value
         let weight: Int
     }
+    /// A read under way that others with the same stamp wait for.
+    private struct Flight {
+        let id: UInt64
+        let stamp: UInt64
+        var waiters: [CheckedContinuation<Value?, Never>] = []
+    }
     private struct Memory {
         var values: [Key: Entry] = [:]
         var weight = 0
+        var flights: [Key: Flight] = [:]
+        var flightCount: UInt64 = 0
     }
+    private enum Step {
+        case remembered(Value)
+        /// Read it, and hand it to the waiters of this flight (nil: no flight).
+        case read(flight: UInt64?)
+        case wait
+    }
+    private let sharesReads: Bool
     private let stamp: @Sendable (Key) -> UInt64
     private let limit: Int
     private let weight: @Sendable (Value) -> Int
@@ -30,7 +50,8 @@ public final class RememberedUntilWrite<Key: Hashable & Sendable, Value: Sendabl
         self.init(limit: limit, weight: weight, stamp: { _ in generation.current })
     }
 
-    init(limit: Int, weight: @escaping @Sendable (Value) -> Int = { _ in 1 }, stamp: @escaping @Sendable (Key) -> UInt64) {
+    init(limit: Int, weight: @escaping @Sendable (Value) -> Int = { _ in 1 }, sharesReads: Bool = false, stamp: @escaping @Sendable (Key) -> UInt64) {
+        self.sharesReads = sharesReads
         self.stamp = stamp
         self.limit = limit
         self.weight = weight
@@ -40,15 +61,70 @@ public final class RememberedUntilWrite<Key: Hashable & Sendable, Value: Sendabl
     /// value for which `keep` is false is answered but not remembered.
     public func value(for key: Key, keep: (Value) -> Bool = { _ in true }, read: () async throws -> Value) async throws -> Value {
         let current = stamp(key)
-        if current != WriteGeneration.notRemembered,
-           let remembered = memory.withLock({ memory in memory.values[key].flatMap { $0.stamp == current ? $0.value : nil } }) {
-            return remembered
+        guard current != WriteGeneration.notRemembered else {
+            let value = try await read()
+            misses.add(1, ordering: .relaxed)
+            return value
         }
-        let value = try await read()
+        let sharesReads = sharesReads
+        let step = memory.withLock { memory -> Step in
+            if let entry = memory.values[key], entry.stamp == current { return .remembered(entry.value) }
+            guard sharesReads else { return .read(flight: nil) }
+            if let flight = memory.flights[key] {
+                // A flight under an older stamp may be from before a write: never joined.
+                return flight.stamp == current ? .wait : .read(flight: nil)
+            }
+            memory.flightCount &+= 1
+            memory.flights[key] = Flight(id: memory.flightCount, stamp: current)
+            return .read(flight: memory.flightCount)
+        }
+        let flight: UInt64?
+        switch step {
+        case .remembered(let value):
+            return value
+        case .wait:
+            if let shared = await shared(key, stamp: current) { return shared }
+            flight = nil
+        case .read(let id):
+            flight = id
+        }
+        let value: Value
+        do {
+            value = try await read()
+        } catch {
+            // The waiters read for themselves (this read may have failed for this caller alone).
+            if let flight { land(flight, of: key, with: nil) }
+            throw error
+        }
         misses.add(1, ordering: .relaxed)
-        guard keep(value) else { return value }
-        remember(value, for: key, stamp: current)
+        let kept = keep(value)
+        if kept { remember(value, for: key, stamp: current) }
+        if let flight { land(flight, of: key, with: kept ? value : nil) }
         return value
+    }
+
+    /// Waits for the flight of `key` under `stamp`; nil when it ended without a value to share (or
+    /// had ended already), and the caller reads for itself.
+    private func shared(_ key: Key, stamp: UInt64) async -> Value? {
+        await withCheckedContinuation { (waiter: CheckedContinuation<Value?, Never>) in
+            let joined = memory.withLock { memory in
+                guard var flight = memory.flights[key], flight.stamp == stamp else { return false }
+                flight.waiters.append(waiter)
+                memory.flights[key] = flight
+                return true
+            }
+            if !joined { waiter.resume(returning: nil) }
+        }
+    }
+
+    /// Ends flight `id` of `key`: its waiters get `value`.
+    private func land(_ id: UInt64, of key: Key, with value: Value?) {
+        let waiters = memory.withLock { memory -> [CheckedContinuation<Value?, Never>] in
+            guard let flight = memory.flights[key], flight.id == id else { return [] }
+            memory.flights[key] = nil
+            return flight.waiters
+        }
+        for waiter in waiters { waiter.resume(returning: value) }
     }
 
     /// Remembers `value` for `key` as read under `stamp`, unless the key holds a value read under a later one.

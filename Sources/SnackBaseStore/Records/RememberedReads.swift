@@ -41,9 +41,10 @@ public final class RememberedReads: Sendable {
         self.generation = generation
         self.carriesTotals = carriesTotals
         let stamp: @Sendable (Key) -> UInt64 = { key in generation.records(table: key.table, account: key.account) }
-        totals = RememberedUntilWrite(limit: Self.totalsLimit, stamp: stamp)
-        pages = RememberedUntilWrite(limit: Self.rowsLimit, weight: { $0.records.count + 1 }, stamp: stamp)
-        records = RememberedUntilWrite(limit: Self.recordsLimit, stamp: stamp)
+        // Each is read on the caller's session: concurrent misses of one key share the read.
+        totals = RememberedUntilWrite(limit: Self.totalsLimit, sharesReads: true, stamp: stamp)
+        pages = RememberedUntilWrite(limit: Self.rowsLimit, weight: { $0.records.count + 1 }, sharesReads: true, stamp: stamp)
+        records = RememberedUntilWrite(limit: Self.recordsLimit, sharesReads: true, stamp: stamp)
     }
 
     /// The total for `key`, counted by `count` unless it was counted since the last write.
