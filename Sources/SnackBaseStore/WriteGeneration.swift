@@ -69,12 +69,8 @@ public final class WriteGeneration: Sendable {
     /// Makes everything read before stale, then remembers again: for when the writes of other
     /// processes are told again (the listener is subscribed; what was sent before is lost).
     public func resume() {
-        state.withLock { state in
-            state.counter &+= 1
-            state.everything = state.counter
-            state.records.removeAll(keepingCapacity: true)
-            state.suspended = false
-        }
+        advance(CollectionOfOne(.everything))
+        state.withLock { $0.suspended = false }
     }
 
     /// True while nothing is remembered.

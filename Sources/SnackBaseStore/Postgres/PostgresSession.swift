@@ -102,7 +102,7 @@ final class PostgresSession: SQLDatabase {
                 try await base.raw(statement).run()
             }
             // Before any waiting statement goes on.
-            await state.opened(entering: entered)
+            if let entered { await state.entered(entered) }
         }
     }
 
@@ -178,23 +178,16 @@ final class PostgresSession: SQLDatabase {
         private var set: String?
         private var bypassDepth = 0
         private var opening: Task<Void, any Error>?
-        private var opened = false
         private(set) var wasBegun = false
 
         /// Runs `begin` once, for the first caller; every caller (later ones too) waits for it and
-        /// shares its failure. `begin` calls ``opened(entering:)`` as it succeeds.
+        /// shares its failure.
         func open(_ begin: @escaping @Sendable () async throws -> Void) async throws {
             if let opening { return try await opening.value }
             wasBegun = true
             let task = Task { try await begin() }
             opening = task
             try await task.value
-        }
-
-        /// The transaction is open, with `account` set when the opening set one.
-        func opened(entering account: String?) {
-            opened = true
-            if let account { set = account }
         }
 
         func want(_ account: String) { wanted = account }

@@ -141,14 +141,8 @@ public final class PostgresStore: Database {
     /// Runs `write`, then advances the generation by `footprint` whether it committed or not (a
     /// COMMIT whose answer was lost may have committed).
     private func written<T>(_ footprint: WriteGeneration.Footprint, _ write: () async throws -> T) async throws -> T {
-        do {
-            let value = try await write()
-            writeGeneration?.advance(CollectionOfOne(footprint))
-            return value
-        } catch {
-            writeGeneration?.advance(CollectionOfOne(footprint))
-            throw error
-        }
+        defer { writeGeneration?.advance(CollectionOfOne(footprint)) }
+        return try await write()
     }
 
     /// The payload that tells the other processes what a write of `footprint` may have changed:
