@@ -10,30 +10,40 @@ import SnackBaseStore
 /// The count slides: the current fixed window of the limit's length, plus the one before weighted by
 /// how much of it still lies within one period of now. Plain fixed windows would let twice the limit
 /// through around a window's end (the limit at its end, the limit again at the next one's start).
+/// The weighted share rounds up: five failures a second before a window's end still count as five
+/// a second after it (rounded down they were four, and a sixth guess went through).
 struct DatabaseLoginFailures: LoginFailureCounter {
     let database: any Database
     /// Windows that started this long ago are removed now and then (twice the longest limit's period).
     let keepFor: TimeInterval
 
     func failures(_ key: String, window: TimeInterval, limit: Int) async throws -> (count: Int, resetsIn: Int) {
-        let (digest, start, period) = Self.window(key, window)
+        try await failures(key, window: window, limit: limit, now: Date())
+    }
+
+    func failures(_ key: String, window: TimeInterval, limit: Int, now date: Date) async throws -> (count: Int, resetsIn: Int) {
+        let (digest, start, period) = Self.window(key, window, now: date)
         let counts = try await database.read { db in try await RateLimitWindowRepository.counts(key: digest, from: start - period, on: db) }
-        let now = Date().timeIntervalSince1970
+        let now = date.timeIntervalSince1970
         let current = counts[start] ?? 0
         let previous = Double(counts[start - period] ?? 0)
         // The share of the previous window still within one period of now.
         let weight = 1 - (now - Double(start)) / Double(period)
-        let count = current + Int((previous * weight).rounded(.down))
+        let count = current + Int((previous * weight).rounded(.up))
         guard count >= limit else { return (count, 0) }
         if current >= limit { return (count, max(1, Int((Double(start + period) - now).rounded(.up)))) }
-        // Under the limit once previous × weight(t) < limit − current.
-        let until = Double(start) + Double(period) * (1 - Double(limit - current) / previous)
+        // Under the limit once ⌈previous × weight(t)⌉ ≤ limit − current − 1.
+        let until = Double(start) + Double(period) * (1 - Double(limit - current - 1) / previous)
         return (count, max(1, Int((until - now).rounded(.up))))
     }
 
     func recordFailure(_ key: String, window: TimeInterval) async throws {
-        let (digest, start, period) = Self.window(key, window)
-        let expiredBefore = Int64(Date().timeIntervalSince1970) - Int64(keepFor.rounded(.up))
+        try await recordFailure(key, window: window, now: Date())
+    }
+
+    func recordFailure(_ key: String, window: TimeInterval, now: Date) async throws {
+        let (digest, start, period) = Self.window(key, window, now: now)
+        let expiredBefore = Int64(now.timeIntervalSince1970) - Int64(keepFor.rounded(.up))
         _ = try await database.transaction { db in
             try await RateLimitWindowRepository.increment(key: digest, windowStart: start, keepFrom: start - period, expiredBefore: expiredBefore, on: db)
         }
@@ -44,9 +54,9 @@ struct DatabaseLoginFailures: LoginFailureCounter {
         try await database.transaction { db in try await RateLimitWindowRepository.delete(key: digest, on: db) }
     }
 
-    private static func window(_ key: String, _ window: TimeInterval) -> (digest: String, start: Int64, period: Int64) {
+    private static func window(_ key: String, _ window: TimeInterval, now date: Date) -> (digest: String, start: Int64, period: Int64) {
         let period = max(1, Int64(window.rounded(.up)))
-        let now = Int64(Date().timeIntervalSince1970)
+        let now = Int64(date.timeIntervalSince1970)
         return (digest(key), now - now % period, period)
     }
 
