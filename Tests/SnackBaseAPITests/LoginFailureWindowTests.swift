@@ -17,11 +17,17 @@ struct LoginFailureWindowTests {
         Date(timeIntervalSince1970: 1_800_000_000 - 1_800_000_000.truncatingRemainder(dividingBy: period) + offset)
     }
 
-    @Test("LIM-010 the limit's failures just before a window ends still refuse the next attempt just after it", arguments: TestDatabase.kinds)
-    func boundary(kind: DatabaseKind) async throws {
+    /// A counter over a fresh, migrated database of `kind`.
+    static func withCounter(_ kind: DatabaseKind, _ body: (DatabaseLoginFailures) async throws -> Void) async throws {
         try await TestDatabase.with(kind) { database in
             try await Migrator.migrate(database)
-            let counter = DatabaseLoginFailures(database: database, keepFor: 2 * Self.period)
+            try await body(DatabaseLoginFailures(database: database, keepFor: 2 * period))
+        }
+    }
+
+    @Test("LIM-010 the limit's failures just before a window ends still refuse the next attempt just after it", arguments: TestDatabase.kinds)
+    func boundary(kind: DatabaseKind) async throws {
+        try await Self.withCounter(kind) { counter in
             let key = "login_identity|boundary"
             for second in 0..<Self.limit {
                 try await counter.recordFailure(key, window: Self.period, now: Self.moment(Self.period - 5 + Double(second)))
@@ -49,9 +55,7 @@ struct LoginFailureWindowTests {
 
     @Test("LIM-011 a failure in the current window adds to the previous window's weighted share", arguments: TestDatabase.kinds)
     func sliding(kind: DatabaseKind) async throws {
-        try await TestDatabase.with(kind) { database in
-            try await Migrator.migrate(database)
-            let counter = DatabaseLoginFailures(database: database, keepFor: 2 * Self.period)
+        try await Self.withCounter(kind) { counter in
             let key = "login_identity|sliding"
             for second in 0..<3 { try await counter.recordFailure(key, window: Self.period, now: Self.moment(Double(second))) }
             // Half-way through the next window: ⌈3 × 0.5⌉ = 2 of the previous, plus 2 now.
