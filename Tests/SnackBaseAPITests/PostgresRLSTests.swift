@@ -123,6 +123,76 @@ struct PostgresRLSTests {
         }
     }
 
+    @Test("a statement sent without waiting is answered before the next one runs, and its failure is what the next statement or the commit throws, the transaction rolled back")
+    func statementsSentWithoutWaiting() async throws {
+        try await PostgresScratch.with { url in
+            let database = try await PostgresStore(url: url, logger: TestDatabase.logger)
+            try await Migrator.migrate(database)
+            let account = try #require(AccountID("AB1234"))
+            // In order: each read sees the value the statement sent just before it set.
+            let seen = try await database.transaction { db in
+                let session = try #require(db as? PostgresSession)
+                var seen: [String] = []
+                for value in 0..<40 {
+                    try await session.send(SQLQueryString("SELECT set_config('snackbase.probe', \(bind: String(value)), true)"))
+                    seen.append(try await db.raw("SELECT current_setting('snackbase.probe') AS value").first()?.decode(column: "value", as: String.self) ?? "")
+                }
+                return seen
+            }
+            #expect(seen == (0..<40).map(String.init))
+            // The next statement throws the sent one's failure, not "the transaction is aborted".
+            let next = await #expect(throws: (any Error).self) {
+                try await database.transaction { db in
+                    try await #require(db as? PostgresSession).send(SQLRaw("SELECT 1 / 0"))
+                    try await db.raw("SELECT 1").run()
+                }
+            }
+            #expect(next.map(PostgresStore.reason) == "division by zero")
+            // The commit throws it too, and nothing of the transaction stays: the audit entry appended before is gone.
+            let commit = await #expect(throws: (any Error).self) {
+                try await database.transaction { db in
+                    try await AuditLog.append(AuditEvent(accountID: account, action: "probe.sent", status: 200), on: db)
+                    try await #require(db as? PostgresSession).send(SQLRaw("SELECT 1 / 0"))
+                }
+            }
+            #expect(commit.map(PostgresStore.reason) == "division by zero")
+            let entries = try await database.read { db in try await AuditLog.list(AuditFilter(account: AccountScope(account)), skip: 0, limit: 10, on: db) }
+            #expect(entries.total == 0)
+            // After it the pool's connection serves the next transaction as usual.
+            try await database.transaction { db in try await AuditLog.append(AuditEvent(accountID: account, action: "probe.sent", status: 200), on: db) }
+            #expect(try await AuditLog.verify(account: AccountScope(account), on: database).checked == 1)
+            await database.shutdown()
+        }
+    }
+
+    @Test("AUD-CH-005 on PostgreSQL: concurrent creates through several connections keep one gap-free, valid chain per account")
+    func concurrentAppends() async throws {
+        try await PostgresScratch.with { url in
+            let database = try await PostgresStore(url: url, logger: TestDatabase.logger)
+            try await PostgresScratch.app(on: database) { app in
+                let root = try await app.superadminToken()
+                try await app.createCollection("notes", fields: #"[{"name":"title","type":"text"}]"#, root: root)
+                let tenants = [try await app.register("acme"), try await app.register("globex")]
+                try await withThrowingTaskGroup(of: Int.self) { group in
+                    for index in 0..<48 {
+                        let tenant = tenants[index % 2]
+                        group.addTask {
+                            try await app.request(.post, "/api/v1/records/notes", json: #"{"title":"c\#(index)"}"#, token: tenant.token).status
+                        }
+                    }
+                    for try await status in group { #expect(status == 201) }
+                }
+                for tenant in tenants {
+                    let chain = try await app.auditEntries(account: tenant.accountID).sorted { $0.sequence < $1.sequence }
+                    #expect(chain.map(\.sequence) == Array(1...chain.count))
+                    #expect(chain.filter { $0.action == "record.create" }.count == 24)
+                }
+                #expect(try await AuditLog.verify(account: nil, on: database).valid)
+            }
+            await database.shutdown()
+        }
+    }
+
     /// The `account_id` of every row of `table` as a transaction sees it, with no WHERE clause.
     private func accounts(in table: String, setting: String?, asOwner: Bool = false, _ database: PostgresStore) async throws -> [String] {
         let body: @Sendable (any SQLDatabase) async throws -> [String] = { db in

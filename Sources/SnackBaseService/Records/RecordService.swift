@@ -165,13 +165,14 @@ package struct RecordService: Sendable {
                 for (index, item) in lines.enumerated() {
                     do {
                         let record = try await Self.apply(.create, item.values, previous: nil, id: "", target: target, requestID: requestID,
-                                                          hooks: hooks, collections: collections, decides: nil, on: db).record
-                        try await carry?.created(id: record["id"].flatMap(Self.text) ?? "", on: db)
-                        if let relay {
-                            try await relay.publish(change(record), on: db)
-                        } else {
-                            places[index].take(from: realtime)
-                        }
+                                                          hooks: hooks, collections: collections, decides: nil, on: db) { record, _, db in
+                            try await carry?.created(id: record["id"].flatMap(Self.text) ?? "", on: db)
+                            if let relay {
+                                try await relay.publish(change(record), on: db)
+                            } else {
+                                places[index].take(from: realtime)
+                            }
+                        }.record
                         records.append(record)
                     } catch {
                         throw LineFailure(line: item.line, error: error)
@@ -267,21 +268,25 @@ package struct RecordService: Sendable {
         // A create adds to the remembered totals of its collection in its account instead of ending them.
         let carry = kind == .create ? TotalsCarry(services.database.rememberedReads, scope: target.scope) : nil
         return try await services.database.transaction(touching: hooks.footprint(of: target.scope), carrying: carry) { db in
-            let written = try await Self.apply(kind, values, previous: stale, id: id, target: target, requestID: requestID,
-                                               hooks: hooks, collections: collections, decides: decides, on: db)
-            if let carry { try await carry.created(id: written.record["id"].flatMap(Self.text) ?? "", on: db) }
-            try await whenWritten(written.record, written.previous, db)
-            return written
+            try await Self.apply(kind, values, previous: stale, id: id, target: target, requestID: requestID,
+                                 hooks: hooks, collections: collections, decides: decides, on: db) { record, previous, db in
+                if let carry { try await carry.created(id: record["id"].flatMap(Self.text) ?? "", on: db) }
+                try await whenWritten(record, previous, db)
+            }
         }
     }
 
     /// One record write inside a transaction: the record read again and `decides` on it (update,
     /// delete), references checked, the hooks around the statement (the account-isolation hook
     /// first), a unique conflict as 409. A single write and every line of an atomic import take it.
+    ///
+    /// `written` (the remembered totals, the realtime event) runs after the statement and before the
+    /// after-hooks, so that the audit entry, the last of them, is the write's last statement: from the
+    /// entry on, the account's chain is locked until the commit (``AuditLog/append(_:on:)``).
     private static func apply(
         _ kind: RecordEvent.Kind, _ values: StoredRecord, previous stale: StoredRecord?, id: String, target: RecordTarget, requestID: String,
         hooks: RecordHooks, collections: [String: CollectionSchema], decides: (@Sendable (StoredRecord) throws -> Void)?,
-        on db: any SQLDatabase
+        on db: any SQLDatabase, written: (StoredRecord, StoredRecord?, any SQLDatabase) async throws -> Void
     ) async throws -> (record: StoredRecord, previous: StoredRecord?) {
         var previous: StoredRecord?
         if stale != nil {
@@ -311,6 +316,7 @@ package struct RecordService: Sendable {
         } catch where isUniqueViolation(error) {
             throw SnackBaseError.conflict("A record with the same value of a unique field already exists")
         }
+        try await written(event.record, previous, db)
         try await hooks.after(event, on: db)
         return (event.record, previous)
     }

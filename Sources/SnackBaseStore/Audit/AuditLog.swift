@@ -21,12 +21,24 @@ public enum AuditLog {
     /// Appends `event` to its account's chain. On PostgreSQL the chain is serialized per account by a
     /// transaction-scoped advisory lock taken before the head is read; SQLite transactions are serialized
     /// already. The unique (account_id, sequence) key is the backstop: a race could only fail, never fork.
+    ///
+    /// The lock is held until the transaction ends, so an account's writes wait for each other from
+    /// here to the commit: a write appends its entry last (the record writes do), and on PostgreSQL the
+    /// lock and the entry's insert are sent without waiting for their answers (``PostgresSession/send(_:)``),
+    /// so the head's read follows the lock, and the commit the insert, with no trip through this task
+    /// between them. The head is still read after the lock is granted: in READ COMMITTED each statement
+    /// sees what committed before it began, so it sees the entry of the write that held the lock.
+    /// A failed insert fails the transaction's next statement or its commit.
     @discardableResult
     public static func append(_ event: AuditEvent, on db: any SQLDatabase) async throws -> AuditEntry {
         let account = event.accountID.rawValue
         try await RowSecurity.enter(AccountScope(event.accountID), on: db)
-        if db.dialect.name == "postgresql" {
-            try await db.raw("SELECT pg_advisory_xact_lock(\(bind: lockKey(for: account)))").run()
+        let session = db as? PostgresSession
+        let lock: SQLQueryString = "SELECT pg_advisory_xact_lock(\(bind: lockKey(for: account)))"
+        if let session {
+            try await session.send(lock)
+        } else if db.dialect.name == "postgresql" {
+            try await db.raw(lock).run()
         }
         let head = try await db.raw("SELECT sequence, hash FROM audit_log WHERE account_id = \(bind: account) ORDER BY sequence DESC LIMIT 1").first()
         let sequence = (try head?.decode(column: "sequence", as: Int.self) ?? 0) + 1
@@ -47,14 +59,19 @@ public enum AuditLog {
             requestID: unsigned.requestID, ip: unsigned.ip, userAgent: unsigned.userAgent, createdAt: unsigned.createdAt,
             previousHash: previous, hash: AuditChain.hash(of: unsigned, previous: previous)
         )
-        try await db.raw("""
+        let insert: SQLQueryString = """
             INSERT INTO audit_log (id, account_id, sequence, actor_id, actor_email, action, collection, record_id, outcome, status,
                 reason, changes, request_id, ip, user_agent, created_at, previous_hash, hash)
             VALUES (\(bind: entry.id), \(bind: entry.accountID), \(bind: entry.sequence), \(bind: entry.actorID), \(bind: entry.actorEmail),
                 \(bind: entry.action), \(bind: entry.collection), \(bind: entry.recordID), \(bind: entry.outcome), \(bind: entry.status),
                 \(bind: entry.reason), \(bind: entry.changes), \(bind: entry.requestID), \(bind: entry.ip), \(bind: entry.userAgent),
                 \(bind: entry.createdAt), \(bind: entry.previousHash), \(bind: entry.hash))
-            """).run()
+            """
+        if let session {
+            try await session.send(insert)
+        } else {
+            try await db.raw(insert).run()
+        }
         return entry
     }
 

@@ -54,7 +54,42 @@ final class PostgresSession: SQLDatabase {
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) async throws {
         try await prepare()
         if connection?.isClosed == true { throw DatabaseUnavailable() }
-        try await base.execute(sql: query, onRow)
+        try await answered { try await base.execute(sql: query, onRow) }
+    }
+
+    /// Sends `query` without waiting for its answer, so that the session's next statement follows it
+    /// on the connection as soon as it is answered: PostgresNIO queues a connection's statements and
+    /// sends each when the one before is answered, without a trip through this task. The session's
+    /// next statement, or its commit, waits for the answer too and throws its failure (after which the
+    /// transaction is aborted, and a commit rolls it back). The audit chain's per-account lock is held
+    /// from its statement to the commit (``AuditLog/append(_:on:)``): each trip saved is one fewer
+    /// while the account's other writes wait.
+    func send(_ query: any SQLExpression) async throws {
+        try await prepare()
+        if connection?.isClosed == true { throw DatabaseUnavailable() }
+        // Called here, on this task, before it awaits anything: the statement is queued now, ahead of the next.
+        let answer: EventLoopFuture<Void> = base.execute(sql: query) { _ in }
+        await state.sent(answer)
+    }
+
+    /// Runs `statement`, then waits for the statements sent without waiting before it. When one of
+    /// them failed, that failure is thrown, not the statement's own (which then failed because the
+    /// transaction was aborted).
+    private func answered<T>(_ statement: () async throws -> T) async throws -> T {
+        let value: T
+        do {
+            value = try await statement()
+        } catch {
+            try await settle()
+            throw error
+        }
+        try await settle()
+        return value
+    }
+
+    /// Waits for the statements sent without waiting; throws the first failure.
+    private func settle() async throws {
+        for answer in await state.takeUnanswered() { try await answer.get() }
     }
 
     func withSession<R>(_ closure: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
@@ -66,7 +101,7 @@ final class PostgresSession: SQLDatabase {
         try await open()
         guard let account = await state.pendingAccount() else { return }
         if connection?.isClosed == true { throw DatabaseUnavailable() }
-        try await base.raw("SELECT set_config(\(bind: RowSecurity.accountSetting), \(bind: account), true)").run()
+        try await answered { try await base.raw("SELECT set_config(\(bind: RowSecurity.accountSetting), \(bind: account), true)").run() }
         await state.entered(account)
     }
 
@@ -111,7 +146,17 @@ final class PostgresSession: SQLDatabase {
     func commit() async throws {
         guard await state.wasBegun else { return }
         try await open()
-        try await base.raw("COMMIT").run()
+        if connection?.isClosed == true { throw DatabaseUnavailable() }
+        // Queued behind the statements sent without waiting, so it goes on as soon as they are answered.
+        let commit: EventLoopFuture<Void> = base.execute(sql: SQLRaw("COMMIT")) { _ in }
+        do {
+            try await settle()
+        } catch {
+            // PostgreSQL answers the COMMIT of an aborted transaction by rolling it back.
+            _ = try? await commit.get()
+            throw error
+        }
+        try await commit.get()
     }
 
     /// Rolls the transaction back, when one was begun.
@@ -133,9 +178,11 @@ final class PostgresSession: SQLDatabase {
     /// `set_config` sets. An unknown digest sets the empty string, under which no tenant row is visible.
     func enterAccount(ofAPIKeyDigest digest: String) async throws -> String? {
         try await open()
-        let row = try await base.raw("""
-            SELECT set_config(\(bind: RowSecurity.accountSetting), COALESCE(snackbase_api_key_account(\(bind: digest)), ''), true) AS account_id
-            """).first()
+        let row = try await answered {
+            try await base.raw("""
+                SELECT set_config(\(bind: RowSecurity.accountSetting), COALESCE(snackbase_api_key_account(\(bind: digest)), ''), true) AS account_id
+                """).first()
+        }
         let account = try row?.decode(column: "account_id", as: String.self) ?? ""
         await state.entered(account)
         return account.isEmpty ? nil : account
@@ -148,7 +195,7 @@ final class PostgresSession: SQLDatabase {
         try await open()
         if await state.beginBypass() {
             logger.debug("db.rls.bypass", metadata: ["db.rls.reason": .string(reason.rawValue)])
-            try await base.raw("SET LOCAL ROLE NONE").run()
+            try await answered { try await base.raw("SET LOCAL ROLE NONE").run() }
         }
         let value: T
         do {
@@ -162,7 +209,7 @@ final class PostgresSession: SQLDatabase {
             throw error
         }
         if await state.endBypass() {
-            try await base.raw("SELECT set_config('role', \(bind: RowSecurity.applicationRole), true)").run()
+            try await answered { try await base.raw("SELECT set_config('role', \(bind: RowSecurity.applicationRole), true)").run() }
         }
         return value
     }
@@ -179,6 +226,8 @@ final class PostgresSession: SQLDatabase {
         private var bypassDepth = 0
         private var opening: Task<Void, any Error>?
         private(set) var wasBegun = false
+        /// The answers of the statements sent without waiting (``send(_:)``) that nothing has waited for yet.
+        private var unanswered: [EventLoopFuture<Void>] = []
 
         /// Runs `begin` once, for the first caller; every caller (later ones too) waits for it and
         /// shares its failure.
@@ -188,6 +237,12 @@ final class PostgresSession: SQLDatabase {
             let task = Task { try await begin() }
             opening = task
             try await task.value
+        }
+
+        func sent(_ answer: EventLoopFuture<Void>) { unanswered.append(answer) }
+        func takeUnanswered() -> [EventLoopFuture<Void>] {
+            defer { unanswered = [] }
+            return unanswered
         }
 
         func want(_ account: String) { wanted = account }
