@@ -193,6 +193,40 @@ struct PostgresRLSTests {
         }
     }
 
+    @Test("AUD-CH-006 on PostgreSQL: the hashes the database computes for the chain are the ones Swift recomputes, for NULLs, multi-byte text, long text and sequences of two digits")
+    func databaseComputedHashes() async throws {
+        try await PostgresScratch.with { url in
+            let database = try await PostgresStore(url: url, logger: TestDatabase.logger)
+            try await Migrator.migrate(database)
+            let account = try #require(AccountID("AB1234"))
+            let events = [
+                AuditEvent(accountID: account, action: "probe.nulls"),
+                AuditEvent(accountID: account, action: "probe.text", outcome: .denied, status: 403, actorID: "usr_1", actorEmail: "zoë@example.com",
+                           collection: "notes", recordID: "rec_1", reason: "naïve — ☃ 🦊", origin: AuditOrigin(requestID: "req-1", ip: "::1", userAgent: "curl/8")),
+                AuditEvent(accountID: account, action: "probe.long", reason: String(repeating: "é", count: 2_000),
+                           changes: ["title": AuditChange(old: .string("a"), new: .string("b\u{0}c")), "n": AuditChange(old: .null, new: .number(3))]),
+            ]
+            // Twelve entries, so that sequences of one and of two digits are hashed; two per transaction.
+            for round in 0..<6 {
+                try await database.transaction { db in
+                    try await AuditLog.append(events[round % 3], on: db)
+                    try await AuditLog.append(events[(round + 1) % 3], on: db)
+                }
+            }
+            let verification = try await AuditLog.verify(account: AccountScope(account), on: database)
+            #expect(verification.valid)
+            #expect(verification.checked == 12)
+            let chain = try await database.read { db in
+                try await AuditLog.chainPage(AuditFilter(account: AccountScope(account)), after: nil, limit: 20, on: db)
+            }
+            #expect(chain.map(\.sequence) == Array(1...12))
+            #expect(chain.first?.previousHash == AuditChain.genesis)
+            #expect(chain.allSatisfy { AuditChain.hash(of: $0, previous: $0.previousHash) == $0.hash })
+            #expect(chain.contains { $0.reason?.count == AuditLog.maxText })
+            await database.shutdown()
+        }
+    }
+
     /// The `account_id` of every row of `table` as a transaction sees it, with no WHERE clause.
     private func accounts(in table: String, setting: String?, asOwner: Bool = false, _ database: PostgresStore) async throws -> [String] {
         let body: @Sendable (any SQLDatabase) async throws -> [String] = { db in

@@ -48,6 +48,15 @@ public struct AuditEntry: Sendable, Equatable {
         self.hash = hash
     }
 
+    /// This entry at `sequence` of its chain, after `previous`, with `hash`.
+    func chained(sequence: Int, previous: String, hash: String) -> AuditEntry {
+        AuditEntry(
+            id: id, accountID: accountID, sequence: sequence, actorID: actorID, actorEmail: actorEmail, action: action,
+            collection: collection, recordID: recordID, outcome: outcome, status: status, reason: reason, changes: changes,
+            requestID: requestID, ip: ip, userAgent: userAgent, createdAt: createdAt, previousHash: previous, hash: hash
+        )
+    }
+
     /// The hashed fields in their canonical order, each as the text the table stores (numbers in
     /// decimal), nil for SQL NULL. `previous_hash` and `hash` are not among them.
     public var canonicalFields: [String?] {

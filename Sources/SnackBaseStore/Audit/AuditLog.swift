@@ -23,56 +23,75 @@ public enum AuditLog {
     /// already. The unique (account_id, sequence) key is the backstop: a race could only fail, never fork.
     ///
     /// The lock is held until the transaction ends, so an account's writes wait for each other from
-    /// here to the commit: a write appends its entry last (the record writes do), and on PostgreSQL the
-    /// lock and the entry's insert are sent without waiting for their answers (``PostgresSession/send(_:)``),
-    /// so the head's read follows the lock, and the commit the insert, with no trip through this task
-    /// between them. The head is still read after the lock is granted: in READ COMMITTED each statement
-    /// sees what committed before it began, so it sees the entry of the write that held the lock.
-    /// A failed insert fails the transaction's next statement or its commit.
-    @discardableResult
-    public static func append(_ event: AuditEvent, on db: any SQLDatabase) async throws -> AuditEntry {
+    /// the lock to the commit. On PostgreSQL nothing of that wait goes through this task: the lock and
+    /// the insert are sent without waiting for their answers (``PostgresSession/send(_:)``), the insert
+    /// reads the head and computes the entry's hash itself (``chainedInsert(_:)``), and the commit follows
+    /// it on the connection. The insert is a statement of its own after the lock's: in READ COMMITTED a
+    /// statement sees what committed before it began, so it sees the entry of the write that held the
+    /// lock before. A failed insert fails the transaction's next statement or its commit. A write appends
+    /// its entry last (the record writes do), so the lock is held for that entry and the commit only.
+    public static func append(_ event: AuditEvent, on db: any SQLDatabase) async throws {
         let account = event.accountID.rawValue
         try await RowSecurity.enter(AccountScope(event.accountID), on: db)
-        let session = db as? PostgresSession
-        let lock: SQLQueryString = "SELECT pg_advisory_xact_lock(\(bind: lockKey(for: account)))"
-        if let session {
-            try await session.send(lock)
-        } else if db.dialect.name == "postgresql" {
-            try await db.raw(lock).run()
-        }
-        let head = try await db.raw("SELECT sequence, hash FROM audit_log WHERE account_id = \(bind: account) ORDER BY sequence DESC LIMIT 1").first()
-        let sequence = (try head?.decode(column: "sequence", as: Int.self) ?? 0) + 1
-        let previous = try head?.decode(column: "hash", as: String.self) ?? AuditChain.genesis
         let origin = event.origin ?? AuditOrigin.current
-        let unsigned = AuditEntry(
-            id: SecureID.timeOrdered("aud"), accountID: account, sequence: sequence,
+        let entry = AuditEntry(
+            id: SecureID.timeOrdered("aud"), accountID: account, sequence: 0,
             actorID: clean(event.actorID), actorEmail: clean(event.actorEmail), action: clean(event.action) ?? "unknown",
             collection: clean(event.collection), recordID: clean(event.recordID), outcome: event.outcome.rawValue,
             status: event.status, reason: clean(event.reason), changes: encode(event.changes),
             requestID: clean(origin?.requestID), ip: clean(origin?.ip), userAgent: clean(origin?.userAgent),
-            createdAt: Timestamp.now(), previousHash: previous, hash: ""
+            createdAt: Timestamp.now(), previousHash: "", hash: ""
         )
-        let entry = AuditEntry(
-            id: unsigned.id, accountID: unsigned.accountID, sequence: unsigned.sequence, actorID: unsigned.actorID,
-            actorEmail: unsigned.actorEmail, action: unsigned.action, collection: unsigned.collection, recordID: unsigned.recordID,
-            outcome: unsigned.outcome, status: unsigned.status, reason: unsigned.reason, changes: unsigned.changes,
-            requestID: unsigned.requestID, ip: unsigned.ip, userAgent: unsigned.userAgent, createdAt: unsigned.createdAt,
-            previousHash: previous, hash: AuditChain.hash(of: unsigned, previous: previous)
-        )
-        let insert: SQLQueryString = """
+        let lock: SQLQueryString = "SELECT pg_advisory_xact_lock(\(bind: lockKey(for: account)))"
+        if let session = db as? PostgresSession {
+            try await session.send(lock)
+            try await session.send(chainedInsert(entry))
+            return
+        }
+        if db.dialect.name == "postgresql" { try await db.raw(lock).run() }
+        let head = try await db.raw("SELECT sequence, hash FROM audit_log WHERE account_id = \(bind: account) ORDER BY sequence DESC LIMIT 1").first()
+        let sequence = (try head?.decode(column: "sequence", as: Int.self) ?? 0) + 1
+        let previous = try head?.decode(column: "hash", as: String.self) ?? AuditChain.genesis
+        let numbered = entry.chained(sequence: sequence, previous: previous, hash: "")
+        let chained = numbered.chained(sequence: sequence, previous: previous, hash: AuditChain.hash(of: numbered, previous: previous))
+        try await db.raw("""
             INSERT INTO audit_log (id, account_id, sequence, actor_id, actor_email, action, collection, record_id, outcome, status,
                 reason, changes, request_id, ip, user_agent, created_at, previous_hash, hash)
-            VALUES (\(bind: entry.id), \(bind: entry.accountID), \(bind: entry.sequence), \(bind: entry.actorID), \(bind: entry.actorEmail),
+            VALUES (\(bind: chained.id), \(bind: chained.accountID), \(bind: chained.sequence), \(bind: chained.actorID), \(bind: chained.actorEmail),
+                \(bind: chained.action), \(bind: chained.collection), \(bind: chained.recordID), \(bind: chained.outcome), \(bind: chained.status),
+                \(bind: chained.reason), \(bind: chained.changes), \(bind: chained.requestID), \(bind: chained.ip), \(bind: chained.userAgent),
+                \(bind: chained.createdAt), \(bind: chained.previousHash), \(bind: chained.hash))
+            """).run()
+    }
+
+    /// PostgreSQL's insert of `entry` (its sequence, previous hash and hash not yet known) at the head
+    /// of its account's chain, in one statement: the head read, the next sequence, and
+    /// ``AuditChain/hash(previous:fields:)`` computed by the database, `sha256(previous || canonical)`,
+    /// with the canonical bytes of every field but the sequence made here and bound, and the sequence's
+    /// netstring (`<digits>:<n>,`, ASCII) made in SQL. ``verify(account:on:)`` recomputes every hash in
+    /// Swift (AUD-CH-006 on PostgreSQL).
+    static func chainedInsert(_ entry: AuditEntry) -> SQLQueryString {
+        let fields = entry.canonicalFields
+        let position = AuditEntry.canonicalFieldNames.firstIndex(of: "sequence")!
+        let before = Data(AuditChain.canonical(Array(fields[..<position])))
+        let after = Data(AuditChain.canonical(Array(fields[(position + 1)...])))
+        return """
+            WITH head AS (
+                SELECT sequence, hash FROM audit_log WHERE account_id = \(bind: entry.accountID) ORDER BY sequence DESC LIMIT 1
+            ), next AS (
+                SELECT COALESCE((SELECT sequence FROM head), 0) + 1 AS sequence,
+                    COALESCE((SELECT hash FROM head), \(bind: AuditChain.genesis)) AS previous
+            )
+            INSERT INTO audit_log (id, account_id, sequence, actor_id, actor_email, action, collection, record_id, outcome, status,
+                reason, changes, request_id, ip, user_agent, created_at, previous_hash, hash)
+            SELECT \(bind: entry.id), \(bind: entry.accountID), next.sequence, \(bind: entry.actorID), \(bind: entry.actorEmail),
                 \(bind: entry.action), \(bind: entry.collection), \(bind: entry.recordID), \(bind: entry.outcome), \(bind: entry.status),
                 \(bind: entry.reason), \(bind: entry.changes), \(bind: entry.requestID), \(bind: entry.ip), \(bind: entry.userAgent),
-                \(bind: entry.createdAt), \(bind: entry.previousHash), \(bind: entry.hash))
+                \(bind: entry.createdAt), next.previous,
+                encode(sha256(convert_to(next.previous, 'UTF8') || \(bind: before)::bytea
+                    || convert_to(length(next.sequence::text) || ':' || next.sequence::text || ',', 'UTF8') || \(bind: after)::bytea), 'hex')
+            FROM next
             """
-        if let session {
-            try await session.send(insert)
-        } else {
-            try await db.raw(insert).run()
-        }
-        return entry
     }
 
     /// One entry by id, within `account` unless nil (superadmin).
