@@ -23,13 +23,12 @@ public enum AuditLog {
     /// already. The unique (account_id, sequence) key is the backstop: a race could only fail, never fork.
     ///
     /// The lock is held until the transaction ends, so an account's writes wait for each other from
-    /// the lock to the commit. On PostgreSQL nothing of that wait goes through this task: the lock and
-    /// the insert are sent without waiting for their answers (``PostgresSession/send(_:)``), the insert
-    /// reads the head and computes the entry's hash itself (``chainedInsert(_:)``), and the commit follows
-    /// it on the connection. The insert is a statement of its own after the lock's: in READ COMMITTED a
-    /// statement sees what committed before it began, so it sees the entry of the write that held the
-    /// lock before. A failed insert fails the transaction's next statement or its commit. A write appends
-    /// its entry last (the record writes do), so the lock is held for that entry and the commit only.
+    /// the lock to the commit. On PostgreSQL nothing of that span goes through this task, nor waits for
+    /// a statement to come: one statement, `snackbase_audit_append` (``AuditSchema/appendFunction``),
+    /// takes the lock, reads the head and inserts the entry with its hash, and it is sent without waiting
+    /// for its answer (``PostgresSession/send(_:)``), so the commit follows it on the connection. A failed
+    /// append fails the transaction's next statement or its commit. A write appends its entry last (the
+    /// record writes do), so the lock is held for that entry and the commit only.
     public static func append(_ event: AuditEvent, on db: any SQLDatabase) async throws {
         let account = event.accountID.rawValue
         try await RowSecurity.enter(AccountScope(event.accountID), on: db)
@@ -42,13 +41,13 @@ public enum AuditLog {
             requestID: clean(origin?.requestID), ip: clean(origin?.ip), userAgent: clean(origin?.userAgent),
             createdAt: Timestamp.now(), previousHash: "", hash: ""
         )
-        let lock: SQLQueryString = "SELECT pg_advisory_xact_lock(\(bind: lockKey(for: account)))"
         if let session = db as? PostgresSession {
-            try await session.send(lock)
-            try await session.send(chainedInsert(entry))
+            try await session.send(databaseAppend(entry))
             return
         }
-        if db.dialect.name == "postgresql" { try await db.raw(lock).run() }
+        if db.dialect.name == "postgresql" {
+            try await db.raw("SELECT pg_advisory_xact_lock(\(bind: lockKey(for: account)))").run()
+        }
         let head = try await db.raw("SELECT sequence, hash FROM audit_log WHERE account_id = \(bind: account) ORDER BY sequence DESC LIMIT 1").first()
         let sequence = (try head?.decode(column: "sequence", as: Int.self) ?? 0) + 1
         let previous = try head?.decode(column: "hash", as: String.self) ?? AuditChain.genesis
@@ -64,33 +63,19 @@ public enum AuditLog {
             """).run()
     }
 
-    /// PostgreSQL's insert of `entry` (its sequence, previous hash and hash not yet known) at the head
-    /// of its account's chain, in one statement: the head read, the next sequence, and
-    /// ``AuditChain/hash(previous:fields:)`` computed by the database, `sha256(previous || canonical)`,
-    /// with the canonical bytes of every field but the sequence made here and bound, and the sequence's
-    /// netstring (`<digits>:<n>,`, ASCII) made in SQL. ``verify(account:on:)`` recomputes every hash in
-    /// Swift (AUD-CH-006 on PostgreSQL).
-    static func chainedInsert(_ entry: AuditEntry) -> SQLQueryString {
+    /// The call of `snackbase_audit_append` for `entry` (its sequence, previous hash and hash are made
+    /// by the database): the chain's lock key, the fields, and the canonical bytes of the fields
+    /// before and after `sequence`. ``verify(account:on:)`` recomputes every hash in Swift (AUD-CH-006).
+    static func databaseAppend(_ entry: AuditEntry) -> SQLQueryString {
         let fields = entry.canonicalFields
         let position = AuditEntry.canonicalFieldNames.firstIndex(of: "sequence")!
         let before = Data(AuditChain.canonical(Array(fields[..<position])))
         let after = Data(AuditChain.canonical(Array(fields[(position + 1)...])))
         return """
-            WITH head AS (
-                SELECT sequence, hash FROM audit_log WHERE account_id = \(bind: entry.accountID) ORDER BY sequence DESC LIMIT 1
-            ), next AS (
-                SELECT COALESCE((SELECT sequence FROM head), 0) + 1 AS sequence,
-                    COALESCE((SELECT hash FROM head), \(bind: AuditChain.genesis)) AS previous
-            )
-            INSERT INTO audit_log (id, account_id, sequence, actor_id, actor_email, action, collection, record_id, outcome, status,
-                reason, changes, request_id, ip, user_agent, created_at, previous_hash, hash)
-            SELECT \(bind: entry.id), \(bind: entry.accountID), next.sequence, \(bind: entry.actorID), \(bind: entry.actorEmail),
-                \(bind: entry.action), \(bind: entry.collection), \(bind: entry.recordID), \(bind: entry.outcome), \(bind: entry.status),
-                \(bind: entry.reason), \(bind: entry.changes), \(bind: entry.requestID), \(bind: entry.ip), \(bind: entry.userAgent),
-                \(bind: entry.createdAt), next.previous,
-                encode(sha256(convert_to(next.previous, 'UTF8') || \(bind: before)::bytea
-                    || convert_to(length(next.sequence::text) || ':' || next.sequence::text || ',', 'UTF8') || \(bind: after)::bytea), 'hex')
-            FROM next
+            SELECT snackbase_audit_append(\(bind: lockKey(for: entry.accountID)), \(bind: entry.id), \(bind: entry.accountID),
+                \(bind: entry.actorID), \(bind: entry.actorEmail), \(bind: entry.action), \(bind: entry.collection), \(bind: entry.recordID),
+                \(bind: entry.outcome), \(bind: entry.status), \(bind: entry.reason), \(bind: entry.changes), \(bind: entry.requestID),
+                \(bind: entry.ip), \(bind: entry.userAgent), \(bind: entry.createdAt), \(bind: before), \(bind: after))
             """
     }
 

@@ -78,5 +78,7 @@ enum Schema {
         Migration(version: 6, name: "email verification, one-time tokens, invitations", statements: EmailSchema.statements, postgres: EmailSchema.postgres),
         // Realtime across processes on PostgreSQL: changes too large for one notification (realtime.md).
         Migration(version: 7, name: "realtime outbox", statements: [], postgres: RealtimeSchema.postgres),
+        // PostgreSQL only: the audit append in one statement, the chain's lock taken inside it (AuditSchema).
+        Migration(version: 8, name: "audit append function", statements: [], postgres: AuditSchema.appendFunction),
     ]
 }
