@@ -90,9 +90,7 @@ struct PostgresRLSTests {
 
     @Test("a transaction begins with its first statement, under the application role, whether that statement enters an account or not; statements sent together all wait for it")
     func aTransactionBeginsWithItsFirstStatement() async throws {
-        try await PostgresScratch.with { url in
-            let database = try await PostgresStore(url: url, logger: TestDatabase.logger)
-            try await Migrator.migrate(database)
+        try await PostgresScratch.withMigratedStore { database in
             let account = try #require(AccountID("AB1234"))
             // Entering the account opens the transaction (role and account in one statement); the next
             // statement runs in the same transaction, as the application role.
@@ -119,15 +117,12 @@ struct PostgresRLSTests {
             // A transaction that sends nothing ends without error.
             try await database.transaction { _ in }
             try await database.read { _ in }
-            await database.shutdown()
         }
     }
 
     @Test("a statement sent without waiting is answered before the next one runs, and its failure is what the next statement or the commit throws, the transaction rolled back")
     func statementsSentWithoutWaiting() async throws {
-        try await PostgresScratch.with { url in
-            let database = try await PostgresStore(url: url, logger: TestDatabase.logger)
-            try await Migrator.migrate(database)
+        try await PostgresScratch.withMigratedStore { database in
             let account = try #require(AccountID("AB1234"))
             // In order: each read sees the value the statement sent just before it set.
             let seen = try await database.transaction { db in
@@ -161,7 +156,6 @@ struct PostgresRLSTests {
             // After it the pool's connection serves the next transaction as usual.
             try await database.transaction { db in try await AuditLog.append(AuditEvent(accountID: account, action: "probe.sent", status: 200), on: db) }
             #expect(try await AuditLog.verify(account: AccountScope(account), on: database).checked == 1)
-            await database.shutdown()
         }
     }
 
@@ -195,9 +189,7 @@ struct PostgresRLSTests {
 
     @Test("AUD-CH-006 on PostgreSQL: the hashes the database computes for the chain are the ones Swift recomputes, for NULLs, multi-byte text, long text and sequences of two digits")
     func databaseComputedHashes() async throws {
-        try await PostgresScratch.with { url in
-            let database = try await PostgresStore(url: url, logger: TestDatabase.logger)
-            try await Migrator.migrate(database)
+        try await PostgresScratch.withMigratedStore { database in
             let account = try #require(AccountID("AB1234"))
             let events = [
                 AuditEvent(accountID: account, action: "probe.nulls"),
@@ -223,7 +215,6 @@ struct PostgresRLSTests {
             #expect(chain.first?.previousHash == AuditChain.genesis)
             #expect(chain.allSatisfy { AuditChain.hash(of: $0, previous: $0.previousHash) == $0.hash })
             #expect(chain.contains { $0.reason?.count == AuditLog.maxText })
-            await database.shutdown()
         }
     }
 
@@ -479,6 +470,21 @@ enum PostgresScratch {
                     WHERE datname = current_database() AND query LIKE 'LISTEN%'
                     """).all().count
             }
+        }
+    }
+
+    /// A store on a scratch database of its own, migrated, shut down after `body`.
+    static func withMigratedStore(_ body: (PostgresStore) async throws -> Void) async throws {
+        try await with { url in
+            let database = try await PostgresStore(url: url, logger: TestDatabase.logger)
+            do {
+                try await Migrator.migrate(database)
+                try await body(database)
+            } catch {
+                await database.shutdown()
+                throw error
+            }
+            await database.shutdown()
         }
     }
 

@@ -61,9 +61,9 @@ final class PostgresSession: SQLDatabase {
     /// on the connection as soon as it is answered: PostgresNIO queues a connection's statements and
     /// sends each when the one before is answered, without a trip through this task. The session's
     /// next statement, or its commit, waits for the answer too and throws its failure (after which the
-    /// transaction is aborted, and a commit rolls it back). The audit chain's per-account lock is held
-    /// from its statement to the commit (``AuditLog/append(_:on:)``): each trip saved is one fewer
-    /// while the account's other writes wait.
+    /// transaction is aborted, and a commit rolls it back). For the audit append, which takes its
+    /// account's chain lock (``AuditLog/append(_:on:)``): sent so, the commit follows it at once, and the
+    /// account's other writes wait for no trip through this task.
     func send(_ query: any SQLExpression) async throws {
         try await prepare()
         if connection?.isClosed == true { throw DatabaseUnavailable() }
