@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import SQLKit
+@testable import SnackBaseAPI
 import SnackBaseService
 import SnackBaseStore
 import SnackBaseTesting
@@ -245,6 +246,18 @@ struct BackupRouteTests {
                 }
             }
         }
+    }
+
+    @Test("BAK-API-002: a running backup is listed with every key, size and sha256 null (as the OpenAPI document requires)")
+    func runningBackupKeys() throws {
+        let running = try JSONDecoder().decode(BackupEntry.self, from: Data(#"""
+            {"id":"20261204200210452-e4a11c30","file":"snackbase-20261204200210452-e4a11c30.db","createdAt":"2026-12-04T20:02:10.452Z","status":"running"}
+            """#.utf8))
+        let object = try JSONSerialization.jsonObject(with: JSONBody.encoder.encode(BackupController.BackupDTO(running))) as? [String: Any]
+        #expect(object.map { Set($0.keys) } == ["id", "file", "size", "sha256", "created_at", "status"])
+        #expect(object?["size"] is NSNull)
+        #expect(object?["sha256"] is NSNull)
+        #expect(object?["status"] as? String == "running")
     }
 
     @Test("BAK-KEEP-001: prune keeps the newest KEEP finished backups and deletes the rest with their sidecars")
