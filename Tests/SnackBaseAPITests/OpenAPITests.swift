@@ -1,6 +1,9 @@
 import Foundation
 import Hummingbird
 @testable import SnackBaseAPI
+import SnackBaseCore
+import SnackBaseService
+import SnackBaseStore
 import Testing
 
 /// `GET /openapi.json` describes exactly the routes the router registers.
@@ -85,5 +88,30 @@ struct OpenAPITests {
             #expect(Set(response.json.keys).isSubset(of: ["error", "message", "details"]))
             #expect(response.string("error") != nil && response.string("message") != nil)
         }
+    }
+
+    /// The `required` names of a component schema, as the served document lists them.
+    static func requiredKeys(_ schema: String) -> Set<String> {
+        guard case .object(let fields) = OpenAPISchemas.schemas[schema], case .array(let names) = fields["required"] else { return [] }
+        return Set(names.compactMap { if case .string(let name) = $0 { name } else { nil } })
+    }
+
+    /// The keys a DTO writes.
+    static func writtenKeys(_ value: some Encodable) throws -> Set<String> {
+        let object = try JSONSerialization.jsonObject(with: JSONBody.encoder.encode(value)) as? [String: Any]
+        return Set(object?.keys.map { $0 } ?? [])
+    }
+
+    @Test("OAS-005: an answer whose optional values are all absent still writes every key the document requires (as null)")
+    func nullableKeysWritten() throws {
+        let invitation = InvitationController.InvitationDTO(.init(
+            id: "inv_1", accountID: try #require(AccountID("AB0001")), email: "a@example.com", roles: [], invitedBy: nil,
+            createdAt: "2026-12-04T20:00:00.000Z", expiresAt: "2026-12-11T20:00:00.000Z"))
+        #expect(Self.requiredKeys("Invitation").contains("invited_by"))
+        #expect(try Self.requiredKeys("Invitation").subtracting(Self.writtenKeys(invitation)) == [])
+        let running = try JSONDecoder().decode(BackupEntry.self, from: Data(#"""
+            {"id":"20261204200210452-e4a11c30","file":"snackbase-20261204200210452-e4a11c30.db","createdAt":"2026-12-04T20:02:10.452Z","status":"running"}
+            """#.utf8))
+        #expect(try Self.requiredKeys("Backup").subtracting(Self.writtenKeys(BackupController.BackupDTO(running))) == [])
     }
 }
