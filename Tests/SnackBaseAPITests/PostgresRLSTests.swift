@@ -2,6 +2,10 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Logging
+import NIOCore
+import PostgresKit
+import PostgresNIO
 import SnackBaseAPI
 import SnackBaseAuth
 import SnackBaseCore
@@ -156,6 +160,60 @@ struct PostgresRLSTests {
             // After it the pool's connection serves the next transaction as usual.
             try await database.transaction { db in try await AuditLog.append(AuditEvent(accountID: account, action: "probe.sent", status: 200), on: db) }
             #expect(try await AuditLog.verify(account: AccountScope(account), on: database).checked == 1)
+        }
+    }
+
+    @Test("a queued notification rides with the next selecting statement, in order with the others, and is delivered only when the transaction commits")
+    func notificationsRideWithTheNextStatement() async throws {
+        try await PostgresScratch.withMigratedStore { database in
+            let listener = try await PostgresConnection.connect(configuration: database.connectionConfiguration, id: 90, logger: TestDatabase.logger)
+            let received = NotificationInbox()
+            let listening = Task {
+                try await listener.listen(on: "snackbase_probe") { notifications in
+                    await received.ready()
+                    for try await notification in notifications { await received.add(notification.payload) }
+                }
+            }
+            defer { listening.cancel() }
+            await received.waitUntilReady()
+            // One transaction on a connection of its own, each statement counted.
+            let connection = try await PostgresConnection.connect(configuration: database.connectionConfiguration, id: 91, logger: TestDatabase.logger)
+            let counted = CountingDatabase(connection.sql())
+            func session() -> PostgresSession {
+                PostgresSession(counted, connection: connection, opening: .init(readOnly: false, role: .application, notify: nil))
+            }
+            let carried = session()
+            try await carried.notify(channel: "snackbase_probe", payload: "a")
+            try await carried.raw("SELECT 1").run()  // "a" goes in a statement just before this one
+            try await carried.notify(channel: "snackbase_probe", payload: "b")
+            try await carried.notify(channel: "snackbase_probe", payload: "c")
+            try await carried.send(selecting: "current_setting('role')")  // "b" and "c" ride with it
+            try await carried.commit()
+            #expect(counted.statements == [
+                "BEGIN", "SELECT set_config('role', $1, true)", "SELECT pg_notify($1, $2)", "SELECT 1",
+                "SELECT pg_notify($1, $2), pg_notify($3, $4), current_setting('role')", "COMMIT",
+            ])
+            // Queued last, they are sent with the commit; rolled back, never.
+            let committed = session()
+            try await committed.notify(channel: "snackbase_probe", payload: "d")
+            try await committed.commit()
+            let rolledBack = session()
+            try await rolledBack.notify(channel: "snackbase_probe", payload: "never")
+            try await rolledBack.raw("SELECT 2").run()
+            await rolledBack.rollback()
+            // A carrying statement that fails takes its notifications with it: the commit throws.
+            let failed = session()
+            try await failed.notify(channel: "snackbase_probe", payload: "never either")
+            try await failed.send(selecting: "1 / 0")
+            await #expect(throws: (any Error).self) { try await failed.commit() }
+            let last = session()
+            try await last.notify(channel: "snackbase_probe", payload: "e")
+            try await last.commit()
+            try await received.waitFor(count: 5)
+            #expect(await received.payloads == ["a", "b", "c", "d", "e"])
+            try await connection.close()
+            listening.cancel()
+            try? await listener.close()
         }
     }
 
@@ -537,5 +595,45 @@ enum PostgresScratch {
             await passwords.shutdown()
             throw error
         }
+    }
+}
+
+/// Forwards every statement to `base`, keeping each one's SQL text (never its bound values).
+final class CountingDatabase: SQLDatabase, @unchecked Sendable {
+    let base: any SQLDatabase
+    private let lock = NSLock()
+    private var texts: [String] = []
+
+    init(_ base: any SQLDatabase) { self.base = base }
+
+    var statements: [String] { lock.withLock { texts } }
+    var logger: Logger { base.logger }
+    var eventLoop: any EventLoop { base.eventLoop }
+    var version: (any SQLDatabaseReportedVersion)? { base.version }
+    var dialect: any SQLDialect { base.dialect }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) -> EventLoopFuture<Void> {
+        var serializer = SQLSerializer(database: self)
+        query.serialize(to: &serializer)
+        let text = serializer.sql
+        lock.withLock { texts.append(text) }
+        return base.execute(sql: query, onRow)
+    }
+}
+
+/// The payloads a listener received, in order.
+actor NotificationInbox {
+    private(set) var payloads: [String] = []
+    private var isReady = false
+
+    func ready() { isReady = true }
+    func add(_ payload: String) { payloads.append(payload) }
+
+    func waitUntilReady() async {
+        while !isReady { try? await Task.sleep(for: .milliseconds(10)) }
+    }
+
+    func waitFor(count: Int) async throws {
+        for _ in 0..<500 where payloads.count < count { try await Task.sleep(for: .milliseconds(10)) }
     }
 }

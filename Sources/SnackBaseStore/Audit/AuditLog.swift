@@ -42,7 +42,7 @@ public enum AuditLog {
             createdAt: Timestamp.now(), previousHash: "", hash: ""
         )
         if let session = db as? PostgresSession {
-            try await session.send(databaseAppend(entry))
+            try await session.send(selecting: databaseAppend(entry))
             return
         }
         if db.dialect.name == "postgresql" {
@@ -63,7 +63,7 @@ public enum AuditLog {
             """).run()
     }
 
-    /// The call of `snackbase_audit_append` for `entry` (its sequence, previous hash and hash are made
+    /// The call of `snackbase_audit_append` for `entry`, to be selected (its sequence, previous hash and hash are made
     /// by the database): the chain's lock key, the fields, and the canonical bytes of the fields
     /// before and after `sequence`. ``verify(account:on:)`` recomputes every hash in Swift (AUD-CH-006).
     static func databaseAppend(_ entry: AuditEntry) -> SQLQueryString {
@@ -72,7 +72,7 @@ public enum AuditLog {
         let before = Data(AuditChain.canonical(Array(fields[..<position])))
         let after = Data(AuditChain.canonical(Array(fields[(position + 1)...])))
         return """
-            SELECT snackbase_audit_append(\(bind: lockKey(for: entry.accountID)), \(bind: entry.id), \(bind: entry.accountID),
+            snackbase_audit_append(\(bind: lockKey(for: entry.accountID)), \(bind: entry.id), \(bind: entry.accountID),
                 \(bind: entry.actorID), \(bind: entry.actorEmail), \(bind: entry.action), \(bind: entry.collection), \(bind: entry.recordID),
                 \(bind: entry.outcome), \(bind: entry.status), \(bind: entry.reason), \(bind: entry.changes), \(bind: entry.requestID),
                 \(bind: entry.ip), \(bind: entry.userAgent), \(bind: entry.createdAt), \(bind: before), \(bind: after))

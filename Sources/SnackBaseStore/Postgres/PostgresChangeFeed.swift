@@ -60,6 +60,8 @@ public struct PostgresChangeFeed: ChangeFeed {
     public func publishRecordChange(_ message: String, account: AccountID, on db: any SQLDatabase) async throws {
         let inline = "\(origin) record \(message)"
         if inline.utf8.count <= Self.inlineLimit {
+            // In a session it rides with the write's next statement (its audit entry's) instead of one of its own.
+            if let session = db as? PostgresSession { return try await session.notify(channel: Self.channel, payload: inline) }
             try await db.raw("SELECT pg_notify(\(bind: Self.channel), \(bind: inline))").run()
             return
         }
