@@ -69,7 +69,7 @@ struct ServeCommand: AsyncParsableCommand {
             let argon2 = try settings.argon2()
             let cors = try Self.corsSetting(settings.string("SNACKBASE_CORS_ORIGINS", flag: corsOrigins))
             let rateLimits = try Self.rateLimitsSetting(settings.string("SNACKBASE_RATE_LIMITS"))
-            let realtime = RealtimeSettings(
+            var realtime = RealtimeSettings(
                 heartbeatSeconds: try settings.integer("SNACKBASE_REALTIME_HEARTBEAT", default: 15, range: 1...3600),
                 buffer: try settings.integer("SNACKBASE_REALTIME_BUFFER", default: 1000, range: 1...1_000_000),
                 maxStreamsPerUser: try settings.integer("SNACKBASE_REALTIME_MAX_STREAMS_PER_USER", default: 10, range: 1...100_000),
@@ -83,6 +83,7 @@ struct ServeCommand: AsyncParsableCommand {
             let mail = try MailSetting.make(settings, dev: dev, dataDirectory: try settings.dataDirectory(flag: database.dataDir), host: host, port: port, logger: logger)
             // One event loop (one CPU allowed): handlers and the SQLite writer run on it, see EventLoopExecutor.
             let onlyLoop = EventLoopExecutor.onlyLoop(of: MultiThreadedEventLoopGroup.singleton)
+            realtime.executor = onlyLoop
             // SQLite: held until the process ends, so that `restore` refuses to replace the file under this server.
             let dataDirectory = try settings.dataDirectory(flag: database.dataDir)
             let serverLock: ServerLock?
@@ -99,7 +100,7 @@ struct ServeCommand: AsyncParsableCommand {
             do {
                 try await serve(db: db, passwords: passwords, secret: secret, superadmin: superadmin, host: host, port: port,
                                 accessTTL: accessTTL, refreshTTL: refreshTTL, permissionCacheTTL: permissionCacheTTL, cors: cors,
-                                rateLimits: rateLimits, mail: mail, realtime: realtime, onConnectionLoop: onlyLoop != nil,
+                                rateLimits: rateLimits, mail: mail, realtime: realtime, onlyLoop: onlyLoop,
                                 backups: (folder: dataDirectory + "/backups", url: settings.string("SNACKBASE_DATABASE_URL", flag: database.databaseUrl),
                                           schedule: backupSchedule, keep: backupKeep),
                                 logger: logger)
@@ -149,8 +150,9 @@ struct ServeCommand: AsyncParsableCommand {
     private func serve(
         db: any Database, passwords: PasswordService, secret: [UInt8], superadmin: (email: String, password: String)?,
         host: String, port: Int, accessTTL: Int, refreshTTL: Int, permissionCacheTTL: Int, cors: CORSPolicy, rateLimits: RateLimits, mail: MailSettings,
-        realtime: RealtimeSettings, onConnectionLoop: Bool, backups: (folder: String, url: String?, schedule: BackupSchedule?, keep: Int), logger: Logger
+        realtime: RealtimeSettings, onlyLoop: EventLoopExecutor?, backups: (folder: String, url: String?, schedule: BackupSchedule?, keep: Int), logger: Logger
     ) async throws {
+        let onConnectionLoop = onlyLoop != nil
         if let superadmin {
             try await CreateSuperadminCommand.create(email: superadmin.email, password: superadmin.password, database: db, passwords: passwords, onlyIfAbsent: true)
         }
@@ -168,7 +170,7 @@ struct ServeCommand: AsyncParsableCommand {
         var group: [any Service] = [app, DenialSummaryService(services: services)]
         // First in the group, so it stops last: the mails of the last requests still go out.
         if let queue = mail.queue { group.insert(MailQueueService(queue: queue), at: 0) } else { logger.warning("mail.disabled: no SNACKBASE_SMTP_URL; no mail is sent and invitations are refused") }
-        if services.changeFeed != nil { group.append(ChangeListenerService(services: services)) }
+        if services.changeFeed != nil { group.append(ChangeListenerService(services: services, executor: onlyLoop)) }
         if let schedule = backups.schedule { group.append(BackupScheduleService(catalog: catalog, schedule: schedule, keep: backups.keep)) }
         // Last, so it stops first: open streams get `closed: shutdown` before the server waits for its connections.
         group.append(RealtimeShutdownService(services: services))

@@ -11,7 +11,7 @@ import NIOFoundationCompat
 /// SQLite's writer run too (``EventLoopExecutor``). Nothing on that path may wait for the loop.
 @Suite("One event loop: handlers and writer on the loop thread")
 struct OneLoopTests {
-    @Test("LOOP-002 on one loop, parallel creates, lists and logins over 8 connections all finish; every write lands once, the chain stays whole")
+    @Test("LOOP-002 on one loop, parallel creates, lists and logins over 8 connections all finish; every write lands once, the chain stays whole, a realtime stream gets each create once")
     func parallelRequestsOnOneLoop() async throws {
         try await TestApp.run(live: true, oneLoop: true) { app in
             let root = try await app.superadminToken()
@@ -19,6 +19,10 @@ struct OneLoopTests {
             let acme = try await app.register("acme")
             let port = try #require(app.client.port)
             let json: HTTPFields = [.authorization: "Bearer \(acme.token)", .contentType: "application/json"]
+            // The realtime hub's tasks and (PostgreSQL) the change listener run on the loop too.
+            let stream = try await EventStreamClient.open(port: port, "/api/v1/realtime?topics=notes", headers: [("Authorization", "Bearer \(acme.token)")])
+            defer { stream.close() }
+            #expect(stream.status == 200)
             let ids = try await withThrowingTaskGroup(of: [String].self) { group in
                 for worker in 0..<8 {
                     group.addTask {
@@ -50,6 +54,12 @@ struct OneLoopTests {
                 return try await group.reduce(into: [String]()) { $0 += $1 }
             }
             #expect(ids.count == 80 && Set(ids).count == 80)
+            var streamed: [String] = []
+            _ = try await stream.events(until: { event in
+                if event.event == "record.created", let id = event.recordID { streamed.append(id) }
+                return streamed.count == 80
+            })
+            #expect(streamed.count == 80 && Set(streamed) == Set(ids))
             let listed = try await app.request(.get, "/api/v1/records/notes?limit=1", token: acme.token)
             #expect(listed.int("total") == 80)
             let creates = try await app.auditEntries(account: acme.accountID, action: "record.create")

@@ -107,6 +107,10 @@ struct TestApp: Sendable {
         try await Migrator.migrate(database)
         try await database.transaction { db in try await SystemAccount.ensure(on: db) }
         let passwords = try PasswordService(parameters: argon2)
+        // With one loop, as `serve`: the realtime hub's tasks and the change listener run on it.
+        let loopExecutor = loop.flatMap { EventLoopExecutor.onlyLoop(of: $0) }
+        var realtime = realtime
+        if realtime.executor == nil { realtime.executor = loopExecutor }
         var built = AppServices(
             database: database, tokens: await TokenService(secret: secret), passwords: passwords,
             rateLimits: rateLimits, loginLimiter: limiter, secretSealer: try SecretSealer(secretKey: secret), realtime: realtime, logger: logger
@@ -120,7 +124,7 @@ struct TestApp: Sendable {
         defer { queueTask.cancel() }
         // On PostgreSQL, as `serve` does: the listener that receives record changes (realtime) and
         // invalidations, up before the test starts writing.
-        let listener = await TestApp.listening(services)
+        let listener = await TestApp.listening(services, on: loopExecutor)
         defer { listener?.cancel() }
         // `live`: a server on a free port of 127.0.0.1, built as the `serve` command builds it.
         let app = Application(
@@ -151,10 +155,10 @@ struct TestApp: Sendable {
     }
 
     /// Starts `services`' change listener where there is one (PostgreSQL) and returns once it listens.
-    static func listening(_ services: AppServices) async -> Task<Void, Never>? {
+    static func listening(_ services: AppServices, on executor: EventLoopExecutor? = nil) async -> Task<Void, Never>? {
         guard services.changeFeed != nil else { return nil }
         let (ready, signal) = AsyncStream.makeStream(of: Void.self)
-        let task = Task { await services.listenForChanges(onListening: { signal.yield() }) }
+        let task = Task(executorPreference: executor) { await services.listenForChanges(onListening: { signal.yield() }) }
         for await _ in ready { break }
         return task
     }

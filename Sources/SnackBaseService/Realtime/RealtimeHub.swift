@@ -144,8 +144,9 @@ package final class RealtimeHub: Sendable {
             let dispatcher = self.dispatcher
             let input = self.input
             let heartbeat = settings.heartbeatSeconds
+            let executor = settings.executor
             tasks = [
-                Task {
+                Task(executorPreference: executor) {
                     for await item in input {
                         switch item {
                         case .change(let change): await dispatcher.deliver(change)
@@ -154,7 +155,7 @@ package final class RealtimeHub: Sendable {
                         }
                     }
                 },
-                Task {
+                Task(executorPreference: executor) {
                     while !Task.isCancelled {
                         try? await Task.sleep(for: .seconds(1))
                         await dispatcher.tick(heartbeatSeconds: heartbeat)

@@ -14,6 +14,10 @@ public struct RealtimeSettings: Sendable {
     /// before its connection is closed regardless: a client that stopped reading keeps those writes
     /// waiting on a full socket, and would otherwise hold its connection and memory for good.
     public var closingDeadline: Duration
+    /// Where the hub's own tasks (the dispatcher, the heartbeat) run: the server's only event loop
+    /// when it has one (``EventLoopExecutor``), so that handing a write's change to the dispatcher does
+    /// not wake a thread of the global executor on the one CPU; nil: the global executor.
+    public var executor: (any TaskExecutor)?
 
     public init(heartbeatSeconds: Int = 15, buffer: Int = 1000, maxStreamsPerUser: Int = 10, maxStreams: Int = 10_000, recentEvents: Int = 1000,
                 closingDeadline: Duration = .seconds(3)) {
