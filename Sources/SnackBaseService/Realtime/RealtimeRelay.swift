@@ -1,5 +1,7 @@
 import Foundation
+import NIOCore
 import SQLKit
+import Synchronization
 import SnackBaseAuth
 import SnackBaseCore
 import SnackBaseStore
@@ -20,6 +22,7 @@ package struct RealtimeRelay: Sendable {
     static let associatedData = "realtime change"
     private let feed: any ChangeFeed
     private let sealer: SecretSealer
+    private let own = OwnChanges(limit: 4_096)
 
     /// - Parameter sealer: the server's sealer; the relay derives a key of its own from it.
     package init(feed: any ChangeFeed, sealer: SecretSealer) {
@@ -29,82 +32,139 @@ package struct RealtimeRelay: Sendable {
 
     /// Inside the write's transaction `db`: sends `change` when it commits.
     package func publish(_ change: RecordChange, on db: any SQLDatabase) async throws {
-        let json = try JSONEncoder().encode(WireChange(change))
-        let sealed = try sealer.seal(Array(json), associatedData: Self.associatedData)
+        let sealed = try sealer.seal(WireChange.encode(change), associatedData: Self.associatedData)
         try await feed.publishRecordChange(sealed, account: change.accountID, on: db)
+        own.keep(change, as: sealed)
     }
 
-    /// The change a received message carries; nil when it does not open or does not decode.
+    /// How many published changes are kept, not yet received back.
+    package var keptChanges: Int { own.count }
+
+    /// The change a received message carries; nil when it does not open or does not decode. A message
+    /// this process published is the change it kept, not opened and decoded again.
     package func open(_ message: String) -> RecordChange? {
-        guard let json = try? sealer.open(message, associatedData: Self.associatedData),
-              let wire = try? JSONDecoder().decode(WireChange.self, from: Data(json))
+        if let change = own.take(message) { return change }
+        guard let json = try? sealer.open(message, associatedData: Self.associatedData) else { return nil }
+        return WireChange.decode(json)
+    }
+}
+
+/// A ``RecordChange`` as JSON: `{"kind", "account", "collection", "id", "before"?, "after"?, "at"}`,
+/// a record's value keeping its type even when null (``StoredValue``), as `["t", text]`,
+/// `["n", number]` or `["b", bool]`. Written with ``JSONWriter`` and read with `JSONValue.parse`
+/// (`Codable` through Foundation's encoder and decoder was 5 % of a create's CPU on PostgreSQL, and
+/// as much again in every other process that opens it); the same JSON as the `Codable` form of before,
+/// so processes of either build read each other's.
+enum WireChange {
+    static func encode(_ change: RecordChange) -> [UInt8] {
+        var object: [String: JSONValue] = [
+            "kind": .string(kind(change.kind)), "account": .string(change.accountID.rawValue), "collection": .string(change.collection),
+            "id": .string(change.recordID), "at": .string(change.at),
+        ]
+        if let before = change.before { object["before"] = record(before) }
+        if let after = change.after { object["after"] = record(after) }
+        let buffer = JSONWriter.object(object)
+        return Array(buffer.readableBytesView)
+    }
+
+    /// The change `json` describes; nil for anything else (a missing or mistyped field, an unknown kind or tag).
+    static func decode(_ json: [UInt8]) -> RecordChange? {
+        let parsed = json.withUnsafeBytes { bytes in Result { () throws(JSONSyntaxError) in try JSONValue.parse(bytes) } }
+        guard case .success(.object(let object)) = parsed,
+              case .string(let kindName)? = object["kind"], let kind = kind(kindName),
+              case .string(let accountText)? = object["account"], let account = AccountID(accountText),
+              case .string(let collection)? = object["collection"], case .string(let id)? = object["id"], case .string(let at)? = object["at"]
         else { return nil }
-        return wire.change
+        var before: StoredRecord?, after: StoredRecord?
+        if let value = object["before"] {
+            guard let decoded = record(value) else { return nil }
+            before = decoded
+        }
+        if let value = object["after"] {
+            guard let decoded = record(value) else { return nil }
+            after = decoded
+        }
+        return RecordChange(kind: kind, accountID: account, collection: collection, recordID: id, before: before, after: after, at: at)
+    }
+
+    private static func kind(_ kind: RecordChange.Kind) -> String {
+        switch kind {
+        case .created: "created"
+        case .updated: "updated"
+        case .deleted: "deleted"
+        }
+    }
+
+    private static func kind(_ name: String) -> RecordChange.Kind? {
+        switch name {
+        case "created": .created
+        case "updated": .updated
+        case "deleted": .deleted
+        default: nil
+        }
+    }
+
+    private static func record(_ record: StoredRecord) -> JSONValue {
+        .object(record.mapValues { value in
+            switch value {
+            case .text(let text): .array([.string("t"), text.map(JSONValue.string) ?? .null])
+            case .number(let number): .array([.string("n"), number.map(JSONValue.number) ?? .null])
+            case .bool(let bool): .array([.string("b"), bool.map(JSONValue.bool) ?? .null])
+            }
+        })
+    }
+
+    private static func record(_ value: JSONValue) -> StoredRecord? {
+        guard case .object(let fields) = value else { return nil }
+        var record: StoredRecord = [:]
+        for (name, field) in fields {
+            guard case .array(let pair) = field, pair.count == 2, case .string(let tag) = pair[0] else { return nil }
+            switch (tag, pair[1]) {
+            case ("t", .null): record[name] = .text(nil)
+            case ("t", .string(let text)): record[name] = .text(text)
+            case ("n", .null): record[name] = .number(nil)
+            case ("n", .number(let number)): record[name] = .number(number)
+            case ("b", .null): record[name] = .bool(nil)
+            case ("b", .bool(let bool)): record[name] = .bool(bool)
+            default: return nil
+            }
+        }
+        return record
     }
 }
 
-/// A ``RecordChange`` as JSON. A value keeps its type even when null (``StoredValue``), as
-/// `["t", text]`, `["n", number]` or `["b", bool]`.
-private struct WireChange: Codable {
-    let kind: String
-    let account: String
-    let collection: String
-    let id: String
-    let before: [String: WireValue]?
-    let after: [String: WireValue]?
-    let at: String
-
-    init(_ change: RecordChange) {
-        switch change.kind {
-        case .created: kind = "created"
-        case .updated: kind = "updated"
-        case .deleted: kind = "deleted"
-        }
-        account = change.accountID.rawValue
-        collection = change.collection
-        id = change.recordID
-        before = change.before?.mapValues(WireValue.init)
-        after = change.after?.mapValues(WireValue.init)
-        at = change.at
+/// The changes this process published, by their sealed message (unique: each seal has a random
+/// nonce), until its listener receives them back: on PostgreSQL every process receives its own
+/// changes too (to see them in the one commit order), and opening and decoding them again was a
+/// tenth of a create's CPU. A change whose transaction rolled back is never received; it is
+/// forgotten once `limit` newer ones were kept, and a change forgotten so is opened like any other.
+final class OwnChanges: Sendable {
+    private struct Kept {
+        var changes: [String: RecordChange] = [:]
+        /// The messages in the order they were kept, as a ring of `limit` slots.
+        var order: [String?]
+        var next = 0
     }
 
-    var change: RecordChange? {
-        let kind: RecordChange.Kind
-        switch self.kind {
-        case "created": kind = .created
-        case "updated": kind = .updated
-        case "deleted": kind = .deleted
-        default: return nil
-        }
-        guard let account = AccountID(account) else { return nil }
-        return RecordChange(kind: kind, accountID: account, collection: collection, recordID: id,
-                            before: before?.mapValues(\.value), after: after?.mapValues(\.value), at: at)
+    private let kept: Mutex<Kept>
+
+    init(limit: Int) {
+        kept = Mutex(Kept(order: Array(repeating: nil, count: max(1, limit))))
     }
-}
 
-private struct WireValue: Codable {
-    let value: StoredValue
-
-    init(_ value: StoredValue) { self.value = value }
-
-    init(from decoder: any Decoder) throws {
-        var container = try decoder.unkeyedContainer()
-        let tag = try container.decode(String.self)
-        let isNull = try container.decodeNil()
-        switch tag {
-        case "t": value = .text(isNull ? nil : try container.decode(String.self))
-        case "n": value = .number(isNull ? nil : try container.decode(Double.self))
-        case "b": value = .bool(isNull ? nil : try container.decode(Bool.self))
-        default: throw DecodingError.dataCorruptedError(in: container, debugDescription: "unknown value type")
+    func keep(_ change: RecordChange, as message: String) {
+        kept.withLock { kept in
+            if let oldest = kept.order[kept.next] { kept.changes[oldest] = nil }
+            kept.order[kept.next] = message
+            kept.next = (kept.next + 1) % kept.order.count
+            kept.changes[message] = change
         }
     }
 
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.unkeyedContainer()
-        switch value {
-        case .text(let text): try container.encode("t"); try container.encode(text)
-        case .number(let number): try container.encode("n"); try container.encode(number)
-        case .bool(let bool): try container.encode("b"); try container.encode(bool)
-        }
+    /// The change kept as `message`, forgotten now (it is received once).
+    func take(_ message: String) -> RecordChange? {
+        kept.withLock { kept in kept.changes.removeValue(forKey: message) }
     }
+
+    var count: Int { kept.withLock { $0.changes.count } }
 }

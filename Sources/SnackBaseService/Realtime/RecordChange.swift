@@ -4,8 +4,8 @@ import SnackBaseStore
 /// One committed record write, as realtime streams receive it: the record before and after, as
 /// stored. Each subscriber sees it only through its own permissions at delivery
 /// (``RealtimeHub``); nothing here has been masked yet, so it never leaves the process as is.
-package struct RecordChange: Sendable {
-    package enum Kind: Sendable {
+package struct RecordChange: Sendable, Equatable {
+    package enum Kind: Sendable, Equatable {
         case created, updated, deleted
     }
 
