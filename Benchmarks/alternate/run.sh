@@ -15,6 +15,10 @@
 #   DATABASE_URL=postgres://postgres@127.0.0.1:5433/bench_sb Benchmarks/alternate/run.sh S1 10 A B <folder>
 #     both servers on that PostgreSQL database (seeded by a bench.py run with BENCH_SWIFT_DATABASE_URL; the
 #     folder then needs only wrk/<S>.paths for ids of that database): both read and write the same rows
+#   DATABASE_URL=…/bench_sb DATABASE_URL_B=…/bench_sb2 Benchmarks/alternate/run.sh S3 10 A B <folder>
+#     B on a database of its own (a copy: CREATE DATABASE bench_sb2 TEMPLATE bench_sb). On one database each
+#     process's listener also receives the other's realtime changes and opens them, on the core the two
+#     share, during the other's slice: a change to how a process handles its own changes shows only half of its effect
 #
 # The folder is one run's data of `python3 ../shared/bench/bench.py --servers swift --runs 1
 # --keep-data` (its seeded sb_data/data.db and wrk/ request files). Both servers start on a fresh copy
@@ -28,10 +32,10 @@ work=$(mktemp -d /tmp/snackbase-alternate.XXXXXX)
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 
-start() { # name port binary env auth
+start() { # name port binary env auth database-url
   mkdir -p "$work/$1"
-  if [ -z "${DATABASE_URL:-}" ]; then cp "$bench/sb_data/data.db" "$work/$1/data.db"; fi
-  env ${4:-} ${DATABASE_URL:+SNACKBASE_DATABASE_URL=$DATABASE_URL} SNACKBASE_SECRET_KEY="bench-secret-key-0123456789abcdef0123456789abcdef" \
+  if [ -z "${6:-}" ]; then cp "$bench/sb_data/data.db" "$work/$1/data.db"; fi
+  env ${4:-} ${6:+SNACKBASE_DATABASE_URL=$6} SNACKBASE_SECRET_KEY="bench-secret-key-0123456789abcdef0123456789abcdef" \
     taskset -c 1 "$3" serve --host 127.0.0.1 --port "$2" --data-dir "$work/$1" >"$work/$1.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 100); do curl -fs "http://127.0.0.1:$2/health" >/dev/null 2>&1 && break; sleep 0.05; done
@@ -51,8 +55,8 @@ print(json.load(urllib.request.urlopen(request))["key"])' "$2" "$token")
   if [ "$S" = S4 ]; then : >"$work/$1.headers"; else echo "Authorization: Bearer $token" >"$work/$1.headers"; fi  # S4 logs in
   if [ -f "$wrk_dir/$S.body" ]; then echo "Content-Type: application/json" >>"$work/$1.headers"; fi
 }
-start a 8121 "$bin_a" "${ENV_A:-}" "${AUTH_A:-jwt}"
-start b 8122 "$bin_b" "${ENV_B:-}" "${AUTH_B:-jwt}"
+start a 8121 "$bin_a" "${ENV_A:-}" "${AUTH_A:-jwt}" "${DATABASE_URL:-}"
+start b 8122 "$bin_b" "${ENV_B:-}" "${AUTH_B:-jwt}" "${DATABASE_URL_B:-${DATABASE_URL:-}}"
 
 export BENCH_PATHS="$wrk_dir/$S.paths" BENCH_METHOD=GET BENCH_BODY=
 if [ -f "$wrk_dir/$S.body" ]; then export BENCH_METHOD=POST BENCH_BODY="$wrk_dir/$S.body"; fi
