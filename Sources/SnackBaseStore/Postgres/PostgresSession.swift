@@ -175,37 +175,34 @@ final class PostgresSession: SQLDatabase {
     }
 
     private func begin() async throws {
-        let base = base, opening = opening, connection = connection, state = state
-        do {
-            let account = await state.pendingAccount()
-            if connection?.isClosed == true { throw DatabaseUnavailable() }
-            let begun: EventLoopFuture<Void> = base.execute(sql: SQLRaw(opening.readOnly ? "BEGIN READ ONLY" : "BEGIN")) { _ in }
-            var settings: [SQLQueryString] = []
-            var entered: String?
-            switch opening.role {
-            case .application:
-                settings.append("set_config('role', \(bind: RowSecurity.applicationRole), true)")
-                if let account {
-                    settings.append("set_config(\(bind: RowSecurity.accountSetting), \(bind: account), true)")
-                    entered = account
-                }
-            case .owner:
-                // The role the connection logged in as (migrations only), which the policies do not restrict.
-                await state.beginBypass()
+        let account = await state.pendingAccount()
+        if connection?.isClosed == true { throw DatabaseUnavailable() }
+        let begun: EventLoopFuture<Void> = base.execute(sql: SQLRaw(opening.readOnly ? "BEGIN READ ONLY" : "BEGIN")) { _ in }
+        var settings: [SQLQueryString] = []
+        var entered: String?
+        switch opening.role {
+        case .application:
+            settings.append("set_config('role', \(bind: RowSecurity.applicationRole), true)")
+            if let account {
+                settings.append("set_config(\(bind: RowSecurity.accountSetting), \(bind: account), true)")
+                entered = account
             }
-            if let notify = opening.notify { settings.append(Self.call(Notification(channel: notify.channel, payload: notify.payload))) }
-            if !settings.isEmpty {
-                do {
-                    try await base.raw(Self.select(settings)).run()
-                } catch {
-                    try await begun.get()  // a failed BEGIN is the reason, not the statement after it
-                    throw error
-                }
-            }
-            try await begun.get()
-            // Before any waiting statement goes on.
-            if let entered { await state.entered(entered) }
+        case .owner:
+            // The role the connection logged in as (migrations only), which the policies do not restrict.
+            await state.beginBypass()
         }
+        if let notify = opening.notify { settings.append(Self.call(Notification(channel: notify.channel, payload: notify.payload))) }
+        if !settings.isEmpty {
+            do {
+                try await base.raw(Self.select(settings)).run()
+            } catch {
+                try await begun.get()  // a failed BEGIN is the reason, not the statement after it
+                throw error
+            }
+        }
+        try await begun.get()
+        // Before any waiting statement goes on.
+        if let entered { await state.entered(entered) }
     }
 
     /// Commits the transaction; nothing when no statement was sent. A failed opening throws here
