@@ -55,9 +55,11 @@ public final class WriteGeneration: Sendable {
 
     /// The generation of one collection's records in one account (which includes every `.everything` write).
     func records(table: String, account: String) -> UInt64 {
-        state.withLock { state in
-            state.suspended ? Self.notRemembered : max(state.everything, state.records[Records(table: table, account: account)] ?? 0)
-        }
+        state.withLock { state in Self.stamp(of: Records(table: table, account: account), in: state) }
+    }
+
+    private static func stamp(of records: Records, in state: State) -> UInt64 {
+        state.suspended ? notRemembered : max(state.everything, state.records[records] ?? 0)
     }
 
     /// From now on nothing read is remembered, and nothing remembered is answered: for when the writes
@@ -80,25 +82,42 @@ public final class WriteGeneration: Sendable {
     /// everything inside the footprints read before is stale. Also called for the writes of other
     /// processes as they are told (PostgreSQL).
     public func advance(_ footprints: some Sequence<Footprint>) {
+        state.withLock { state in Self.advance(&state, footprints) }
+    }
+
+    /// ``advance(_:)`` for the records of one collection in one account, answering that footprint's
+    /// stamp just before and just after, under one lock; nil while suspended. A write that carries
+    /// totals (``TotalsCarry/carryAlone(advancedFrom:to:)``, PostgreSQL) carries them only when the stamp
+    /// before is the one it examined them under: no other write of those records advanced it meanwhile.
+    func advance(records table: String, account: String) -> (before: UInt64, after: UInt64)? {
         state.withLock { state in
-            state.counter &+= 1
-            var written: [Records] = []
-            for footprint in footprints {
-                switch footprint {
-                case .everything:
-                    state.everything = state.counter
-                    state.records.removeAll(keepingCapacity: true)
-                    return
-                case .records(let table, let account):
-                    written.append(Records(table: table, account: account))
-                }
-            }
-            guard state.records.count + written.count <= Self.recordsLimit else {
+            let records = Records(table: table, account: account)
+            let before = Self.stamp(of: records, in: state)
+            Self.advance(&state, CollectionOfOne(.records(table: table, account: account)))
+            let after = Self.stamp(of: records, in: state)
+            guard before != Self.notRemembered, after != Self.notRemembered else { return nil }
+            return (before, after)
+        }
+    }
+
+    private static func advance(_ state: inout State, _ footprints: some Sequence<Footprint>) {
+        state.counter &+= 1
+        var written: [Records] = []
+        for footprint in footprints {
+            switch footprint {
+            case .everything:
                 state.everything = state.counter
                 state.records.removeAll(keepingCapacity: true)
                 return
+            case .records(let table, let account):
+                written.append(Records(table: table, account: account))
             }
-            for records in written { state.records[records] = state.counter }
         }
+        guard state.records.count + written.count <= Self.recordsLimit else {
+            state.everything = state.counter
+            state.records.removeAll(keepingCapacity: true)
+            return
+        }
+        for records in written { state.records[records] = state.counter }
     }
 }

@@ -19,7 +19,10 @@ package enum TestDatabase {
 
     /// A fresh database of `kind` for `body`: a temporary SQLite file, or a new PostgreSQL database
     /// created through the server named by `SNACKBASE_TEST_POSTGRES_URL` and dropped afterwards.
+    /// `rememberedFor`: PostgreSQL's bound on how long a read is remembered when no write is told
+    /// (``PostgresStore/rememberedFor``), for a test that counts what is read again.
     package static func with(_ kind: DatabaseKind, logger: Logger = TestDatabase.logger, writerExecutor: (any TaskExecutor)? = nil,
+                             rememberedFor: Duration = .milliseconds(500),
                              _ body: (any Database) async throws -> Void) async throws {
         switch kind {
         case .sqlite:
@@ -36,7 +39,7 @@ package enum TestDatabase {
             try await admin.execute(unsafeSQL: "CREATE DATABASE \(name)")
             var components = base
             components.path = "/" + name
-            let database = try await PostgresStore(url: components.string ?? url, logger: logger)
+            let database = try await PostgresStore(url: components.string ?? url, logger: logger, rememberedFor: rememberedFor)
             var failure: (any Error)?
             do { try await body(database) } catch { failure = error }
             await database.shutdown()

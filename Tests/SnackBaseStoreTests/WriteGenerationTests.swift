@@ -102,4 +102,22 @@ import Testing
 
     struct WritesElsewhere: RecordHook {}
     struct StoreTestFailure: Error {}
+
+    @Test("a record write's advance answers its footprint's stamp before and after, under one lock; nil while suspended")
+    func advanceAnswersTheStamps() throws {
+        let generation = WriteGeneration()
+        let start = generation.records(table: "posts", account: "AA0001")
+        let first = try #require(generation.advance(records: "posts", account: "AA0001"))
+        #expect(first.before == start && first.after == generation.records(table: "posts", account: "AA0001") && first.after > start)
+        // Another footprint's write leaves this one's stamp: the next advance starts from where this one ended.
+        generation.advance(CollectionOfOne(.records(table: "posts", account: "BB0002")))
+        #expect(try #require(generation.advance(records: "posts", account: "AA0001")).before == first.after)
+        let second = generation.records(table: "posts", account: "AA0001")
+        // A write of everything moves it: a carry examined before it must see a different stamp before.
+        generation.advance(CollectionOfOne(.everything))
+        let third = try #require(generation.advance(records: "posts", account: "AA0001"))
+        #expect(third.before != second && third.before > second)
+        generation.suspend()
+        #expect(generation.advance(records: "posts", account: "AA0001") == nil)
+    }
 }

@@ -42,7 +42,7 @@ public final class PostgresStore: Database {
     public init(url: String, logger: Logger, connectionWait: Duration = .seconds(5), rememberedFor: Duration = .milliseconds(500)) async throws {
         self.connectionWait = connectionWait
         self.rememberedFor = rememberedFor
-        rememberedReads = writeGeneration.map { RememberedReads(generation: $0, carriesTotals: false) }
+        rememberedReads = writeGeneration.map { RememberedReads(generation: $0) }
         guard let components = URLComponents(string: url), let host = components.host else {
             throw StoreError.configuration("SNACKBASE_DATABASE_URL is not a valid postgres:// URL")
         }
@@ -86,9 +86,17 @@ public final class PostgresStore: Database {
     func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         let race = LeaseRace()
         let client = client
-        let wait = connectionWait
+        // The deadline is a timer of the event loop, cancelled (taken off the loop's timers) when the
+        // body ends. A `Task.sleep` was a libdispatch timer per transaction, left armed for its 5 s
+        // after the lease won: thousands pending under load, on the dispatch manager's thread.
+        let (seconds, attoseconds) = connectionWait.components
+        let deadline = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(
+            in: .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        ) {}
         do {
             return try await withThrowingTaskGroup(of: T?.self) { group in
+                // Before the group waits for its tasks: the deadline's task ends as soon as it is cancelled.
+                defer { deadline.cancel() }
                 group.addTask {
                     try await client.withConnection { connection in
                         guard race.claim(.leased) else { throw DatabaseUnavailable() }
@@ -96,7 +104,8 @@ public final class PostgresStore: Database {
                     }
                 }
                 group.addTask {
-                    try? await Task.sleep(for: wait)
+                    // Fails with `cancelled` when the body ended first; then the lease has won the race.
+                    try? await deadline.futureResult.get()
                     if race.claim(.timedOut) { throw DatabaseUnavailable() }
                     return nil
                 }
@@ -116,11 +125,12 @@ public final class PostgresStore: Database {
     }
 
     /// The transaction notifies every process of its `footprint` as it commits (``writesMessage(_:)``)
-    /// and advances this process's generation as it ends, committed or not. The carry is not used.
+    /// and advances this process's generation as it ends, committed or not; `carry` is applied only when
+    /// no other write advanced the footprint meanwhile (``written(_:carrying:_:)``).
     public func transaction<T: Sendable>(
         touching footprint: WriteGeneration.Footprint, carrying carry: TotalsCarry?, _ body: @escaping @Sendable (any SQLDatabase) async throws -> T
     ) async throws -> T {
-        try await written(footprint) { try await session(readOnly: false, as: .application, notifying: footprint, body) }
+        try await written(footprint, carrying: carry) { try await session(readOnly: false, as: .application, notifying: footprint, body) }
     }
 
     public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
@@ -139,10 +149,22 @@ public final class PostgresStore: Database {
     }
 
     /// Runs `write`, then advances the generation by `footprint` whether it committed or not (a
-    /// COMMIT whose answer was lost may have committed).
-    private func written<T>(_ footprint: WriteGeneration.Footprint, _ write: () async throws -> T) async throws -> T {
-        defer { writeGeneration?.advance(CollectionOfOne(footprint)) }
-        return try await write()
+    /// COMMIT whose answer was lost may have committed). A write that committed carries the totals it
+    /// examined when nothing else advanced its footprint meanwhile (``TotalsCarry/carryAlone(advancedFrom:to:)``).
+    private func written<T>(_ footprint: WriteGeneration.Footprint, carrying carry: TotalsCarry? = nil, _ write: () async throws -> T) async throws -> T {
+        let value: T
+        do {
+            value = try await write()
+        } catch {
+            writeGeneration?.advance(CollectionOfOne(footprint))
+            throw error
+        }
+        if let carry, carry.footprint == footprint, let generation = writeGeneration, case .records(let table, let account) = footprint {
+            if let stamps = generation.advance(records: table, account: account) { carry.carryAlone(advancedFrom: stamps.before, to: stamps.after) }
+        } else {
+            writeGeneration?.advance(CollectionOfOne(footprint))
+        }
+        return value
     }
 
     /// The payload that tells the other processes what a write of `footprint` may have changed:

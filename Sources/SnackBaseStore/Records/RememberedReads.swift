@@ -33,8 +33,9 @@ public final class RememberedReads: Sendable {
     private let records: RememberedUntilWrite<Key, StoredRecord?>
 
     let generation: WriteGeneration
-    /// Whether a create may carry the totals forward (``TotalsCarry``): only where every write of the
-    /// collection passes through this process's one writer, which PostgreSQL's other processes do not.
+    /// Whether a create may carry the totals forward (``TotalsCarry``): on SQLite every write passes
+    /// through this process's one writer (``TotalsCarry/carry(_:to:)``); on PostgreSQL a write carries
+    /// only when nothing else advanced its footprint meanwhile (``TotalsCarry/carryAlone(advancedFrom:to:)``).
     let carriesTotals: Bool
 
     public init(generation: WriteGeneration, carriesTotals: Bool = true) {
@@ -146,6 +147,19 @@ public final class TotalsCarry: Sendable {
         for key in held where try await RecordRepository.contains(id: id, in: scope, conditions: key.conditions, on: db) {
             examined.withLock { $0?.totals[key]?.added += 1 }
         }
+    }
+
+    /// PostgreSQL, where a write is a transaction of its own and several run at once: after the write
+    /// committed and its footprint's stamp advanced from `before` to `after`
+    /// (``WriteGeneration/advance(records:account:)``), the totals it examined keep their value plus what
+    /// it added, under `after`, only when `before` is the stamp it examined them under. When any other
+    /// write of the collection in the account advanced it meanwhile (this process's, another process's as
+    /// it was told, or the periodic expiry), nothing is carried and the next list counts again. Like any
+    /// read remembered on PostgreSQL, a carried total is stale only until the next write it could miss is
+    /// told (a write of this process advances before its caller is answered).
+    func carryAlone(advancedFrom before: UInt64, to after: UInt64) {
+        guard let stamp = examined.withLock({ $0?.stamp }), stamp == before else { return }
+        Self.carry([self], to: after)
     }
 
     /// Gives each total examined by every carry of `carries` (one batch's jobs of one collection in
