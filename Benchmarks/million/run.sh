@@ -10,13 +10,16 @@
 # Needs wrk, sqlite3, curl, taskset. Prints req/s and latency per round; compare the medians.
 #
 #   SCENARIO=S2 Benchmarks/million/run.sh …   a get by id (of the first record of that page) instead of S1
+#   CREATES=100 Benchmarks/million/run.sh …   the million only, each round read-only and then with 100 creates a
+#     second offered beside the measured run by creates.py (as alice, on core 0 beside wrk)
 #   DATABASE_URL=postgres://postgres@127.0.0.1:5433/bench_sb Benchmarks/million/run.sh .build/release/snackbase - [rounds]
 #     PostgreSQL: the database a `bench.py --keep-data` run with BENCH_SWIFT_DATABASE_URL left is copied to
 #     <name>_10k and <name>_1m (CREATE DATABASE … TEMPLATE), the same 990,000 rows are added to the second with psql
 #     (as the connecting user, which row-level security does not restrict), then ANALYZE; needs psql.
 set -euo pipefail
 bin=$(realpath "$1"); rounds=${3:-2}; scenario=${SCENARIO:-S1}
-lua="$(cd "$(dirname "$0")/../../../shared/bench/lua" && pwd)/scenario.lua"
+here=$(cd "$(dirname "$0")" && pwd)
+lua="$(cd "$here/../../../shared/bench/lua" && pwd)/scenario.lua"
 work=$(mktemp -d /tmp/snackbase-million.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/10k" "$work/1m"
@@ -56,7 +59,7 @@ SQL
 echo "records: 10k=$(sqlite3 "$work/10k/data.db" 'SELECT COUNT(*) FROM col_posts') 1m=$(sqlite3 "$work/1m/data.db" 'SELECT COUNT(*) FROM col_posts')"
 fi
 
-run() {  # run <label> <database file, or PostgreSQL URL>
+run() {  # run <label> <database file, or PostgreSQL URL> [creates a second]
   local dir="$work/run"; rm -rf "$dir"; mkdir -p "$dir"
   local url=""
   case "$2" in postgres://*) url=$2 ;; *) cp "$2" "$dir/data.db" ;; esac
@@ -75,13 +78,23 @@ run() {  # run <label> <database file, or PostgreSQL URL>
   echo "Authorization: Bearer $token" >"$work/headers"
   export BENCH_METHOD=GET BENCH_PATHS="$work/paths" BENCH_HEADERS="$work/headers" BENCH_BODY="" BENCH_OUT="$work/out.json"
   taskset -c 0 wrk -t1 -c32 -d3s -s "$lua" http://127.0.0.1:8100 >/dev/null
-  local line
+  local line creator=""
+  if [ -n "${3:-}" ]; then
+    taskset -c 0 python3 "$here/creates.py" 8100 "$token" "$3" 10 >"$work/creates.out" 2>&1 &
+    creator=$!
+  fi
   line=$(taskset -c 0 wrk -t1 -c32 -d10s --latency -s "$lua" http://127.0.0.1:8100 | awk '/Requests\/sec/{r=$2} / 50%/{p=$2} /Non-2xx/{e=$0} END{print r " req/s, p50 " p, e}')
+  if [ -n "$creator" ]; then wait "$creator" || true; line="$line; $(cat "$work/creates.out")"; fi
   echo "$1: $line"
   kill "$pid"; wait "$pid" 2>/dev/null || true
 }
+million=$work/1m/data.db
+if [ -n "${DATABASE_URL:-}" ]; then million=$server/${name}_1m; fi
 for _ in $(seq "$rounds"); do
-  if [ -n "${DATABASE_URL:-}" ]; then
+  if [ -n "${CREATES:-}" ]; then
+    run "$scenario 1,000,000 records, read-only  " "$million"
+    run "$scenario 1,000,000 records, $CREATES creates/s" "$million" "$CREATES"
+  elif [ -n "${DATABASE_URL:-}" ]; then
     run "$scenario 10,000 records   " "$server/${name}_10k"
     run "$scenario 1,000,000 records" "$server/${name}_1m"
   else
