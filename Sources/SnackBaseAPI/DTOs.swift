@@ -47,3 +47,17 @@ struct TokenPairDTO: Encodable, Sendable {
     let refreshToken: String
     let expiresIn: Int
 }
+
+/// An optional answer field written as `null` when absent instead of left out, for the keys the
+/// OpenAPI document requires (nullable): the synthesized `Encodable` skips a nil optional.
+@propertyWrapper
+struct NullWhenAbsent<Value: Encodable & Sendable>: Encodable, Sendable {
+    var wrappedValue: Value?
+
+    init(wrappedValue: Value?) { self.wrappedValue = wrappedValue }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(wrappedValue)
+    }
+}

@@ -16,11 +16,8 @@ struct ChangeListenerService: Service {
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
-            if let executor {
-                await withTaskExecutorPreference(executor) { await services.listenForChanges() }
-            } else {
-                await services.listenForChanges()
-            }
+            // nil: no preference (the global executor).
+            await withTaskExecutorPreference(executor) { await services.listenForChanges() }
         }
     }
 }

@@ -145,22 +145,10 @@ struct AuthController {
     struct MeAnswer: Encodable {
         let userId: String
         let accountId: String
-        let email: String?
+        @NullWhenAbsent var email: String?
         let roles: [String]
         let isSuperadmin: Bool
         let apiKey: Bool
-
-        enum CodingKeys: String, CodingKey { case userId, accountId, email, roles, isSuperadmin, apiKey }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(userId, forKey: .userId)
-            try container.encode(accountId, forKey: .accountId)
-            try container.encode(email, forKey: .email)
-            try container.encode(roles, forKey: .roles)
-            try container.encode(isSuperadmin, forKey: .isSuperadmin)
-            try container.encode(apiKey, forKey: .apiKey)
-        }
     }
 
     @Sendable func me(_ request: Request, context: AppRequestContext) async throws -> Response {

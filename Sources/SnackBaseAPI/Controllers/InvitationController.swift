@@ -23,26 +23,14 @@ struct InvitationController {
         let accountId: String?
     }
 
-    /// `invited_by` is written as `null` when unknown, not left away: the document requires the key.
     struct InvitationDTO: Encodable {
         let id: String
         let email: String
         let roles: [String]
         let expiresAt: String
-        let invitedBy: String?
+        /// `null` when unknown, not left out: the document requires the key.
+        @NullWhenAbsent var invitedBy: String?
         let createdAt: String
-
-        enum CodingKeys: String, CodingKey { case id, email, roles, expiresAt, invitedBy, createdAt }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(id, forKey: .id)
-            try container.encode(email, forKey: .email)
-            try container.encode(roles, forKey: .roles)
-            try container.encode(expiresAt, forKey: .expiresAt)
-            try container.encode(invitedBy, forKey: .invitedBy)
-            try container.encode(createdAt, forKey: .createdAt)
-        }
 
         init(_ invitation: InvitationService.Invitation) {
             id = invitation.id

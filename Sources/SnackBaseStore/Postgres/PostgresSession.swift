@@ -22,7 +22,7 @@ final class PostgresSession: SQLDatabase {
         var readOnly: Bool
         var role: Role
         /// `pg_notify(channel, payload)`, queued in the transaction (sent when it commits).
-        var notify: (channel: String, payload: String)?
+        var notify: Notification?
     }
 
     private let base: any SQLDatabase
@@ -94,16 +94,16 @@ final class PostgresSession: SQLDatabase {
     func send(selecting expression: SQLQueryString) async throws {
         try await prepare(carrying: true)
         if connection?.isClosed == true { throw DatabaseUnavailable() }
-        let statement = Self.select(await state.takeNotifications().map(Self.call), then: [expression])
+        let statement = Self.select(await state.takeNotifications().map(Self.call) + [expression])
         // As in send(_:): queued before this task awaits anything.
         let answer: EventLoopFuture<Void> = base.execute(sql: statement) { _ in }
         await state.sent(answer)
     }
 
     /// `SELECT a, b, …` of the expressions, in their order.
-    private static func select(_ first: [SQLQueryString], then rest: [SQLQueryString] = []) -> SQLQueryString {
+    private static func select(_ expressions: [SQLQueryString]) -> SQLQueryString {
         var statement: SQLQueryString = "SELECT "
-        for (index, expression) in (first + rest).enumerated() {
+        for (index, expression) in expressions.enumerated() {
             if index > 0 { statement.appendLiteral(", ") }
             statement.appendInterpolation(expression)
         }
@@ -191,7 +191,7 @@ final class PostgresSession: SQLDatabase {
             // The role the connection logged in as (migrations only), which the policies do not restrict.
             await state.beginBypass()
         }
-        if let notify = opening.notify { settings.append(Self.call(Notification(channel: notify.channel, payload: notify.payload))) }
+        if let notify = opening.notify { settings.append(Self.call(notify)) }
         if !settings.isEmpty {
             do {
                 try await base.raw(Self.select(settings)).run()

@@ -89,10 +89,7 @@ public final class PostgresStore: Database {
         // The deadline is a timer of the event loop, cancelled (taken off the loop's timers) when the
         // body ends. A `Task.sleep` was a libdispatch timer per transaction, left armed for its 5 s
         // after the lease won: thousands pending under load, on the dispatch manager's thread.
-        let (seconds, attoseconds) = connectionWait.components
-        let deadline = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(
-            in: .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-        ) {}
+        let deadline = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: TimeAmount(connectionWait)) {}
         do {
             return try await withThrowingTaskGroup(of: T?.self) { group in
                 // Before the group waits for its tasks: the deadline's task ends as soon as it is cancelled.
@@ -192,7 +189,7 @@ public final class PostgresStore: Database {
         readOnly: Bool, as role: PostgresSession.Role, notifying footprint: WriteGeneration.Footprint?,
         _ body: @escaping @Sendable (any SQLDatabase) async throws -> T
     ) async throws -> T {
-        let notify = footprint.map { (channel: PostgresChangeFeed.channel, payload: writesMessage($0)) }
+        let notify = footprint.map { PostgresSession.Notification(channel: PostgresChangeFeed.channel, payload: writesMessage($0)) }
         return try await withConnection { connection in
             let session = PostgresSession(
                 connection.sql(queryLogLevel: .trace), connection: connection, opening: .init(readOnly: readOnly, role: role, notify: notify)
