@@ -217,6 +217,37 @@ struct PostgresRLSTests {
         }
     }
 
+    @Test("the opening is not waited for: its failure is what the first statement and the commit throw, and no statement queued behind it runs; a transaction with a failed statement never commits, even when the caller caught the failure")
+    func aFailedOpeningAndACaughtFailure() async throws {
+        try await PostgresScratch.withMigratedStore { database in
+            let account = try #require(AccountID("AB1234"))
+            let connection = try await PostgresConnection.connect(configuration: database.connectionConfiguration, id: 92, logger: TestDatabase.logger)
+            // pg_notify refuses an empty channel, so this opening's SELECT fails.
+            let failing = PostgresSession(connection.sql(), connection: connection, opening: .init(
+                readOnly: false, role: .application, notify: .init(channel: "", payload: "x")))
+            let first = await #expect(throws: (any Error).self) {
+                // Session-wide (not local), so it would outlive the transaction had it run.
+                try await failing.raw("SELECT set_config('snackbase.probe', 'ran', false)").run()
+            }
+            #expect(first.map(PostgresStore.reason) == "channel name cannot be empty")
+            await #expect(throws: (any Error).self) { try await failing.commit() }
+            await failing.rollback()
+            let probe = try await connection.sql().raw("SELECT current_setting('snackbase.probe', true) AS value").first()
+            #expect(try probe?.decode(column: "value", as: String?.self) ?? "" == "")
+            try await connection.close()
+            // A failure caught inside the body: the commit throws it, and the audit entry appended before it is gone.
+            let caught = await #expect(throws: (any Error).self) {
+                try await database.transaction { db in
+                    try await AuditLog.append(AuditEvent(accountID: account, action: "probe.caught", status: 200), on: db)
+                    _ = try? await db.raw("SELECT 1 / 0").run()
+                }
+            }
+            #expect(caught.map(PostgresStore.reason) == "division by zero")
+            let entries = try await database.read { db in try await AuditLog.list(AuditFilter(account: AccountScope(account)), skip: 0, limit: 10, on: db) }
+            #expect(entries.total == 0)
+        }
+    }
+
     @Test("AUD-CH-005 on PostgreSQL: concurrent creates through several connections keep one gap-free, valid chain per account")
     func concurrentAppends() async throws {
         try await PostgresScratch.with { url in

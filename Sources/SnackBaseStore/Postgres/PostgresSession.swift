@@ -131,15 +131,24 @@ final class PostgresSession: SQLDatabase {
             value = try await statement()
         } catch {
             try await settle()
+            await state.failed(error)
             throw error
         }
         try await settle()
         return value
     }
 
-    /// Waits for the statements sent without waiting; throws the first failure.
+    /// Waits for the statements sent without waiting; throws the first failure, which the session
+    /// keeps: a transaction with a failed statement never commits.
     private func settle() async throws {
-        for answer in await state.takeUnanswered() { try await answer.get() }
+        for answer in await state.takeUnanswered() {
+            do {
+                try await answer.get()
+            } catch {
+                await state.failed(error)
+                throw error
+            }
+        }
     }
 
     func withSession<R>(_ closure: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
@@ -161,8 +170,12 @@ final class PostgresSession: SQLDatabase {
     /// Opens the transaction unless it is open (every caller waits for the one opening), setting in
     /// the same statement the account entered so far. A failed opening fails every later statement of
     /// the session too. The first caller opens it on its own task (so on its executor: a task of its
-    /// own ran on the global executor, a switch between threads for every transaction), and `BEGIN`
-    /// is not waited for: the `SELECT` follows it on the connection as soon as it is answered.
+    /// own ran on the global executor, a switch between threads for every transaction). Neither `BEGIN`
+    /// nor the `SELECT` is waited for: the session's next statement follows them on the connection as
+    /// soon as they are answered, and waits for their answers after its own (``answered(_:)``), so
+    /// their failure is the one it throws. PostgreSQL runs a connection's statements in order and
+    /// refuses every statement of a transaction after a failed one, so a statement queued behind a
+    /// failed opening never runs, let alone under the owner's role.
     private func open() async throws {
         guard try await state.startOpening() else { return }
         do {
@@ -176,8 +189,6 @@ final class PostgresSession: SQLDatabase {
 
     private func begin() async throws {
         let account = await state.pendingAccount()
-        if connection?.isClosed == true { throw DatabaseUnavailable() }
-        let begun: EventLoopFuture<Void> = base.execute(sql: SQLRaw(opening.readOnly ? "BEGIN READ ONLY" : "BEGIN")) { _ in }
         var settings: [SQLQueryString] = []
         var entered: String?
         switch opening.role {
@@ -192,24 +203,23 @@ final class PostgresSession: SQLDatabase {
             await state.beginBypass()
         }
         if let notify = opening.notify { settings.append(Self.call(notify)) }
-        if !settings.isEmpty {
-            do {
-                try await base.raw(Self.select(settings)).run()
-            } catch {
-                try await begun.get()  // a failed BEGIN is the reason, not the statement after it
-                throw error
-            }
-        }
-        try await begun.get()
-        // Before any waiting statement goes on.
+        if connection?.isClosed == true { throw DatabaseUnavailable() }
+        // Both queued now, before this task awaits anything, and every later statement of the session
+        // behind them on the connection: none runs before the role is set.
+        let begun: EventLoopFuture<Void> = base.execute(sql: SQLRaw(opening.readOnly ? "BEGIN READ ONLY" : "BEGIN")) { _ in }
+        let set: EventLoopFuture<Void>? = settings.isEmpty ? nil : base.execute(sql: Self.select(settings)) { _ in }
+        await state.sent(begun)
+        if let set { await state.sent(set) }
         if let entered { await state.entered(entered) }
     }
 
-    /// Commits the transaction; nothing when no statement was sent. A failed opening throws here
-    /// too, even if the body went on after it.
+    /// Commits the transaction; nothing when no statement was sent. A failed opening or statement
+    /// throws here too, even if the body caught it and went on (PostgreSQL would answer the `COMMIT`
+    /// of the aborted transaction by rolling it back, without an error).
     func commit() async throws {
         guard await state.wasBegun else { return }
         try await open()
+        if let failure = await state.failure { throw failure }
         if connection?.isClosed == true { throw DatabaseUnavailable() }
         let notifications = await state.takeNotifications()
         if !notifications.isEmpty {
@@ -298,6 +308,8 @@ final class PostgresSession: SQLDatabase {
         private var unanswered: [EventLoopFuture<Void>] = []
         /// Queued by ``PostgresSession/notify(channel:payload:)``, not sent yet.
         private var notifications: [Notification] = []
+        /// The first failure of a statement of the session: the transaction is aborted.
+        private(set) var failure: (any Error)?
 
         private enum Opening {
             case notBegun
@@ -334,6 +346,7 @@ final class PostgresSession: SQLDatabase {
         }
 
         func sent(_ answer: EventLoopFuture<Void>) { unanswered.append(answer) }
+        func failed(_ error: any Error) { if failure == nil { failure = error } }
         func queue(_ notification: Notification) { notifications.append(notification) }
         func takeNotifications() -> [Notification] {
             defer { notifications = [] }
