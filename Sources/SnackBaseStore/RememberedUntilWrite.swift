@@ -31,9 +31,18 @@ public final class RememberedUntilWrite<Key: Hashable & Sendable, Value: Sendabl
     }
     private enum Step {
         case remembered(Value)
-        /// Read it, and hand it to the waiters of this flight (nil: no flight).
-        case read(flight: UInt64?)
-        case wait
+        /// Read it, and hand it to the waiters of this flight (nil: no flight); `stale`: the value the
+        /// key held, read under an earlier stamp.
+        case read(flight: UInt64?, stale: Entry?)
+        case wait(stale: Entry?)
+    }
+
+    /// The value a key held when it was read again, read under `stamp`; `current` is the stamp the
+    /// new read is made under.
+    struct Stale {
+        let value: Value
+        let stamp: UInt64
+        let current: UInt64
     }
     private let sharesReads: Bool
     private let stamp: @Sendable (Key) -> UInt64
@@ -60,37 +69,48 @@ public final class RememberedUntilWrite<Key: Hashable & Sendable, Value: Sendabl
     /// The value for `key`, read by `read` unless it was read since the last write it depends on. A
     /// value for which `keep` is false is answered but not remembered.
     public func value(for key: Key, keep: (Value) -> Bool = { _ in true }, read: () async throws -> Value) async throws -> Value {
+        try await value(for: key, keep: keep) { _ in try await read() }
+    }
+
+    /// ``value(for:keep:read:)``, where `read` is also given the value the key held when it was read
+    /// under an earlier stamp (``Stale``), for a read that can bring it up to date for less.
+    func value(for key: Key, keep: (Value) -> Bool = { _ in true }, refresh read: (Stale?) async throws -> Value) async throws -> Value {
         let current = stamp(key)
         guard current != WriteGeneration.notRemembered else {
-            let value = try await read()
+            let value = try await read(nil)
             misses.add(1, ordering: .relaxed)
             return value
         }
         let sharesReads = sharesReads
         let step = memory.withLock { memory -> Step in
-            if let entry = memory.values[key], entry.stamp == current { return .remembered(entry.value) }
-            guard sharesReads else { return .read(flight: nil) }
+            let held = memory.values[key]
+            if let held, held.stamp == current { return .remembered(held.value) }
+            let stale = held.flatMap { $0.stamp < current ? $0 : nil }
+            guard sharesReads else { return .read(flight: nil, stale: stale) }
             if let flight = memory.flights[key] {
                 // A flight under an older stamp may be from before a write: never joined.
-                return flight.stamp == current ? .wait : .read(flight: nil)
+                return flight.stamp == current ? .wait(stale: stale) : .read(flight: nil, stale: stale)
             }
             memory.flightCount &+= 1
             memory.flights[key] = Flight(id: memory.flightCount, stamp: current)
-            return .read(flight: memory.flightCount)
+            return .read(flight: memory.flightCount, stale: stale)
         }
         let flight: UInt64?
+        let stale: Entry?
         switch step {
         case .remembered(let value):
             return value
-        case .wait:
+        case .wait(let held):
             if let shared = await shared(key, stamp: current) { return shared }
             flight = nil
-        case .read(let id):
+            stale = held
+        case .read(let id, let held):
             flight = id
+            stale = held
         }
         let value: Value
         do {
-            value = try await read()
+            value = try await read(stale.map { Stale(value: $0.value, stamp: $0.stamp, current: current) })
         } catch {
             // The waiters read for themselves (this read may have failed for this caller alone).
             if let flight { land(flight, of: key, with: nil) }

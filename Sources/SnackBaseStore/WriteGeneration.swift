@@ -35,6 +35,23 @@ public final class WriteGeneration: Sendable {
         var records: [Records: UInt64] = [:]
         /// While true, nothing read is remembered: every stamp is ``WriteGeneration/notRemembered``.
         var suspended = false
+        /// The creates of this process that advanced each collection's records in each account since
+        /// the last `.everything` write, oldest first, at most ``WriteGeneration/createsLimit`` each.
+        var creates: [Records: [Advance]] = [:]
+    }
+
+    /// One advance of a collection's records in an account by a create of this process that committed.
+    private struct Advance {
+        let before: UInt64
+        let after: UInt64
+        let create: Create
+    }
+
+    /// A write transaction of this process that committed and only inserted records (PostgreSQL):
+    /// its transaction id and the ids of the records it inserted.
+    public struct Create: Sendable, Equatable {
+        public let transaction: UInt64
+        public let ids: [String]
     }
 
     /// The stamp of a read that must not be remembered (the generation is suspended).
@@ -43,6 +60,8 @@ public final class WriteGeneration: Sendable {
     /// Past this many collections-in-accounts written since the last `.everything` write, the memory
     /// of which was written when is let go by treating the next write as `.everything`.
     static let recordsLimit = 4096
+    /// The most recent creates remembered for each collection in each account (``creates(table:account:from:to:)``).
+    static let createsLimit = 64
     private let state = Mutex(State())
 
     /// `suspended`: remember nothing until ``resume()``.
@@ -85,18 +104,44 @@ public final class WriteGeneration: Sendable {
         state.withLock { state in Self.advance(&state, footprints) }
     }
 
-    /// ``advance(_:)`` for the records of one collection in one account, answering that footprint's
-    /// stamp just before and just after, under one lock; nil while suspended. A write that carries
-    /// totals (``TotalsCarry/carryAlone(advancedFrom:to:)``, PostgreSQL) carries them only when the stamp
-    /// before is the one it examined them under: no other write of those records advanced it meanwhile.
-    func advance(records table: String, account: String) -> (before: UInt64, after: UInt64)? {
+    /// ``advance(_:)`` for the records of one collection in one account by `create`, a write of this
+    /// process that committed and only inserted those records: remembered with the stamps just before
+    /// and just after, under one lock, for ``creates(table:account:from:to:)``.
+    func advance(records table: String, account: String, by create: Create) {
         state.withLock { state in
             let records = Records(table: table, account: account)
             let before = Self.stamp(of: records, in: state)
             Self.advance(&state, CollectionOfOne(.records(table: table, account: account)))
             let after = Self.stamp(of: records, in: state)
-            guard before != Self.notRemembered, after != Self.notRemembered else { return nil }
-            return (before, after)
+            guard before != Self.notRemembered, after != Self.notRemembered, state.records[records] == after else { return }
+            var creates = state.creates[records, default: []]
+            if creates.count == Self.createsLimit { creates.removeFirst() }
+            creates.append(Advance(before: before, after: after, create: create))
+            state.creates[records] = creates
+        }
+    }
+
+    /// The creates that advanced the records of one collection in one account from stamp `from` to
+    /// stamp `to`, in order, when nothing else did: every advance between the two was one of this
+    /// process's creates that committed (``advance(records:account:by:)``). Nil when any other write
+    /// advanced them meanwhile (an update, a delete, a write that failed, another process's write as it
+    /// was told, the periodic expiry, any write of everything), or when the creates between are more
+    /// than are remembered.
+    func creates(table: String, account: String, from: UInt64, to: UInt64) -> [Create]? {
+        guard from != Self.notRemembered, to != Self.notRemembered, from <= to else { return nil }
+        if from == to { return [] }
+        return state.withLock { state in
+            guard let advances = state.creates[Records(table: table, account: account)],
+                  let start = advances.firstIndex(where: { $0.before == from }) else { return nil }
+            var found: [Create] = []
+            var reached = from
+            for advance in advances[start...] {
+                guard advance.before == reached else { return nil }
+                found.append(advance.create)
+                reached = advance.after
+                if reached == to { return found }
+            }
+            return nil
         }
     }
 
@@ -108,6 +153,7 @@ public final class WriteGeneration: Sendable {
             case .everything:
                 state.everything = state.counter
                 state.records.removeAll(keepingCapacity: true)
+                state.creates.removeAll(keepingCapacity: true)
                 return
             case .records(let table, let account):
                 written.append(Records(table: table, account: account))
@@ -116,6 +162,7 @@ public final class WriteGeneration: Sendable {
         guard state.records.count + written.count <= Self.recordsLimit else {
             state.everything = state.counter
             state.records.removeAll(keepingCapacity: true)
+            state.creates.removeAll(keepingCapacity: true)
             return
         }
         for records in written { state.records[records] = state.counter }

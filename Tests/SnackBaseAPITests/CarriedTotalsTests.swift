@@ -3,12 +3,14 @@ import HTTPTypes
 import SnackBaseService
 @testable import SnackBaseStore
 import SnackBaseTesting
+import Synchronization
 import Testing
 
 /// A create adds to the remembered list totals of its collection in its account instead of ending
 /// them (``TotalsCarry``): every total must stay exact, and (where totals are remembered) a create
-/// must not make the next list count again, while an update or a delete still does. On PostgreSQL
-/// creates made together, or any other write told meanwhile, make the next list count again.
+/// must not make the next list count again, while an update or a delete still does. On PostgreSQL a
+/// total is caught up past this process's creates, together or not; any other write told meanwhile
+/// makes the next list count again.
 @Suite struct CarriedTotalsTests {
     /// Every database, PostgreSQL's reads remembered for a minute unless a write is told (its 500 ms
     /// bound would make a list count again at any moment, and this test counts the counts).
@@ -27,7 +29,7 @@ import Testing
             let acme = try await app.register("acme")
             let other = try await app.register("other")
             // Where totals are remembered (SQLite; PostgreSQL while its listener listens).
-            let remembered = app.services.database.rememberedReads.flatMap { $0.carriesTotals ? $0 : nil }
+            let remembered = app.services.database.rememberedReads
             let queries = ["", "?tag=a", "?filter=" + (#"tag = "b""#.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")]
             var stored: [(id: String, tag: String)] = []
             func expected(_ query: String) -> Int {
@@ -98,6 +100,69 @@ import Testing
             _ = try await check("a delete")
             try await create("b")
             #expect(try await check("a create after them") ?? 0 == 0)
+            if let remembered, remembered.totalsAfterCreates == .caughtUp {
+                #expect(remembered.totalsCaughtUp > 0, "PostgreSQL's totals were never caught up past a create")
+            }
+        }
+    }
+
+    /// How many creates of each tag were asked for, and how many were answered.
+    final class Creates: Sendable {
+        private let counts = Mutex((started: [0, 0], answered: [0, 0]))
+        func start(_ tag: Int) { counts.withLock { $0.started[tag] += 1 } }
+        func answer(_ tag: Int) { counts.withLock { $0.answered[tag] += 1 } }
+        func started(_ tags: [Int]) -> Int { counts.withLock { counts in tags.reduce(0) { $0 + counts.started[$1] } } }
+        func answered(_ tags: [Int]) -> Int { counts.withLock { counts in tags.reduce(0) { $0 + counts.answered[$1] } } }
+    }
+
+    @Test("while lists count and creates commit at once, every total lies between the creates answered before the list was asked and those asked before it was answered")
+    func totalsStayBetweenWhatCommittedWhileListsAndCreatesRunTogether() async throws {
+        try await Self.run { app in
+            let root = try await app.superadminToken()
+            try await app.createCollection("notes", fields: #"[{"name":"title","type":"text"},{"name":"tag","type":"text"}]"#, root: root)
+            let acme = try await app.register("acme")
+            let creates = Creates()
+            let creators = 4, each = 25
+            let queries: [(query: String, tags: [Int])] = [("", [0, 1]), ("?tag=a", [0])]
+            let problems = try await withThrowingTaskGroup(of: [String].self) { group in
+                for creator in 0..<creators {
+                    group.addTask {
+                        var problems: [String] = []
+                        for index in 0..<each {
+                            let tag = (creator + index) % 2
+                            creates.start(tag)
+                            let created = try await app.request(.post, "/api/v1/records/notes", json: #"{"title":"c\#(creator)-\#(index)","tag":"\#(tag == 0 ? "a" : "b")"}"#, token: acme.token)
+                            if created.status != 201 { problems.append("create: \(created.text)") }
+                            creates.answer(tag)
+                        }
+                        return problems
+                    }
+                }
+                for lister in 0..<4 {
+                    group.addTask {
+                        var problems: [String] = []
+                        var round = lister
+                        while creates.answered([0, 1]) < creators * each {
+                            round += 1
+                            let (query, tags) = queries[round % queries.count]
+                            let lower = creates.answered(tags)
+                            let list = try await app.request(.get, "/api/v1/records/notes" + query, token: acme.token)
+                            let upper = creates.started(tags)
+                            guard let total = list.int("total"), (lower...upper).contains(total) else {
+                                problems.append("\(query): total \(list.int("total") ?? -1) outside \(lower)...\(upper)")
+                                continue
+                            }
+                        }
+                        return problems
+                    }
+                }
+                return try await group.reduce(into: [String]()) { $0 += $1 }
+            }
+            #expect(problems.isEmpty, "\(problems.prefix(10))")
+            for (query, tags) in queries {
+                let list = try await app.request(.get, "/api/v1/records/notes" + query, token: acme.token)
+                #expect(list.int("total") == creates.answered(tags), "\(query): \(list.text)")
+            }
         }
     }
 }

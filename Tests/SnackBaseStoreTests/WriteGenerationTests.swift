@@ -31,7 +31,7 @@ import Testing
                 var fresh: [Bool] = []
                 for key in keys {
                     let before = reads.made
-                    _ = try await remembered.total(for: key) { reads.read() }
+                    _ = try await remembered.total(for: key, count: { .init(value: reads.read(), snapshot: nil) }, catchUp: { _ in 0 })
                     fresh.append(reads.made > before)
                 }
                 let before = reads.made
@@ -103,21 +103,108 @@ import Testing
     struct WritesElsewhere: RecordHook {}
     struct StoreTestFailure: Error {}
 
-    @Test("a record write's advance answers its footprint's stamp before and after, under one lock; nil while suspended")
-    func advanceAnswersTheStamps() throws {
+    @Test("the creates between two stamps of a collection in an account are answered only when nothing else advanced it between them")
+    func createsBetweenStamps() throws {
         let generation = WriteGeneration()
-        let start = generation.records(table: "posts", account: "AA0001")
-        let first = try #require(generation.advance(records: "posts", account: "AA0001"))
-        #expect(first.before == start && first.after == generation.records(table: "posts", account: "AA0001") && first.after > start)
-        // Another footprint's write leaves this one's stamp: the next advance starts from where this one ended.
+        func stamp() -> UInt64 { generation.records(table: "posts", account: "AA0001") }
+        let start = stamp()
+        #expect(generation.creates(table: "posts", account: "AA0001", from: start, to: start) == [])
+        let first = WriteGeneration.Create(transaction: 700, ids: ["a"])
+        generation.advance(records: "posts", account: "AA0001", by: first)
+        // Another footprint's write, and another account's create, leave this one's chain whole.
         generation.advance(CollectionOfOne(.records(table: "posts", account: "BB0002")))
-        #expect(try #require(generation.advance(records: "posts", account: "AA0001")).before == first.after)
-        let second = generation.records(table: "posts", account: "AA0001")
-        // A write of everything moves it: a carry examined before it must see a different stamp before.
+        generation.advance(records: "posts", account: "BB0002", by: .init(transaction: 701, ids: ["x"]))
+        let second = WriteGeneration.Create(transaction: 702, ids: ["b", "c"])
+        generation.advance(records: "posts", account: "AA0001", by: second)
+        let afterTwo = stamp()
+        #expect(generation.creates(table: "posts", account: "AA0001", from: start, to: afterTwo) == [first, second])
+        #expect(generation.creates(table: "posts", account: "BB0002", from: start, to: afterTwo) == nil)
+        // Any other write of these records (an update, a failed create, another process's) breaks the chain
+        // for every span across it, not for the spans after it.
+        generation.advance(CollectionOfOne(.records(table: "posts", account: "AA0001")))
+        let afterUpdate = stamp()
+        #expect(generation.creates(table: "posts", account: "AA0001", from: start, to: afterUpdate) == nil)
+        #expect(generation.creates(table: "posts", account: "AA0001", from: afterTwo, to: afterUpdate) == nil)
+        let third = WriteGeneration.Create(transaction: 703, ids: ["d"])
+        generation.advance(records: "posts", account: "AA0001", by: third)
+        #expect(generation.creates(table: "posts", account: "AA0001", from: afterUpdate, to: stamp()) == [third])
+        #expect(generation.creates(table: "posts", account: "AA0001", from: start, to: stamp()) == nil)
+        // A stamp that is not one of this footprint's (another account's create made it) starts no chain.
+        #expect(generation.creates(table: "posts", account: "AA0001", from: afterTwo - 1, to: afterTwo) == nil)
+        // A write of everything forgets every create before it.
+        let beforeEverything = stamp()
         generation.advance(CollectionOfOne(.everything))
-        let third = try #require(generation.advance(records: "posts", account: "AA0001"))
-        #expect(third.before != second && third.before > second)
+        generation.advance(records: "posts", account: "AA0001", by: .init(transaction: 704, ids: ["e"]))
+        #expect(generation.creates(table: "posts", account: "AA0001", from: beforeEverything, to: stamp()) == nil)
+        // Only the most recent creates are remembered.
+        let old = stamp()
+        for index in 0...WriteGeneration.createsLimit {
+            generation.advance(records: "posts", account: "AA0001", by: .init(transaction: 800 + UInt64(index), ids: ["m\(index)"]))
+        }
+        #expect(generation.creates(table: "posts", account: "AA0001", from: old, to: stamp()) == nil)
+        // While suspended nothing is remembered.
         generation.suspend()
-        #expect(generation.advance(records: "posts", account: "AA0001") == nil)
+        #expect(generation.creates(table: "posts", account: "AA0001", from: old, to: stamp()) == nil)
+    }
+
+    @Test("a stale total is caught up with the records of the creates its count's snapshot did not see, and counted again past any other write")
+    func totalsAreCaughtUpPastCreates() async throws {
+        let generation = WriteGeneration()
+        let remembered = RememberedReads(generation: generation, totalsAfterCreates: .caughtUp)
+        let key = RememberedReads.Key(query: .count, table: "posts", account: "AA0001", conditions: [], shape: [])
+        let asked = Mutex<[[String]]>([])
+        func total(counting value: Int, snapshot: String) async throws -> Int {
+            try await remembered.total(for: key, count: { .init(value: value, snapshot: PostgresSnapshot(snapshot)) }, catchUp: { ids in
+                asked.withLock { $0.append(ids) }
+                return ids.filter { !$0.hasPrefix("hidden") }.count
+            })
+        }
+        // Counted once: 10 records, in a snapshot that saw every transaction below 100 and 102, not 101 (in progress) nor 105 on.
+        #expect(try await total(counting: 10, snapshot: "100:105:101") == 10)
+        #expect(try await total(counting: -1, snapshot: "1:1:") == 10)
+        // Creates committed since: 99 and 102 were seen by the count (they committed before it, and were
+        // told after), 101 and 200 were not; of 200's two records one does not meet the conditions.
+        for (transaction, ids) in [(99, ["a"]), (101, ["b"]), (102, ["c"]), (200, ["d", "hidden-e"])] as [(UInt64, [String])] {
+            generation.advance(records: "posts", account: "AA0001", by: .init(transaction: transaction, ids: ids))
+        }
+        #expect(try await total(counting: -1, snapshot: "1:1:") == 12)
+        #expect(asked.withLock { $0 } == [["b", "d", "hidden-e"]])
+        #expect(remembered.totalsCounted == 1 && remembered.totalsCaughtUp == 1)
+        // Remembered again: no catch-up, no count.
+        #expect(try await total(counting: -1, snapshot: "1:1:") == 12)
+        // Caught up once more, from where it was: only the new create is asked about, still against the count's snapshot.
+        generation.advance(records: "posts", account: "AA0001", by: .init(transaction: 201, ids: ["f"]))
+        #expect(try await total(counting: -1, snapshot: "1:1:") == 13)
+        #expect(asked.withLock { $0.last } == ["f"])
+        // Only seen creates: caught up without asking the database.
+        generation.advance(records: "posts", account: "AA0001", by: .init(transaction: 50, ids: ["g"]))
+        #expect(try await total(counting: -1, snapshot: "1:1:") == 13)
+        #expect(asked.withLock { $0.count } == 2 && remembered.totalsCaughtUp == 3)
+        // Any other write of these records: counted again.
+        generation.advance(CollectionOfOne(.records(table: "posts", account: "AA0001")))
+        #expect(try await total(counting: 40, snapshot: "300:300:") == 40)
+        #expect(remembered.totalsCounted == 2)
+        // Past the limit of records a catch-up counts: counted again.
+        let many = (0...RememberedReads.catchUpLimit).map { "r\($0)" }
+        generation.advance(records: "posts", account: "AA0001", by: .init(transaction: 400, ids: many))
+        #expect(try await total(counting: 41, snapshot: "401:401:") == 41)
+        #expect(remembered.totalsCounted == 3)
+        // Where totals are carried (SQLite), a stale total is never caught up.
+        let carried = RememberedReads(generation: generation, totalsAfterCreates: .carried)
+        _ = try await carried.total(for: key, count: { .init(value: 1, snapshot: PostgresSnapshot("1:1:")) }, catchUp: { _ in 100 })
+        generation.advance(records: "posts", account: "AA0001", by: .init(transaction: 500, ids: ["z"]))
+        #expect(try await carried.total(for: key, count: { .init(value: 2, snapshot: nil) }, catchUp: { _ in 100 }) == 2)
+    }
+
+    @Test("a PostgreSQL snapshot sees a committed transaction below xmin, or below xmax and not in progress; bad text is no snapshot")
+    func snapshotVisibility() throws {
+        let snapshot = try #require(PostgresSnapshot("100:105:101,103"))
+        #expect(snapshot.sees(committed: 99) && snapshot.sees(committed: 100) && snapshot.sees(committed: 102) && snapshot.sees(committed: 104))
+        #expect(!snapshot.sees(committed: 101) && !snapshot.sees(committed: 103) && !snapshot.sees(committed: 105) && !snapshot.sees(committed: 9000))
+        let empty = try #require(PostgresSnapshot("7:7:"))
+        #expect(empty.sees(committed: 6) && !empty.sees(committed: 7))
+        for bad in ["", "1:2", "5:4:", "1:5:9", "1:5:x", "a:b:", "1:5:2,", "-1:5:"] {
+            #expect(PostgresSnapshot(bad) == nil, "\(bad)")
+        }
     }
 }

@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import PostgresNIO
 import SQLKit
+import Synchronization
 
 /// One PostgreSQL transaction as the repositories see it: the connection's `SQLDatabase`, plus
 /// what row-level security needs to know about the transaction.
@@ -23,10 +24,14 @@ final class PostgresSession: SQLDatabase {
         var role: Role
         /// `pg_notify(channel, payload)`, queued in the transaction (sent when it commits).
         var notify: Notification?
+        /// Whether the opening asks for the transaction's id (``transactionID``): for a create, whose
+        /// records the remembered totals are caught up with (``WriteGeneration/advance(records:account:by:)``).
+        var identified = false
     }
 
     private let base: any SQLDatabase
     private let state = State()
+    private let identity = Mutex<UInt64?>(nil)
     private let opening: Opening
     /// The connection underneath, when the session knows it: a statement is never sent on a closed
     /// one. PostgresNIO writes a query to its channel without a promise, so a query sent after the
@@ -203,11 +208,16 @@ final class PostgresSession: SQLDatabase {
             await state.beginBypass()
         }
         if let notify = opening.notify { settings.append(Self.call(notify)) }
+        if opening.identified { settings.append("pg_current_xact_id()::text AS snackbase_transaction") }
         if connection?.isClosed == true { throw DatabaseUnavailable() }
         // Both queued now, before this task awaits anything, and every later statement of the session
         // behind them on the connection: none runs before the role is set.
         let begun: EventLoopFuture<Void> = base.execute(sql: SQLRaw(opening.readOnly ? "BEGIN READ ONLY" : "BEGIN")) { _ in }
-        let set: EventLoopFuture<Void>? = settings.isEmpty ? nil : base.execute(sql: Self.select(settings)) { _ in }
+        let identified = opening.identified
+        let set: EventLoopFuture<Void>? = settings.isEmpty ? nil : base.execute(sql: Self.select(settings)) { [self] row in
+            guard identified, let text = try? row.decode(column: "snackbase_transaction", as: String.self) else { return }
+            identity.withLock { $0 = UInt64(text) }
+        }
         await state.sent(begun)
         if let set { await state.sent(set) }
         if let entered { await state.entered(entered) }
@@ -236,6 +246,9 @@ final class PostgresSession: SQLDatabase {
         }
         try await commit.get()
     }
+
+    /// The transaction's id, once its opening was answered, when ``Opening/identified`` asked for it.
+    var transactionID: UInt64? { identity.withLock { $0 } }
 
     /// Rolls the transaction back, when one was begun.
     func rollback() async {

@@ -21,7 +21,7 @@ public final class PostgresStore: Database {
     /// change listener subscribes, and whenever it loses its connection: then the writes of other
     /// processes could go untold.
     public let writeGeneration: WriteGeneration? = WriteGeneration(suspended: true)
-    /// No totals carried: other processes' creates do not pass through this process's writer.
+    /// Totals caught up past this process's creates (``RememberedReads/TotalsAfterCreates/caughtUp``).
     public let rememberedReads: RememberedReads?
     /// Names this process in the notifications of its writes, so that it skips its own.
     let origin = SecureID.randomHex(bytes: 8)
@@ -42,7 +42,7 @@ public final class PostgresStore: Database {
     public init(url: String, logger: Logger, connectionWait: Duration = .seconds(5), rememberedFor: Duration = .milliseconds(500)) async throws {
         self.connectionWait = connectionWait
         self.rememberedFor = rememberedFor
-        rememberedReads = writeGeneration.map { RememberedReads(generation: $0) }
+        rememberedReads = writeGeneration.map { RememberedReads(generation: $0, totalsAfterCreates: .caughtUp) }
         guard let components = URLComponents(string: url), let host = components.host else {
             throw StoreError.configuration("SNACKBASE_DATABASE_URL is not a valid postgres:// URL")
         }
@@ -122,16 +122,19 @@ public final class PostgresStore: Database {
     }
 
     /// The transaction notifies every process of its `footprint` as it commits (``writesMessage(_:)``)
-    /// and advances this process's generation as it ends, committed or not; `carry` is applied only when
-    /// no other write advanced the footprint meanwhile (``written(_:carrying:_:)``).
+    /// and advances this process's generation as it ends, committed or not; with a `carry`, its
+    /// transaction id and the records it inserted go with the advance (``written(_:carrying:_:)``).
     public func transaction<T: Sendable>(
         touching footprint: WriteGeneration.Footprint, carrying carry: TotalsCarry?, _ body: @escaping @Sendable (any SQLDatabase) async throws -> T
     ) async throws -> T {
-        try await written(footprint, carrying: carry) { try await session(readOnly: false, as: .application, notifying: footprint, body) }
+        let carry = carry.flatMap { $0.footprint == footprint ? $0 : nil }
+        return try await written(footprint, carrying: carry) { identify in
+            try await session(readOnly: false, as: .application, notifying: footprint, identify: identify, body)
+        }
     }
 
     public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await session(readOnly: true, as: .application, notifying: nil, body)
+        try await session(readOnly: true, as: .application, notifying: nil, body).value
     }
 
     /// First without a connection (``MemoryOnlySession``): a body answered wholly from what is
@@ -146,18 +149,25 @@ public final class PostgresStore: Database {
     }
 
     /// Runs `write`, then advances the generation by `footprint` whether it committed or not (a
-    /// COMMIT whose answer was lost may have committed). A write that committed carries the totals it
-    /// examined when nothing else advanced its footprint meanwhile (``TotalsCarry/carryAlone(advancedFrom:to:)``).
-    private func written<T>(_ footprint: WriteGeneration.Footprint, carrying carry: TotalsCarry? = nil, _ write: () async throws -> T) async throws -> T {
-        let value: T
+    /// COMMIT whose answer was lost may have committed). A write of creates (`carry`) is asked for its
+    /// transaction id (`identify`; `write` answers it once the transaction committed): the advance then
+    /// remembers the records it inserted, with that id, so that the totals it made stale can be caught
+    /// up (``WriteGeneration/advance(records:account:by:)``).
+    private func written<T>(
+        _ footprint: WriteGeneration.Footprint, carrying carry: TotalsCarry? = nil,
+        _ write: (_ identify: Bool) async throws -> (value: T, transaction: UInt64?)
+    ) async throws -> T {
+        let value: T, committed: UInt64?
         do {
-            value = try await write()
+            (value, committed) = try await write(carry != nil)
         } catch {
             writeGeneration?.advance(CollectionOfOne(footprint))
             throw error
         }
-        if let carry, carry.footprint == footprint, let generation = writeGeneration, case .records(let table, let account) = footprint {
-            if let stamps = generation.advance(records: table, account: account) { carry.carryAlone(advancedFrom: stamps.before, to: stamps.after) }
+        let ids = carry?.insertedIDs ?? []
+        if let transaction = committed, !ids.isEmpty, let generation = writeGeneration,
+           case .records(let table, let account) = footprint {
+            generation.advance(records: table, account: account, by: .init(transaction: transaction, ids: ids))
         } else {
             writeGeneration?.advance(CollectionOfOne(footprint))
         }
@@ -180,24 +190,26 @@ public final class PostgresStore: Database {
         _ reason: RowSecurity.Bypass, _ body: @escaping @Sendable (any SQLDatabase) async throws -> T
     ) async throws -> T {
         logger.debug("db.rls.bypass", metadata: ["db.rls.reason": .string(reason.rawValue)])
-        return try await written(.everything) { try await session(readOnly: false, as: .owner, notifying: .everything, body) }
+        return try await written(.everything) { _ in try await session(readOnly: false, as: .owner, notifying: .everything, body) }
     }
 
     /// One transaction on one connection of the pool, begun with its first statement
-    /// (``PostgresSession``); `notifying`: the footprint its commit tells every process.
+    /// (``PostgresSession``); `notifying`: the footprint its commit tells every process; `identify`:
+    /// answer its transaction id once it committed.
     private func session<T: Sendable>(
         readOnly: Bool, as role: PostgresSession.Role, notifying footprint: WriteGeneration.Footprint?,
-        _ body: @escaping @Sendable (any SQLDatabase) async throws -> T
-    ) async throws -> T {
+        identify: Bool = false, _ body: @escaping @Sendable (any SQLDatabase) async throws -> T
+    ) async throws -> (value: T, transaction: UInt64?) {
         let notify = footprint.map { PostgresSession.Notification(channel: PostgresChangeFeed.channel, payload: writesMessage($0)) }
         return try await withConnection { connection in
             let session = PostgresSession(
-                connection.sql(queryLogLevel: .trace), connection: connection, opening: .init(readOnly: readOnly, role: role, notify: notify)
+                connection.sql(queryLogLevel: .trace), connection: connection,
+                opening: .init(readOnly: readOnly, role: role, notify: notify, identified: identify)
             )
             do {
                 let value = try await body(session)
                 try await session.commit()
-                return value
+                return (value, identify ? session.transactionID : nil)
             } catch {
                 // A lost connection has no transaction left to roll back (the server ended it), and a
                 // statement sent on it can wait for an answer that never comes.

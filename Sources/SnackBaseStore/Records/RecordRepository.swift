@@ -130,9 +130,15 @@ public enum RecordRepository {
                 RecordPage(records: try await select.limit(limit).offset(skip).all().map { try decode($0, in: scope) })
             }
             let total = RememberedReads.Key(query: .count, table: scope.table, account: account, conditions: conditions, shape: [])
-            return (items, try await remembered.total(for: total) {
-                try await count.first()?.decode(column: "n", as: Int.self) ?? 0
-            })
+            let snapshots = remembered.totalsAfterCreates == .caughtUp
+            return (items, try await remembered.total(for: total, count: {
+                // In the same statement, so the snapshot is the one the count saw.
+                let row = try await (snapshots ? count.column(SQLRaw("pg_current_snapshot()::text"), as: "snackbase_snapshot") : count).first()
+                let snapshot = snapshots ? try row?.decode(column: "snackbase_snapshot", as: String.self) : nil
+                return .init(value: try row?.decode(column: "n", as: Int.self) ?? 0, snapshot: snapshot.flatMap(PostgresSnapshot.init))
+            }, catchUp: { ids in
+                try await count.where(SQLIdentifier("id"), .in, SQLBind.group(ids)).first()?.decode(column: "n", as: Int.self) ?? 0
+            }))
         }
         let separateCount = sort.allSatisfy { $0.field == "created_at" || $0.field == "id" }
         if !separateCount {

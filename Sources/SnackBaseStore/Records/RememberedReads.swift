@@ -28,19 +28,33 @@ public final class RememberedReads: Sendable {
     static let rowsLimit = 2048
     /// Past this many remembered single records the memory of them is emptied and refilled.
     static let recordsLimit = 2048
-    private let totals: RememberedUntilWrite<Key, Int>
+    private let totals: RememberedUntilWrite<Key, Total>
     private let pages: RememberedUntilWrite<Key, RecordPage>
     private let records: RememberedUntilWrite<Key, StoredRecord?>
 
     let generation: WriteGeneration
-    /// Whether a create may carry the totals forward (``TotalsCarry``): on SQLite every write passes
-    /// through this process's one writer (``TotalsCarry/carry(_:to:)``); on PostgreSQL a write carries
-    /// only when nothing else advanced its footprint meanwhile (``TotalsCarry/carryAlone(advancedFrom:to:)``).
-    let carriesTotals: Bool
+    /// How a total outlives a create of its collection in its account.
+    let totalsAfterCreates: TotalsAfterCreates
+    private let counted = Atomic(0)
+    private let caughtUp = Atomic(0)
 
-    public init(generation: WriteGeneration, carriesTotals: Bool = true) {
+    /// How a remembered total outlives the creates of its collection in its account, instead of being
+    /// counted again after each.
+    public enum TotalsAfterCreates: Sendable {
+        /// SQLite, where every write passes through this process's one writer: each create examines the
+        /// remembered totals in its transaction and carries them to the new generation (``TotalsCarry``).
+        case carried
+        /// PostgreSQL, where several writes run at once and a count can take longer than the time
+        /// between two creates: a count is remembered with the snapshot it saw, each create of this
+        /// process with its transaction (``WriteGeneration/advance(records:account:by:)``), and a total
+        /// made stale only by such creates is brought up to date by counting those of them its snapshot
+        /// did not see (``total(for:count:catchUp:)``).
+        case caughtUp
+    }
+
+    public init(generation: WriteGeneration, totalsAfterCreates: TotalsAfterCreates = .carried) {
         self.generation = generation
-        self.carriesTotals = carriesTotals
+        self.totalsAfterCreates = totalsAfterCreates
         let stamp: @Sendable (Key) -> UInt64 = { key in generation.records(table: key.table, account: key.account) }
         // Each is read on the caller's session: concurrent misses of one key share the read.
         totals = RememberedUntilWrite(limit: Self.totalsLimit, sharesReads: true, stamp: stamp)
@@ -48,9 +62,37 @@ public final class RememberedReads: Sendable {
         records = RememberedUntilWrite(limit: Self.recordsLimit, sharesReads: true, stamp: stamp)
     }
 
-    /// The total for `key`, counted by `count` unless it was counted since the last write.
-    func total(for key: Key, count: () async throws -> Int) async throws -> Int {
-        try await totals.value(for: key, read: count)
+    /// At most this many created records are counted to catch a total up; past it, it is counted again.
+    static let catchUpLimit = 256
+
+    /// A remembered total: how many records met its conditions, and (PostgreSQL) in what snapshot.
+    struct Total: Sendable {
+        let value: Int
+        let snapshot: PostgresSnapshot?
+    }
+
+    /// The total for `key`, counted by `count` unless it was counted since the last write. Where totals
+    /// are caught up (``TotalsAfterCreates/caughtUp``) and only this process's creates have committed
+    /// in the key's collection and account since it was counted, `catchUp` counts instead those of
+    /// their records the count's snapshot did not see (the records of the creates since, by id; they
+    /// have committed, so any later statement sees them), and the total is the one counted plus them.
+    func total(for key: Key, count: () async throws -> Total, catchUp: ([String]) async throws -> Int) async throws -> Int {
+        let generation = generation
+        let catches = totalsAfterCreates == .caughtUp
+        return try await totals.value(for: key) { stale in
+            if catches, let stale, let snapshot = stale.value.snapshot,
+               let creates = generation.creates(table: key.table, account: key.account, from: stale.stamp, to: stale.current) {
+                let unseen = creates.filter { !snapshot.sees(committed: $0.transaction) }.flatMap(\.ids)
+                if unseen.count <= Self.catchUpLimit {
+                    let added = unseen.isEmpty ? 0 : try await catchUp(unseen)
+                    caughtUp.add(1, ordering: .relaxed)
+                    return Total(value: stale.value.value + added, snapshot: snapshot)
+                }
+            }
+            let total = try await count()
+            counted.add(1, ordering: .relaxed)
+            return total
+        }.value
     }
 
     /// The page for `key`, read by `read` unless it was read since the last write.
@@ -94,26 +136,34 @@ extension RememberedReads {
     func currentTotals(in scope: RecordScope) -> [(key: Key, value: Int)] {
         let table = scope.table, account = scope.account.accountID.rawValue
         return totals.current(limit: Self.carriedTotalsLimit) { $0.table == table && $0.account == account && $0.query == .count }
+            .map { ($0.key, $0.value.value) }
     }
 
     func remember(total: Int, for key: Key, stamp: UInt64) {
-        totals.remember(total, for: key, stamp: stamp)
+        totals.remember(Total(value: total, snapshot: nil), for: key, stamp: stamp)
     }
 
-    /// How many totals were counted in the database rather than answered from memory (for tests).
-    var totalsCounted: Int { totals.readsMade }
+    /// How many totals were counted in the database rather than answered from memory or caught up (for tests).
+    var totalsCounted: Int { counted.load(ordering: .relaxed) }
+    /// How many totals were caught up past creates rather than counted again (for tests).
+    var totalsCaughtUp: Int { caughtUp.load(ordering: .relaxed) }
 }
 
 /// What the creates of one write transaction add to the remembered totals of their collection in
 /// their account, so that a create does not make the next list count every matching row again.
 ///
-/// After each insert (inside the transaction, on the writer) ``created(id:on:)`` asks the database
-/// whether the new record meets each remembered total's conditions, the same SQL the count runs
-/// with `id = ?` added. When the batch has committed, ``WriteBatcher`` gives each total the value
-/// it had plus what was added, under the new generation (``carry(_:to:)``), only when every job of
-/// that collection and account in the batch that committed was such a create and each of them
-/// examined that total (a job that failed was rolled back: it changed nothing). The value examined is the one held before the batch, read before it committed;
-/// anything else (an update, a delete, a failed job, any other write) leaves the totals stale.
+/// On SQLite (``RememberedReads/TotalsAfterCreates/carried``), after each insert (inside the
+/// transaction, on the writer) ``created(id:on:)`` asks the database whether the new record meets
+/// each remembered total's conditions, the same SQL the count runs with `id = ?` added. When the
+/// batch has committed, ``WriteBatcher`` gives each total the value it had plus what was added, under
+/// the new generation (``carry(_:to:)``), only when every job of that collection and account in the
+/// batch that committed was such a create and each of them examined that total (a job that failed was
+/// rolled back: it changed nothing). The value examined is the one held before the batch, read before
+/// it committed; anything else (an update, a delete, a failed job, any other write) leaves the totals stale.
+///
+/// On PostgreSQL (``RememberedReads/TotalsAfterCreates/caughtUp``) it only notes the ids inserted:
+/// ``PostgresStore`` remembers them with the transaction once it committed
+/// (``WriteGeneration/advance(records:account:by:)``), and the next list catches its total up from them.
 public final class TotalsCarry: Sendable {
     private struct Examined {
         let stamp: UInt64
@@ -123,9 +173,10 @@ public final class TotalsCarry: Sendable {
     private let generation: WriteGeneration
     private let scope: RecordScope
     private let examined = Mutex<Examined?>(nil)
+    private let inserted = Mutex<[String]>([])
 
     public init?(_ remembered: RememberedReads?, scope: RecordScope) {
-        guard let remembered, remembered.carriesTotals else { return nil }
+        guard let remembered else { return nil }
         self.remembered = remembered
         self.generation = remembered.generation
         self.scope = scope
@@ -133,33 +184,28 @@ public final class TotalsCarry: Sendable {
 
     var footprint: WriteGeneration.Footprint { .records(table: scope.table, account: scope.account.accountID.rawValue) }
 
+    /// The ids of the records inserted so far (PostgreSQL).
+    var insertedIDs: [String] { inserted.withLock { $0 } }
+
     /// Called after the record `id` was inserted in this transaction.
     public func created(id: String, on db: any SQLDatabase) async throws {
-        let table = scope.table, account = scope.account.accountID.rawValue
-        let held = examined.withLock { examined in
-            if examined == nil {
-                let stamp = generation.records(table: table, account: account)
-                let current = remembered.currentTotals(in: scope)
-                examined = Examined(stamp: stamp, totals: Dictionary(uniqueKeysWithValues: current.map { ($0.key, (value: $0.value, added: 0)) }))
+        switch remembered.totalsAfterCreates {
+        case .caughtUp:
+            inserted.withLock { $0.append(id) }
+        case .carried:
+            let table = scope.table, account = scope.account.accountID.rawValue
+            let held = examined.withLock { examined in
+                if examined == nil {
+                    let stamp = generation.records(table: table, account: account)
+                    let current = remembered.currentTotals(in: scope)
+                    examined = Examined(stamp: stamp, totals: Dictionary(uniqueKeysWithValues: current.map { ($0.key, (value: $0.value, added: 0)) }))
+                }
+                return examined.map { Array($0.totals.keys) } ?? []
             }
-            return examined.map { Array($0.totals.keys) } ?? []
+            for key in held where try await RecordRepository.contains(id: id, in: scope, conditions: key.conditions, on: db) {
+                examined.withLock { $0?.totals[key]?.added += 1 }
+            }
         }
-        for key in held where try await RecordRepository.contains(id: id, in: scope, conditions: key.conditions, on: db) {
-            examined.withLock { $0?.totals[key]?.added += 1 }
-        }
-    }
-
-    /// PostgreSQL, where a write is a transaction of its own and several run at once: after the write
-    /// committed and its footprint's stamp advanced from `before` to `after`
-    /// (``WriteGeneration/advance(records:account:)``), the totals it examined keep their value plus what
-    /// it added, under `after`, only when `before` is the stamp it examined them under. When any other
-    /// write of the collection in the account advanced it meanwhile (this process's, another process's as
-    /// it was told, or the periodic expiry), nothing is carried and the next list counts again. Like any
-    /// read remembered on PostgreSQL, a carried total is stale only until the next write it could miss is
-    /// told (a write of this process advances before its caller is answered).
-    func carryAlone(advancedFrom before: UInt64, to after: UInt64) {
-        guard let stamp = examined.withLock({ $0?.stamp }), stamp == before else { return }
-        Self.carry([self], to: after)
     }
 
     /// Gives each total examined by every carry of `carries` (one batch's jobs of one collection in
