@@ -217,7 +217,7 @@ struct PostgresRLSTests {
         }
     }
 
-    @Test("the opening is not waited for: its failure is what the first statement and the commit throw, and no statement queued behind it runs; a transaction with a failed statement never commits, even when the caller caught the failure")
+    @Test("a failed opening is what the first statement and the commit throw, and no statement after it runs; a transaction with a failed statement never commits, even when the caller caught the failure")
     func aFailedOpeningAndACaughtFailure() async throws {
         try await PostgresScratch.withMigratedStore { database in
             let account = try #require(AccountID("AB1234"))
