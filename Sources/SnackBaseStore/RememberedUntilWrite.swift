@@ -35,6 +35,8 @@ public final class RememberedUntilWrite<Key: Hashable & Sendable, Value: Sendabl
         /// key held, read under an earlier stamp.
         case read(flight: UInt64?, stale: Entry?)
         case wait(stale: Entry?)
+        /// Wait for the flight under the earlier stamp `stamp`, then bring its value up to date.
+        case waitEarlier(stamp: UInt64, stale: Entry?)
     }
 
     /// The value a key held when it was read again, read under `stamp`; `current` is the stamp the
@@ -73,8 +75,14 @@ public final class RememberedUntilWrite<Key: Hashable & Sendable, Value: Sendabl
     }
 
     /// ``value(for:keep:read:)``, where `read` is also given the value the key held when it was read
-    /// under an earlier stamp (``Stale``), for a read that can bring it up to date for less.
-    func value(for key: Key, keep: (Value) -> Bool = { _ in true }, refresh read: (Stale?) async throws -> Value) async throws -> Value {
+    /// under an earlier stamp (``Stale``), for a read that can bring it up to date for less. When a
+    /// read of the key under an earlier stamp is under way and `joinsEarlier(that stamp, current)`, the
+    /// caller waits for it (with `sharesReads`) and `read` is given its value as the stale one: a
+    /// read that outlasts the writes made while it runs is still shared, each caller bringing it up to date.
+    func value(
+        for key: Key, keep: (Value) -> Bool = { _ in true }, joinsEarlier: ((_ earlier: UInt64, _ current: UInt64) -> Bool)? = nil,
+        refresh read: (Stale?) async throws -> Value
+    ) async throws -> Value {
         let current = stamp(key)
         guard current != WriteGeneration.notRemembered else {
             let value = try await read(nil)
@@ -88,29 +96,40 @@ public final class RememberedUntilWrite<Key: Hashable & Sendable, Value: Sendabl
             let stale = held.flatMap { $0.stamp < current ? $0 : nil }
             guard sharesReads else { return .read(flight: nil, stale: stale) }
             if let flight = memory.flights[key] {
-                // A flight under an older stamp may be from before a write: never joined.
-                return flight.stamp == current ? .wait(stale: stale) : .read(flight: nil, stale: stale)
+                if flight.stamp == current { return .wait(stale: stale) }
+                // A flight under an older stamp may be from before a write: joined only to be brought up to date.
+                if flight.stamp < current, let joinsEarlier, joinsEarlier(flight.stamp, current) {
+                    return .waitEarlier(stamp: flight.stamp, stale: stale)
+                }
+                return .read(flight: nil, stale: stale)
             }
             memory.flightCount &+= 1
             memory.flights[key] = Flight(id: memory.flightCount, stamp: current)
             return .read(flight: memory.flightCount, stale: stale)
         }
         let flight: UInt64?
-        let stale: Entry?
+        let stale: Stale?
         switch step {
         case .remembered(let value):
             return value
         case .wait(let held):
             if let shared = await shared(key, stamp: current) { return shared }
             flight = nil
-            stale = held
+            stale = held.map { Stale(value: $0.value, stamp: $0.stamp, current: current) }
+        case .waitEarlier(let earlier, let held):
+            flight = nil
+            if let shared = await shared(key, stamp: earlier) {
+                stale = Stale(value: shared, stamp: earlier, current: current)
+            } else {
+                stale = held.map { Stale(value: $0.value, stamp: $0.stamp, current: current) }
+            }
         case .read(let id, let held):
             flight = id
-            stale = held
+            stale = held.map { Stale(value: $0.value, stamp: $0.stamp, current: current) }
         }
         let value: Value
         do {
-            value = try await read(stale.map { Stale(value: $0.value, stamp: $0.stamp, current: current) })
+            value = try await read(stale)
         } catch {
             // The waiters read for themselves (this read may have failed for this caller alone).
             if let flight { land(flight, of: key, with: nil) }

@@ -370,9 +370,10 @@ struct PostgresRLSTests {
 
                         // The listener's connection drops: it reconnects, drops everything it caches
                         // (messages may have been lost meanwhile) and applies new messages again.
+                        // Taken before: the listener may reconnect (100 ms) before this task runs again.
+                        let dropped = ContinuousClock.now
                         let terminated = try await PostgresScratch.terminateListeners(on: storeA)
                         #expect(terminated == 1)
-                        let dropped = ContinuousClock.now
                         #expect(await log.waitForSubscription(2))
                         #expect(await log.waitFor(.everything, askedAt: dropped, answeredAt: dropped) != nil)
                         let reader = try await a.user("reader@acme.test", roles: ["editor"], in: acme)

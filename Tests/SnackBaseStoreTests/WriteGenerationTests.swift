@@ -196,6 +196,41 @@ import Testing
         #expect(try await carried.total(for: key, count: { .init(value: 2, snapshot: nil) }, catchUp: { _ in 100 }) == 2)
     }
 
+    /// Totals of one key counted slowly, each count noting that it started.
+    final class SlowCounts: Sendable {
+        let generation = WriteGeneration()
+        let remembered: RememberedReads
+        let started = Atomic(0)
+        init() { remembered = RememberedReads(generation: generation, totalsAfterCreates: .caughtUp) }
+        func total(counting value: Int, delay: Duration) async throws -> Int {
+            let key = RememberedReads.Key(query: .count, table: "posts", account: "AA0001", conditions: [], shape: [])
+            return try await remembered.total(for: key, count: {
+                started.add(1, ordering: .relaxed)
+                try await Task.sleep(for: delay)
+                return .init(value: value, snapshot: PostgresSnapshot("100:100:"))
+            }, catchUp: { ids in ids.count })
+        }
+    }
+
+    @Test("a count under way when this process's creates commit is waited for and caught up by the lists after them; after any other write they count for themselves")
+    func aCountUnderWayIsJoinedAcrossCreates() async throws {
+        let counts = SlowCounts()
+        let generation = counts.generation, remembered = counts.remembered
+        for (other, expected) in [(false, 11), (true, 77)] {
+            if other { generation.advance(CollectionOfOne(.everything)) }
+            let countedBefore = remembered.totalsCounted, startedBefore = counts.started.load(ordering: .relaxed)
+            let slow = Task { try await counts.total(counting: 10, delay: .milliseconds(300)) }
+            while counts.started.load(ordering: .relaxed) == startedBefore { try await Task.sleep(for: .milliseconds(1)) }
+            // Committed while the count runs, and not seen by it (transaction 150 is past its snapshot's xmax).
+            generation.advance(records: "posts", account: "AA0001", by: .init(transaction: 150, ids: ["n"]))
+            if other { generation.advance(CollectionOfOne(.records(table: "posts", account: "AA0001"))) }
+            let after = try await counts.total(counting: 77, delay: .milliseconds(1))
+            #expect(try await slow.value == 10)
+            #expect(after == expected, "other write: \(other)")
+            #expect(remembered.totalsCounted - countedBefore == (other ? 2 : 1), "other write: \(other)")
+        }
+    }
+
     @Test("a PostgreSQL snapshot sees a committed transaction below xmin, or below xmax and not in progress; bad text is no snapshot")
     func snapshotVisibility() throws {
         let snapshot = try #require(PostgresSnapshot("100:105:101,103"))

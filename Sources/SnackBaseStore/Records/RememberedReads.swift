@@ -79,7 +79,13 @@ public final class RememberedReads: Sendable {
     func total(for key: Key, count: () async throws -> Total, catchUp: ([String]) async throws -> Int) async throws -> Int {
         let generation = generation
         let catches = totalsAfterCreates == .caughtUp
-        return try await totals.value(for: key) { stale in
+        // A count under way when creates commit is waited for and caught up too, rather than counted
+        // again by every list that comes after each of them (a count of half a million rows outlasts
+        // several creates).
+        let joinsEarlier: ((UInt64, UInt64) -> Bool)? = catches ? { earlier, current in
+            generation.creates(table: key.table, account: key.account, from: earlier, to: current) != nil
+        } : nil
+        return try await totals.value(for: key, joinsEarlier: joinsEarlier) { stale in
             if catches, let stale, let snapshot = stale.value.snapshot,
                let creates = generation.creates(table: key.table, account: key.account, from: stale.stamp, to: stale.current) {
                 let unseen = creates.filter { !snapshot.sees(committed: $0.transaction) }.flatMap(\.ids)
