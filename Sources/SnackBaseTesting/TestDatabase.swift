@@ -35,11 +35,13 @@ package enum TestDatabase {
         case .postgres:
             guard let url = postgresURL, let base = URLComponents(string: url) else { throw TestFailure("no PostgreSQL configured") }
             let name = "snackbase_test_" + SecureID.randomHex(bytes: 6)
-            let admin = try await PostgresStore(url: url, logger: logger)
+            // The tests' own scaffolding waits longer for a connection than a request would (5 s): at the
+            // start of the suite hundreds of tests open stores at once on two cores.
+            let admin = try await PostgresStore(url: url, logger: logger, connectionWait: .seconds(30))
             try await admin.execute(unsafeSQL: "CREATE DATABASE \(name)")
             var components = base
             components.path = "/" + name
-            let database = try await PostgresStore(url: components.string ?? url, logger: logger, rememberedFor: rememberedFor)
+            let database = try await PostgresStore(url: components.string ?? url, logger: logger, connectionWait: .seconds(30), rememberedFor: rememberedFor)
             var failure: (any Error)?
             do { try await body(database) } catch { failure = error }
             await database.shutdown()

@@ -143,6 +143,9 @@ import Testing
                         var problems: [String] = []
                         var round = lister
                         while creates.answered([0, 1]) < creators * each {
+                            // A list answered from memory never waits: without a pause the listers would hold
+                            // the cooperative threads (one per core) and stall every other test of the process.
+                            try await Task.sleep(for: .milliseconds(2))
                             round += 1
                             let (query, tags) = queries[round % queries.count]
                             let lower = creates.answered(tags)

@@ -65,10 +65,10 @@ struct MalformedRequestTests {
     func theServerUsesIt() async throws {
         try await TestApp.run(live: true) { app in
             let port = try #require(app.client.port)
-            let oversized = Answer(try Self.exchange(port: port, "GET /health HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "a", count: 100_000))\r\n\r\n"))
+            let oversized = Answer(try await Self.exchange(port: port, "GET /health HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "a", count: 100_000))\r\n\r\n"))
             #expect(oversized.status == 431, "\(oversized.raw.prefix(200))")
             #expect(oversized.json?["error"] as? String == "Request Header Fields Too Large")
-            let chunk = Answer(try Self.exchange(port: port, """
+            let chunk = Answer(try await Self.exchange(port: port, """
                 POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n
                 """))
             #expect(chunk.status == 400, "\(chunk.raw.prefix(300))")
@@ -123,12 +123,24 @@ struct MalformedRequestTests {
         }
     }
 
-    /// Sends `request` on a new TCP connection and reads until the server closes it (at most 5 s).
-    static func exchange(port: Int, _ request: String) throws -> String {
+    struct SocketFailure: Error {
+        let step: String
+    }
+
+    /// Sends `request` on a new TCP connection and reads until the server closes it (at most 30 s),
+    /// on a thread of its own: blocking calls on one of the few threads of Swift's cooperative pool
+    /// (one per core) stalled every other test of the process.
+    static func exchange(port: Int, _ request: String) async throws -> String {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try blockingExchange(port: port, request) }) }.start()
+        }
+    }
+
+    private static func blockingExchange(port: Int, _ request: String) throws -> String {
         let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        try #require(socket >= 0)
+        guard socket >= 0 else { throw SocketFailure(step: "socket") }
         defer { close(socket) }
-        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        var timeout = timeval(tv_sec: 30, tv_usec: 0)
         setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -137,7 +149,7 @@ struct MalformedRequestTests {
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        try #require(connected == 0)
+        guard connected == 0 else { throw SocketFailure(step: "connect") }
         let bytes = Array(request.utf8)
         var sent = 0
         while sent < bytes.count {
