@@ -80,6 +80,18 @@ struct OpenAPITests {
         }
     }
 
+    @Test("every route that takes a token outside /api/v1/auth/ documents the 403 of a user who must turn two-factor sign-in on first (the API fuzzer met it)")
+    func twoFactorGateIsDocumented() throws {
+        for operation in OpenAPIDocument.operations {
+            guard case .object(let fields) = operation.json, case .object(let responses) = fields["responses"] else {
+                Issue.record("\(operation.key) has no responses"); continue
+            }
+            let gated = operation.security != .none && operation.path.hasPrefix("/api/v1/") && !operation.path.hasPrefix("/api/v1/auth/")
+            if gated { #expect(responses["403"] != nil, "\(operation.key)") }
+        }
+        #expect(OpenAPIDocument.operations.contains { $0.key == "GET /api/v1/collections/{name}" }, "the route the fuzzer met is gone")
+    }
+
     @Test("OAS-004: an error answer has the described shape")
     func errorShape() async throws {
         try await TestApp.run { app in

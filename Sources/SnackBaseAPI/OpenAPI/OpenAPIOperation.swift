@@ -48,7 +48,8 @@ struct OpenAPIOperation: Sendable {
     /// The media type of `body` (`application/x-ndjson` for imports).
     let bodyContentType: String
     let answers: [Answer]
-    /// Error statuses this route can answer besides the ones every route can (`413` for bodies, `429`).
+    /// Error statuses this route can answer besides the ones every route can (`413` for bodies, `429`;
+    /// `401` and, outside `/api/v1/auth/`, `403` where it takes a token).
     let errors: [Int]
 
     init(_ method: String, _ path: String, tag: String, _ summary: String, security: Security = .bearer,
@@ -117,7 +118,11 @@ struct OpenAPIOperation: Sendable {
         if !query.isEmpty { statuses.insert(400) }
         switch security {
         case .none: break
-        case .bearer, .bearerOrAccount, .optionalBearer: statuses.insert(401)
+        case .bearer, .bearerOrAccount, .optionalBearer:
+            statuses.insert(401)
+            // A user whose role requires two-factor sign-in and who has not turned it on is refused
+            // everywhere but where they enrol (TwoFactorGateMiddleware).
+            if path.hasPrefix(TwoFactorGateMiddleware.gated) && !path.hasPrefix(TwoFactorGateMiddleware.open) { statuses.insert(403) }
         }
         for status in statuses where responses[String(status)] == nil {
             responses[String(status)] = .object(["$ref": .string("#/components/responses/\(status)")])
