@@ -33,10 +33,10 @@ public final class RememberedUntilWrite<Key: Hashable & Sendable, Value: Sendabl
         case remembered(Value)
         /// Read it, and hand it to the waiters of this flight (nil: no flight); `stale`: the value the
         /// key held, read under an earlier stamp.
-        case read(flight: UInt64?, stale: Entry?)
-        case wait(stale: Entry?)
+        case read(flight: UInt64?, stale: Stale?)
+        case wait(stale: Stale?)
         /// Wait for the flight under the earlier stamp `stamp`, then bring its value up to date.
-        case waitEarlier(stamp: UInt64, stale: Entry?)
+        case waitEarlier(stamp: UInt64, stale: Stale?)
     }
 
     /// The value a key held when it was read again, read under `stamp`; `current` is the stamp the
@@ -93,7 +93,7 @@ public final class RememberedUntilWrite<Key: Hashable & Sendable, Value: Sendabl
         let step = memory.withLock { memory -> Step in
             let held = memory.values[key]
             if let held, held.stamp == current { return .remembered(held.value) }
-            let stale = held.flatMap { $0.stamp < current ? $0 : nil }
+            let stale = held.flatMap { $0.stamp < current ? Stale(value: $0.value, stamp: $0.stamp, current: current) : nil }
             guard sharesReads else { return .read(flight: nil, stale: stale) }
             if let flight = memory.flights[key] {
                 if flight.stamp == current { return .wait(stale: stale) }
@@ -115,17 +115,13 @@ public final class RememberedUntilWrite<Key: Hashable & Sendable, Value: Sendabl
         case .wait(let held):
             if let shared = await shared(key, stamp: current) { return shared }
             flight = nil
-            stale = held.map { Stale(value: $0.value, stamp: $0.stamp, current: current) }
+            stale = held
         case .waitEarlier(let earlier, let held):
             flight = nil
-            if let shared = await shared(key, stamp: earlier) {
-                stale = Stale(value: shared, stamp: earlier, current: current)
-            } else {
-                stale = held.map { Stale(value: $0.value, stamp: $0.stamp, current: current) }
-            }
+            stale = await shared(key, stamp: earlier).map { Stale(value: $0, stamp: earlier, current: current) } ?? held
         case .read(let id, let held):
             flight = id
-            stale = held.map { Stale(value: $0.value, stamp: $0.stamp, current: current) }
+            stale = held
         }
         let value: Value
         do {

@@ -131,6 +131,7 @@ public enum RecordRepository {
             }
             let total = RememberedReads.Key(query: .count, table: scope.table, account: account, conditions: conditions, shape: [])
             let snapshots = remembered.totalsAfterCreates == .caughtUp
+            // `count` is a builder (a class) that each closure adds to: only one of them runs per call.
             return (items, try await remembered.total(for: total, count: {
                 // In the same statement, so the snapshot is the one the count saw.
                 let row = try await (snapshots ? count.column(SQLRaw("pg_current_snapshot()::text"), as: "snackbase_snapshot") : count).first()
