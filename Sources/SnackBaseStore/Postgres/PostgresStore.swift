@@ -203,7 +203,7 @@ public final class PostgresStore: Database {
         let notify = footprint.map { PostgresSession.Notification(channel: PostgresChangeFeed.channel, payload: writesMessage($0)) }
         return try await withConnection { connection in
             let session = PostgresSession(
-                connection.sql(queryLogLevel: .trace), connection: connection,
+                OpenConnectionDatabase(connection, queryLogLevel: .trace), connection: connection,
                 opening: .init(readOnly: readOnly, role: role, notify: notify, identified: identify)
             )
             do {
@@ -225,7 +225,7 @@ public final class PostgresStore: Database {
     /// URL's user. Only for fixed text written by the program: never pass a user value here.
     public func execute(unsafeSQL statement: String) async throws {
         try await withConnection { connection in
-            try await connection.sql().raw(SQLQueryString(statement)).run()
+            try await OpenConnectionDatabase(connection).raw(SQLQueryString(statement)).run()
         }
     }
 
@@ -233,12 +233,12 @@ public final class PostgresStore: Database {
     /// transactional: sent on its own (autocommit), it is delivered at once.
     func notify(channel: String, payload: String) async throws {
         try await withConnection { connection in
-            try await connection.sql().raw("SELECT pg_notify(\(bind: channel), \(bind: payload))").run()
+            try await OpenConnectionDatabase(connection).raw("SELECT pg_notify(\(bind: channel), \(bind: payload))").run()
         }
     }
 
     public func ping() async -> Bool {
-        (try? await withConnection { try await $0.sql().raw("SELECT 1").run() }) != nil
+        (try? await withConnection { try await OpenConnectionDatabase($0).raw("SELECT 1").run() }) != nil
     }
 
     public func shutdown() async {
