@@ -27,6 +27,11 @@ final class PostgresSession: SQLDatabase {
         /// Whether the opening asks for the transaction's id (``transactionID``): for a create, whose
         /// records the remembered totals are caught up with (``WriteGeneration/advance(records:account:by:)``).
         var identified = false
+        /// Whether the audit appends (``send(selecting:)``) wait until the commit: in a transaction of several
+        /// creates (``CreateBatcher``), so that the account's chain lock is taken only by the appends that
+        /// precede the `COMMIT`, never while a later create of the batch runs (which could wait for a row
+        /// another transaction holds while that one waits for the lock).
+        var defersAppends = false
     }
 
     private let base: any SQLDatabase
@@ -99,7 +104,12 @@ final class PostgresSession: SQLDatabase {
     func send(selecting expression: SQLQueryString) async throws {
         try await prepare(carrying: true)
         if connection?.isClosed == true { throw DatabaseUnavailable() }
-        let statement = Self.select(await state.takeNotifications().map(Self.call) + [expression])
+        let selected = await state.takeNotifications().map(Self.call) + [expression]
+        if opening.defersAppends {
+            await state.deferSelection(selected)
+            return
+        }
+        let statement = Self.select(selected)
         // As in send(_:): queued before this task awaits anything.
         let answer: EventLoopFuture<Void> = base.execute(sql: statement) { _ in }
         await state.sent(answer)
@@ -235,6 +245,14 @@ final class PostgresSession: SQLDatabase {
         try await open()
         if let failure = await state.failure { throw failure }
         if connection?.isClosed == true { throw DatabaseUnavailable() }
+        // The deferred appends, in their order, a few hundred to a statement (each one's notifications before
+        // it): PostgreSQL evaluates a select list from left to right, and each call of the append function sees
+        // the entries the calls before it inserted.
+        let deferred = await state.takeDeferred()
+        for start in stride(from: 0, to: deferred.count, by: Self.deferredPerStatement) {
+            let part = Array(deferred[start..<min(start + Self.deferredPerStatement, deferred.count)])
+            await state.sent(base.execute(sql: Self.select(part)) { _ in })
+        }
         let notifications = await state.takeNotifications()
         if !notifications.isEmpty {
             await state.sent(base.execute(sql: Self.select(notifications.map(Self.call))) { _ in })
@@ -250,6 +268,11 @@ final class PostgresSession: SQLDatabase {
         }
         try await commit.get()
     }
+
+    /// Whether the audit appends wait for the commit (``Opening/defersAppends``).
+    var defersAppends: Bool { opening.defersAppends }
+    /// Deferred calls sent in one statement at most: well under PostgreSQL's 65,535 parameters (an append binds 18).
+    static let deferredPerStatement = 256
 
     /// The transaction's id, once its opening was answered, when ``Opening/identified`` asked for it.
     var transactionID: UInt64? { identity.withLock { $0 } }
@@ -325,6 +348,9 @@ final class PostgresSession: SQLDatabase {
         private var unanswered: [EventLoopFuture<Void>] = []
         /// Queued by ``PostgresSession/notify(channel:payload:)``, not sent yet.
         private var notifications: [Notification] = []
+        /// The audit appends waiting for the commit (``Opening/defersAppends``), with the notifications queued
+        /// before each, in their order.
+        private var deferred: [SQLQueryString] = []
         /// The first failure of a statement of the session: the transaction is aborted.
         private(set) var failure: (any Error)?
 
@@ -372,6 +398,12 @@ final class PostgresSession: SQLDatabase {
         func takeUnanswered() -> [EventLoopFuture<Void>] {
             defer { unanswered = [] }
             return unanswered
+        }
+
+        func deferSelection(_ selected: [SQLQueryString]) { deferred += selected }
+        func takeDeferred() -> [SQLQueryString] {
+            defer { deferred = [] }
+            return deferred
         }
 
         func want(_ account: String) { wanted = account }

@@ -23,6 +23,8 @@ public final class PostgresStore: Database {
     public let writeGeneration: WriteGeneration? = WriteGeneration(suspended: true)
     /// Totals caught up past this process's creates (``RememberedReads/TotalsAfterCreates/caughtUp``).
     public let rememberedReads: RememberedReads?
+    /// The creates of one collection in one account that wait for each other share commits.
+    let creates = CreateBatcher()
     /// Names this process in the notifications of its writes, so that it skips its own.
     let origin = SecureID.randomHex(bytes: 8)
     private let client: PostgresClient
@@ -128,8 +130,48 @@ public final class PostgresStore: Database {
         touching footprint: WriteGeneration.Footprint, carrying carry: TotalsCarry?, _ body: @escaping @Sendable (any SQLDatabase) async throws -> T
     ) async throws -> T {
         let carry = carry.flatMap { $0.footprint == footprint ? $0 : nil }
+        if carry != nil, case .records(let table, let account) = footprint {
+            return try await written(footprint, carrying: carry) { _ in
+                let outcome = try await creates.submit(.init(table: table, account: account), writer: { [self] key, bodies in
+                    await writeCreates(bodies, of: key, footprint: footprint)
+                }) { db in try await body(db) }
+                guard let value = outcome.value as? T else { throw StoreError.configuration("transaction result of the wrong type") }
+                return (value, outcome.transaction)
+            }
+        }
         return try await written(footprint, carrying: carry) { identify in
             try await session(readOnly: false, as: .application, notifying: footprint, identify: identify, body)
+        }
+    }
+
+    /// `bodies`, creates of one collection in one account (``CreateBatcher``), in one transaction,
+    /// with their audit appends deferred to its commit; a single body is a transaction as any other.
+    /// When a body of several fails, or the transaction does (a commit refused), nothing of it
+    /// committed, and each body runs again in a transaction of its own, to its own answer: so one
+    /// create's refusal (a unique value taken, a deadlock) is its own, and costs the others a retry,
+    /// not their answer. A lost connection or a database away fails them all at once.
+    func writeCreates(
+        _ bodies: [CreateBatcher.Body], of key: CreateBatcher.Key, footprint: WriteGeneration.Footprint
+    ) async -> [Result<CreateBatcher.Outcome, any Error>] {
+        let together = bodies.count > 1
+        do {
+            let (values, transaction) = try await session(
+                readOnly: false, as: .application, notifying: footprint, identify: true, defersAppends: together
+            ) { db -> [any Sendable] in
+                var values: [any Sendable] = []
+                for body in bodies { values.append(try await body(db)) }
+                return values
+            }
+            return values.map { .success((value: $0, transaction: transaction)) }
+        } catch {
+            guard together, !isConnectionLoss(error), !(error is DatabaseUnavailable) else {
+                return bodies.map { _ in .failure(error) }
+            }
+            var results: [Result<CreateBatcher.Outcome, any Error>] = []
+            for body in bodies {
+                results += await writeCreates([body], of: key, footprint: footprint)
+            }
+            return results
         }
     }
 
@@ -198,13 +240,13 @@ public final class PostgresStore: Database {
     /// answer its transaction id once it committed.
     private func session<T: Sendable>(
         readOnly: Bool, as role: PostgresSession.Role, notifying footprint: WriteGeneration.Footprint?,
-        identify: Bool = false, _ body: @escaping @Sendable (any SQLDatabase) async throws -> T
+        identify: Bool = false, defersAppends: Bool = false, _ body: @escaping @Sendable (any SQLDatabase) async throws -> T
     ) async throws -> (value: T, transaction: UInt64?) {
         let notify = footprint.map { PostgresSession.Notification(channel: PostgresChangeFeed.channel, payload: writesMessage($0)) }
         return try await withConnection { connection in
             let session = PostgresSession(
                 OpenConnectionDatabase(connection, queryLogLevel: .trace), connection: connection,
-                opening: .init(readOnly: readOnly, role: role, notify: notify, identified: identify)
+                opening: .init(readOnly: readOnly, role: role, notify: notify, identified: identify, defersAppends: defersAppends)
             )
             do {
                 let value = try await body(session)
