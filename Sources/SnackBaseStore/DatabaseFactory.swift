@@ -9,10 +9,11 @@ public enum DatabaseFactory {
         return dataDirectory + "/data.db"
     }
 
-    /// `writerExecutor`: where SQLite's writer runs (see ``SQLiteStore/init(path:logger:checkpointFrames:writerExecutor:)``).
+    /// `writerExecutor`: where SQLite's writer runs (see ``SQLiteStore/init(path:logger:checkpointFrames:writerExecutor:)``), and
+    /// PostgreSQL's shared transactions of creates (``PostgresStore/init(url:logger:connectionWait:rememberedFor:writerExecutor:)``).
     public static func open(url: String?, dataDirectory: String, logger: Logger, writerExecutor: (any TaskExecutor)? = nil) async throws -> any Database {
         if let url, url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
-            return try await PostgresStore(url: url, logger: logger)
+            return try await PostgresStore(url: url, logger: logger, writerExecutor: writerExecutor)
         }
         if let url, !url.isEmpty {
             if url.hasPrefix("sqlite://") {

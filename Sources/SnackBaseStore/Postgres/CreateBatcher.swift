@@ -56,7 +56,12 @@ final class CreateBatcher: Sendable {
     /// The largest transaction written so far, in creates (for tests: batches do form under load).
     private let largest = Atomic<Int>(0)
 
-    init() {}
+    /// Where the lanes run: the one event loop when the server has one (as SQLite's writer), else the global executor.
+    private let executor: (any TaskExecutor)?
+
+    init(executor: (any TaskExecutor)? = nil) {
+        self.executor = executor
+    }
 
     var largestBatch: Int { largest.load(ordering: .relaxed) }
 
@@ -71,7 +76,7 @@ final class CreateBatcher: Sendable {
                 queues[key]!.writing += 1
                 return true
             }
-            if start { Task { await self.write(key, writer) } }
+            if start { Task(executorPreference: executor) { await self.write(key, writer) } }
         }
     }
 

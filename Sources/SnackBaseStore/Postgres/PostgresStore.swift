@@ -24,7 +24,7 @@ public final class PostgresStore: Database {
     /// Totals caught up past this process's creates (``RememberedReads/TotalsAfterCreates/caughtUp``).
     public let rememberedReads: RememberedReads?
     /// The creates of one collection in one account that wait for each other share commits.
-    let creates = CreateBatcher()
+    let creates: CreateBatcher
     /// Names this process in the notifications of its writes, so that it skips its own.
     let origin = SecureID.randomHex(bytes: 8)
     private let client: PostgresClient
@@ -41,7 +41,12 @@ public final class PostgresStore: Database {
     /// (``PostgresChangeFeed`` makes everything stale this often).
     let rememberedFor: Duration
 
-    public init(url: String, logger: Logger, connectionWait: Duration = .seconds(5), rememberedFor: Duration = .milliseconds(500)) async throws {
+    /// `writerExecutor`: where the shared transactions of creates run (``CreateBatcher``), as SQLite's writer.
+    public init(
+        url: String, logger: Logger, connectionWait: Duration = .seconds(5), rememberedFor: Duration = .milliseconds(500),
+        writerExecutor: (any TaskExecutor)? = nil
+    ) async throws {
+        creates = CreateBatcher(executor: writerExecutor)
         self.connectionWait = connectionWait
         self.rememberedFor = rememberedFor
         rememberedReads = writeGeneration.map { RememberedReads(generation: $0, totalsAfterCreates: .caughtUp) }
