@@ -31,13 +31,38 @@ struct OpenConnectionDatabase: SQLDatabase {
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) -> EventLoopFuture<Void> {
         let loop = connection.eventLoop
-        let connection = connection, base = base
-        guard loop.inEventLoop else {
-            return loop.flatSubmit {
-                connection.isClosed ? loop.makeFailedFuture(DatabaseUnavailable()) : base.execute(sql: query, onRow)
+        let send = statement(query, onRow)
+        guard loop.inEventLoop else { return loop.flatSubmit(send) }
+        return send()
+    }
+
+    /// Hands `query` to the connection, on its loop, unless it has closed. Through PostgresNIO itself when
+    /// every bound value is one of its own types (what PostgresKit does for them too), so that the rows come
+    /// as ``PostgresResultRow``s; else through PostgresKit.
+    private func statement(
+        _ query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()
+    ) -> @Sendable () -> EventLoopFuture<Void> {
+        let connection = connection, base = base, logger = logger
+        var serializer = SQLSerializer(database: self)
+        query.serialize(to: &serializer)
+        var bindings = PostgresBindings(capacity: serializer.binds.count)
+        for bind in serializer.binds {
+            if (bind as? any OptionalValue)?.isNone == true {
+                bindings.appendNull()
+            } else if let value = bind as? any PostgresThrowingDynamicTypeEncodable, (try? bindings.append(value, context: .default)) != nil {
+                continue
+            } else {
+                return { connection.isClosed ? connection.eventLoop.makeFailedFuture(DatabaseUnavailable()) : base.execute(sql: query, onRow) }
             }
         }
-        return connection.isClosed ? loop.makeFailedFuture(DatabaseUnavailable()) : base.execute(sql: query, onRow)
+        let prepared = PostgresQuery(unsafeSQL: serializer.sql, binds: bindings)
+        if let level = base.queryLogLevel {
+            logger.log(level: level, "Executing query", metadata: ["sql": .string(serializer.sql)])
+        }
+        return {
+            guard !connection.isClosed else { return connection.eventLoop.makeFailedFuture(DatabaseUnavailable()) }
+            return connection.query(prepared, logger: logger) { row in onRow(PostgresResultRow(row)) }.map { _ in }
+        }
     }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) async throws {
@@ -47,4 +72,13 @@ struct OpenConnectionDatabase: SQLDatabase {
     func withSession<R>(_ closure: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
         try await closure(self)
     }
+}
+
+/// An `Optional`, whatever it wraps: a bound value that is `nil` is bound as NULL.
+private protocol OptionalValue {
+    var isNone: Bool { get }
+}
+
+extension Optional: OptionalValue {
+    fileprivate var isNone: Bool { self == nil }
 }

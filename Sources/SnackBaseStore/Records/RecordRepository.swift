@@ -203,10 +203,15 @@ public enum RecordRepository {
         var record: StoredRecord = [:]
         record.reserveCapacity(scope.columns.count)
         let direct = row as? SQLiteResultRow
+        let postgres = direct == nil ? row as? PostgresResultRow : nil
         for column in scope.columns {
             guard let type = scope.type(of: column) else { continue }
-            // SQLite's own values, read without going through Decodable when their type is the expected one.
+            // The database's own values, read without going through Decodable when their type is the expected one.
             if let direct, let value = direct.storedValue(column, as: type) {
+                record[column] = value
+                continue
+            }
+            if let postgres, let value = postgres.storedValue(column, as: type) {
                 record[column] = value
                 continue
             }
