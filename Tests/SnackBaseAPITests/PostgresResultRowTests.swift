@@ -14,6 +14,8 @@ struct PostgresResultRowTests {
     func storedValuesAndBinds() async throws {
         guard TestDatabase.postgresURL != nil else { return }
         try await TestDatabase.with(.postgres) { database in
+            // Reads run as the application role, which the migrations create (a fresh server has none yet).
+            try await Migrator.migrate(database)
             let rows = try await database.read { db -> [any SQLRow] in
                 try await db.raw("""
                     SELECT \(bind: 2.5)::double precision AS number, \(bind: true)::boolean AS flag, \(bind: "tëxt")::text AS words,
