@@ -29,9 +29,9 @@ final class PostgresResultRow: SQLRow, Sendable {
         }
     }
 
-    var allColumns: [String] { generalRow.allColumns }
+    var allColumns: [String] { cells.map(\.columnName) }
     func contains(column: String) -> Bool { cells.contains(column) }
-    func decodeNil(column: String) throws -> Bool { try generalRow.decodeNil(column: column) }
+    func decodeNil(column: String) throws -> Bool { !cells.contains(column) || cells[column].bytes == nil }
     func decode<D: Decodable>(column: String, as type: D.Type) throws -> D { try generalRow.decode(column: column, as: type) }
 
     /// The column as a ``StoredValue`` of `type` when its cell holds what that type is stored as
