@@ -26,7 +26,8 @@ public final class RememberedUntilWrite<Key: Hashable & Sendable, Value: Sendabl
     private struct Memory {
         var values: [Key: Entry] = [:]
         var weight = 0
-        var flights: [Key: Flight] = [:]
+        /// Per key, the reads under way, one per stamp, oldest first.
+        var flights: [Key: [Flight]] = [:]
         var flightCount: UInt64 = 0
     }
     private enum Step {
@@ -35,8 +36,9 @@ public final class RememberedUntilWrite<Key: Hashable & Sendable, Value: Sendabl
         /// key held, read under an earlier stamp.
         case read(flight: UInt64?, stale: Stale?)
         case wait(stale: Stale?)
-        /// Wait for the flight under the earlier stamp `stamp`, then bring its value up to date.
-        case waitEarlier(stamp: UInt64, stale: Stale?)
+        /// Wait for the flight under the earlier stamp `stamp`, then bring its value up to date and
+        /// hand it to the waiters of `flight`.
+        case waitEarlier(stamp: UInt64, flight: UInt64, stale: Stale?)
     }
 
     /// The value a key held when it was read again, read under `stamp`; `current` is the stamp the
@@ -95,16 +97,16 @@ public final class RememberedUntilWrite<Key: Hashable & Sendable, Value: Sendabl
             if let held, held.stamp == current { return .remembered(held.value) }
             let stale = held.flatMap { $0.stamp < current ? Stale(value: $0.value, stamp: $0.stamp, current: current) : nil }
             guard sharesReads else { return .read(flight: nil, stale: stale) }
-            if let flight = memory.flights[key] {
-                if flight.stamp == current { return .wait(stale: stale) }
-                // A flight under an older stamp may be from before a write: joined only to be brought up to date.
-                if flight.stamp < current, let joinsEarlier, joinsEarlier(flight.stamp, current) {
-                    return .waitEarlier(stamp: flight.stamp, stale: stale)
-                }
-                return .read(flight: nil, stale: stale)
-            }
+            let flights = memory.flights[key] ?? []
+            if flights.contains(where: { $0.stamp == current }) { return .wait(stale: stale) }
+            // The first caller under this stamp reads for the later ones, even while a read under an
+            // earlier stamp (from before a write) is still under way.
             memory.flightCount &+= 1
-            memory.flights[key] = Flight(id: memory.flightCount, stamp: current)
+            memory.flights[key, default: []].append(Flight(id: memory.flightCount, stamp: current))
+            // A flight under an earlier stamp may be from before a write: joined only to be brought up to date.
+            if let earlier = flights.last(where: { $0.stamp < current }), let joinsEarlier, joinsEarlier(earlier.stamp, current) {
+                return .waitEarlier(stamp: earlier.stamp, flight: memory.flightCount, stale: stale)
+            }
             return .read(flight: memory.flightCount, stale: stale)
         }
         let flight: UInt64?
@@ -114,10 +116,11 @@ public final class RememberedUntilWrite<Key: Hashable & Sendable, Value: Sendabl
             return value
         case .wait(let held):
             if let shared = await shared(key, stamp: current) { return shared }
+            // The read waited for ended without a value (it failed, perhaps for its caller alone).
             flight = nil
             stale = held
-        case .waitEarlier(let earlier, let held):
-            flight = nil
+        case .waitEarlier(let earlier, let id, let held):
+            flight = id
             stale = await shared(key, stamp: earlier).map { Stale(value: $0, stamp: earlier, current: current) } ?? held
         case .read(let id, let held):
             flight = id
@@ -143,9 +146,8 @@ public final class RememberedUntilWrite<Key: Hashable & Sendable, Value: Sendabl
     private func shared(_ key: Key, stamp: UInt64) async -> Value? {
         await withCheckedContinuation { (waiter: CheckedContinuation<Value?, Never>) in
             let joined = memory.withLock { memory in
-                guard var flight = memory.flights[key], flight.stamp == stamp else { return false }
-                flight.waiters.append(waiter)
-                memory.flights[key] = flight
+                guard let index = memory.flights[key]?.firstIndex(where: { $0.stamp == stamp }) else { return false }
+                memory.flights[key]![index].waiters.append(waiter)
                 return true
             }
             if !joined { waiter.resume(returning: nil) }
@@ -155,8 +157,9 @@ public final class RememberedUntilWrite<Key: Hashable & Sendable, Value: Sendabl
     /// Ends flight `id` of `key`: its waiters get `value`.
     private func land(_ id: UInt64, of key: Key, with value: Value?) {
         let waiters = memory.withLock { memory -> [CheckedContinuation<Value?, Never>] in
-            guard let flight = memory.flights[key], flight.id == id else { return [] }
-            memory.flights[key] = nil
+            guard var flights = memory.flights[key], let index = flights.firstIndex(where: { $0.id == id }) else { return [] }
+            let flight = flights.remove(at: index)
+            memory.flights[key] = flights.isEmpty ? nil : flights
             return flight.waiters
         }
         for waiter in waiters { waiter.resume(returning: value) }

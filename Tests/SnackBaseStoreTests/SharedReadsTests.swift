@@ -41,6 +41,26 @@ import Testing
         _ = try await before.value
     }
 
+    @Test func callersAfterAWriteShareOneReadWhileTheReadFromBeforeItIsUnderWay() async throws {
+        let generation = WriteGeneration()
+        let memory = RememberedUntilWrite<String, [Int]>(limit: 100, sharesReads: true, stamp: { _ in generation.current })
+        let reads = CountingReads()
+        let before = Task { try await memory.value(for: "k") { try await reads.read(generation, delay: .milliseconds(300)) } }
+        while reads.count.load(ordering: .relaxed) < 1 { try await Task.sleep(for: .milliseconds(1)) }
+        generation.advance(CollectionOfOne(.everything))
+        let after = try await withThrowingTaskGroup(of: [Int].self) { group in
+            for _ in 0..<6 { group.addTask { try await memory.value(for: "k") { try await reads.read(generation) } } }
+            return try await group.reduce(into: [[Int]]()) { $0.append($1) }
+        }
+        #expect(reads.count.load(ordering: .relaxed) == 2, "each caller after the write read for itself beside the read from before it")
+        #expect(Set(after).count == 1)
+        #expect(after[0][1] == 2)
+        // The read from before the write answers its own caller, and is not remembered over the later one.
+        let early = try await before.value
+        #expect(early[1] == 1)
+        #expect(try await memory.value(for: "k") { try await reads.read(generation) } == after[0])
+    }
+
     @Test func whenTheSharedReadFailsTheOthersReadForThemselves() async throws {
         let generation = WriteGeneration()
         let memory = RememberedUntilWrite<String, [Int]>(limit: 100, sharesReads: true, stamp: { _ in generation.current })
