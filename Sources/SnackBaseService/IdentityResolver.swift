@@ -61,8 +61,10 @@ public struct IdentityResolver: Sendable {
 
     package init(database: any Database, tokens: TokenService? = nil, loginLimiter: LoginRateLimiter? = nil, metrics: AppMetrics? = nil) {
         self.database = database
-        self.remembered = database.writeGeneration.map { RememberedUntilWrite(generation: $0, limit: 4096) }
-        self.rememberedKeys = database.writeGeneration.map { RememberedUntilWrite(generation: $0, limit: 4096) }
+        // The requests in flight for one caller after a write (every 500 ms on PostgreSQL) read it once:
+        // a caller waits for the read before its request holds any connection.
+        self.remembered = database.writeGeneration.map { RememberedUntilWrite(generation: $0, limit: 4096, sharesReads: true) }
+        self.rememberedKeys = database.writeGeneration.map { RememberedUntilWrite(generation: $0, limit: 4096, sharesReads: true) }
         self.tokens = tokens
         self.loginLimiter = loginLimiter
         self.metrics = metrics

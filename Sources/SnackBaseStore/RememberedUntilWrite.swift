@@ -9,8 +9,9 @@ import Synchronization
 ///
 /// With `sharesReads`, callers that miss the same key under the same stamp while it is being read
 /// wait for that one read instead of each reading it (after a write, the 32 lists in flight count
-/// once, not 32 times). Only for reads made on the caller's own session: a read that had to lease a
-/// connection of its own could wait behind waiters that hold the pool's.
+/// once, not 32 times). Only where a read cannot wait for a connection that a waiter holds: reads
+/// made on the caller's own session (records), or by callers that hold none while they wait (sign-ins,
+/// checked before a request's transaction); otherwise the read could wait behind waiters that hold the pool's.
 public final class RememberedUntilWrite<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     private struct Entry {
         let stamp: UInt64
@@ -59,8 +60,11 @@ public final class RememberedUntilWrite<Key: Hashable & Sendable, Value: Sendabl
     var readsMade: Int { misses.load(ordering: .relaxed) }
 
     /// Values that any write at all makes stale, except a write of records only (a sign-in, an API key).
-    public convenience init(generation: WriteGeneration, limit: Int, weight: @escaping @Sendable (Value) -> Int = { _ in 1 }) {
-        self.init(limit: limit, weight: weight, stamp: { _ in generation.current })
+    /// `sharesReads`: only where no caller holds a connection while it waits (see above).
+    public convenience init(
+        generation: WriteGeneration, limit: Int, weight: @escaping @Sendable (Value) -> Int = { _ in 1 }, sharesReads: Bool = false
+    ) {
+        self.init(limit: limit, weight: weight, sharesReads: sharesReads, stamp: { _ in generation.current })
     }
 
     init(limit: Int, weight: @escaping @Sendable (Value) -> Int = { _ in 1 }, sharesReads: Bool = false, stamp: @escaping @Sendable (Key) -> UInt64) {

@@ -165,6 +165,39 @@ import HTTPTypes
         }
     }
 
+    @Test func concurrentChecksOfOneSignInShareOneReadAndARevocationIsSeenByTheNext() async throws {
+        try await TestApp.run { app in
+            guard app.services.database.writeGeneration?.isSuspended == false else { return }   // remembered only
+            let acme = try await app.register("acme")
+            let reads = GatedDatabase(app.services.database, gating: .reads)
+            let identities = IdentityResolver(database: reads, tokens: app.services.tokens)
+            // After a write, the requests in flight for one caller check their sign-in with one read, not one each.
+            let checks = Task {
+                await withTaskGroup(of: Bool.self) { group in
+                    for _ in 0..<16 {
+                        group.addTask {
+                            if case .principal = await identities.resolve(.accessToken(acme.token), from: nil) { return true }
+                            return false
+                        }
+                    }
+                    return await group.reduce(into: [Bool]()) { $0.append($1) }
+                }
+            }
+            while reads.started < 1 { try await Task.sleep(for: .milliseconds(1)) }
+            try await Task.sleep(for: .milliseconds(100))
+            reads.open()
+            #expect(await checks.value == Array(repeating: true, count: 16))
+            #expect(reads.started == 1, "each request read the sign-in for itself")
+            // A sign-out is a write: the next check reads again and refuses.
+            #expect(try await app.request(.post, "/api/v1/auth/logout", token: acme.token).status == 204)
+            guard case .refused = await identities.resolve(.accessToken(acme.token), from: nil) else {
+                Issue.record("a signed-out token was still accepted")
+                return
+            }
+            #expect(reads.started == 2)
+        }
+    }
+
     @Test func rememberedRowsAreKeptPerSchemaTheyWereDecodedWith() async throws {
         try await TestApp.run { app in
             guard let remembered = app.services.database.rememberedReads else { return }   // SQLite only
