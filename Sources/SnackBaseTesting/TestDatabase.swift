@@ -5,6 +5,12 @@ import SnackBaseStore
 
 /// The databases tests run on, each made new for one test.
 package enum TestDatabase {
+    /// A PostgreSQL collation a test database can be made with.
+    package enum Collation: String, Sendable {
+        /// Byte order.
+        case c = "C"
+    }
+
     package static let logger: Logger = {
         var logger = Logger(label: "test")
         logger.logLevel = .warning
@@ -20,9 +26,10 @@ package enum TestDatabase {
     /// A fresh database of `kind` for `body`: a temporary SQLite file, or a new PostgreSQL database
     /// created through the server named by `SNACKBASE_TEST_POSTGRES_URL` and dropped afterwards.
     /// `rememberedFor`: PostgreSQL's bound on how long a read is remembered when no write is told
-    /// (``PostgresStore/rememberedFor``), for a test that counts what is read again.
+    /// (``PostgresStore/rememberedFor``), for a test that counts what is read again. `collation`:
+    /// PostgreSQL's database made with this collation (`C`, say) instead of the server's default.
     package static func with(_ kind: DatabaseKind, logger: Logger = TestDatabase.logger, writerExecutor: (any TaskExecutor)? = nil,
-                             rememberedFor: Duration = .milliseconds(500),
+                             rememberedFor: Duration = .milliseconds(500), collation: Collation? = nil,
                              _ body: (any Database) async throws -> Void) async throws {
         switch kind {
         case .sqlite:
@@ -38,7 +45,8 @@ package enum TestDatabase {
             // The tests' own scaffolding waits longer for a connection than a request would (5 s): at the
             // start of the suite hundreds of tests open stores at once on two cores.
             let admin = try await PostgresStore(url: url, logger: logger, connectionWait: .seconds(30))
-            try await admin.execute(unsafeSQL: "CREATE DATABASE \(name)")
+            let locale = collation.map { " TEMPLATE template0 LC_COLLATE '\($0.rawValue)' LC_CTYPE '\($0.rawValue)'" } ?? ""
+            try await admin.execute(unsafeSQL: "CREATE DATABASE \(name)" + locale)
             var components = base
             components.path = "/" + name
             let database = try await PostgresStore(url: components.string ?? url, logger: logger, connectionWait: .seconds(30), rememberedFor: rememberedFor)

@@ -49,7 +49,6 @@ public final class PostgresStore: Database {
         creates = CreateBatcher(executor: writerExecutor)
         self.connectionWait = connectionWait
         self.rememberedFor = rememberedFor
-        rememberedReads = writeGeneration.map { RememberedReads(generation: $0, totalsAfterCreates: .caughtUp) }
         guard let components = URLComponents(string: url), let host = components.host else {
             throw StoreError.configuration("SNACKBASE_DATABASE_URL is not a valid postgres:// URL")
         }
@@ -68,13 +67,37 @@ public final class PostgresStore: Database {
         runner = Task { await client.run() }
         // Fail fast on an unreachable server or refused credentials: one connection of its own,
         // whose error says why (the pool would retry for a minute, then say only that it gave up).
+        let textSortsBytewise: Bool
         do {
             let probe = try await PostgresConnection.connect(configuration: connectionConfiguration, id: 0, logger: logger)
+            textSortsBytewise = await Self.sortsTextBytewise(probe)
             try await probe.close()
         } catch {
             runner.cancel()
             throw StoreError.configuration("cannot connect to PostgreSQL at \(host):\(port): \(Self.reason(error))")
         }
+        rememberedReads = writeGeneration.map {
+            RememberedReads(generation: $0, totalsAfterCreates: .caughtUp, textSortsBytewise: textSortsBytewise)
+        }
+    }
+
+    /// Whether the database's default collation orders text by its UTF-8 bytes: libc's `C`, `POSIX`
+    /// or `C.UTF-8` (code point order, which is byte order in UTF-8). The tables' columns are made
+    /// without a collation of their own, so they sort by this one. False when it cannot be told.
+    static func sortsTextBytewise(_ connection: PostgresConnection) async -> Bool {
+        // `datlocprovider` (PostgreSQL 15): `c` is libc, `i` ICU, whose "C" is not byte order.
+        let row = try? await OpenConnectionDatabase(connection).raw("""
+            SELECT datcollate AS collation, to_jsonb(d) ->> 'datlocprovider' AS provider
+            FROM pg_database d WHERE datname = current_database()
+            """).first()
+        guard let row, let collation = try? row.decode(column: "collation", as: String.self),
+              let provider = try? row.decode(column: "provider", as: String?.self) else { return false }
+        return sortsTextBytewise(collation: collation, provider: provider)
+    }
+
+    /// ``sortsTextBytewise(_:)`` for a database's collation and locale provider (nil before PostgreSQL 15: libc).
+    static func sortsTextBytewise(collation: String, provider: String?) -> Bool {
+        (provider ?? "c") == "c" && ["c", "posix", "c.utf-8", "c.utf8"].contains(collation.lowercased())
     }
 
     /// Why a connection failed, in the server's words when it answered (never the password: the

@@ -126,9 +126,19 @@ public enum RecordRepository {
             let account = scope.account.accountID.rawValue
             let shape = scope.shape
             let page = RememberedReads.Key(query: .page(sort: sort, skip: skip, limit: limit), table: scope.table, account: account, conditions: conditions, shape: shape)
-            let items = try await remembered.page(for: page) {
+            // The records of creates a page was brought up to date with: which ids were asked, which met its conditions.
+            var caughtUp: (asked: Set<String>, met: Set<String>)?
+            let items = try await remembered.page(for: page, read: {
                 RecordPage(records: try await select.limit(limit).offset(skip).all().map { try decode($0, in: scope) })
-            }
+            }, catchUp: { ids in
+                // A builder of its own: when the records cannot be put in their places, `read` runs after this.
+                var created = db.select().column(SQLLiteral.all).from(SQLIdentifier(scope.table))
+                    .where(SQLIdentifier("account_id"), .equal, SQLBind(account))
+                for fragment in conditions { created = created.where(RuleFragmentExpression(fragment: fragment)) }
+                let records = try await created.where(SQLIdentifier("id"), .in, SQLBind.group(ids)).all().map { try decode($0, in: scope) }
+                caughtUp = (Set(ids), Set(records.compactMap { if case .text(let id?)? = $0["id"] { id } else { nil } }))
+                return records
+            })
             let total = RememberedReads.Key(query: .count, table: scope.table, account: account, conditions: conditions, shape: [])
             let snapshots = remembered.totalsAfterCreates == .caughtUp
             // `count` is a builder (a class) that each closure adds to: only one of them runs per call.
@@ -138,7 +148,9 @@ public enum RecordRepository {
                 let snapshot = snapshots ? try row?.decode(column: "snackbase_snapshot", as: String.self) : nil
                 return .init(value: try row?.decode(column: "n", as: Int.self) ?? 0, snapshot: snapshot.flatMap(PostgresSnapshot.init))
             }, catchUp: { ids in
-                try await count.where(SQLIdentifier("id"), .in, SQLBind.group(ids)).first()?.decode(column: "n", as: Int.self) ?? 0
+                // The same conditions asked of these ids a statement ago, for the page.
+                if let caughtUp, caughtUp.asked.isSuperset(of: ids) { return ids.filter(caughtUp.met.contains).count }
+                return try await count.where(SQLIdentifier("id"), .in, SQLBind.group(ids)).first()?.decode(column: "n", as: Int.self) ?? 0
             }))
         }
         let separateCount = sort.allSatisfy { $0.field == "created_at" || $0.field == "id" }

@@ -52,9 +52,15 @@ public final class RememberedReads: Sendable {
         case caughtUp
     }
 
-    public init(generation: WriteGeneration, totalsAfterCreates: TotalsAfterCreates = .carried) {
+    /// Whether the database sorts text by its UTF-8 bytes (PostgreSQL's `C` collations), so that the
+    /// order of a page can be decided here (``page(for:read:catchUp:)``).
+    let textSortsBytewise: Bool
+    private let pagesCaughtUp = Atomic(0)
+
+    public init(generation: WriteGeneration, totalsAfterCreates: TotalsAfterCreates = .carried, textSortsBytewise: Bool = false) {
         self.generation = generation
         self.totalsAfterCreates = totalsAfterCreates
+        self.textSortsBytewise = textSortsBytewise
         let stamp: @Sendable (Key) -> UInt64 = { key in generation.records(table: key.table, account: key.account) }
         // Each is read on the caller's session: concurrent misses of one key share the read.
         totals = RememberedUntilWrite(limit: Self.totalsLimit, sharesReads: true, stamp: stamp)
@@ -101,9 +107,35 @@ public final class RememberedReads: Sendable {
         }.value
     }
 
-    /// The page for `key`, read by `read` unless it was read since the last write.
-    func page(for key: Key, read: () async throws -> RecordPage) async throws -> RecordPage {
-        try await pages.value(for: key, read: read)
+    /// The page for `key`, read by `read` unless it was read since the last write. Where totals are
+    /// caught up (PostgreSQL) and text sorts by its bytes (``textSortsBytewise``), a first page made
+    /// stale only by this process's creates since it was read is brought up to date instead:
+    /// `catchUp` reads those of their records that meet the page's conditions (by id, at most
+    /// ``catchUpLimit``), and they are put in their places by the page's order (``RecordOrder``);
+    /// one already on the page (it committed before the page's statement) is not added twice. When
+    /// the order cannot be decided here (a null, NaN), the page is read again.
+    func page(
+        for key: Key, read: () async throws -> RecordPage, catchUp: ([String]) async throws -> [StoredRecord]
+    ) async throws -> RecordPage {
+        guard totalsAfterCreates == .caughtUp, textSortsBytewise, case .page(let sort, 0, let limit) = key.query else {
+            return try await pages.value(for: key, read: read)
+        }
+        let generation = generation
+        // As for totals: the lists after creates that commit while a page is read wait for it and catch it up.
+        let joinsEarlier: (UInt64, UInt64) -> Bool = { earlier, current in
+            generation.creates(table: key.table, account: key.account, from: earlier, to: current) != nil
+        }
+        return try await pages.value(for: key, joinsEarlier: joinsEarlier) { stale in
+            if let stale, let creates = generation.creates(table: key.table, account: key.account, from: stale.stamp, to: stale.current) {
+                let ids = creates.flatMap(\.ids)
+                if ids.count <= Self.catchUpLimit,
+                   let records = RecordOrder(sort).merged(stale.value.records, with: try await catchUp(ids), limit: limit) {
+                    pagesCaughtUp.add(1, ordering: .relaxed)
+                    return RecordPage(records: records)
+                }
+            }
+            return try await read()
+        }
     }
 
     /// The record (or its absence) for `key`, read by `read` unless it was read since the last write.
@@ -153,6 +185,8 @@ extension RememberedReads {
     var totalsCounted: Int { counted.load(ordering: .relaxed) }
     /// How many totals were caught up past creates rather than counted again (for tests).
     var totalsCaughtUp: Int { caughtUp.load(ordering: .relaxed) }
+    /// How many pages were brought up to date past creates rather than read again (for tests).
+    var pagesBroughtUpToDate: Int { pagesCaughtUp.load(ordering: .relaxed) }
 }
 
 /// What the creates of one write transaction add to the remembered totals of their collection in
