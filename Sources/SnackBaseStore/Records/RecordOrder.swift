@@ -63,7 +63,8 @@ struct RecordOrder {
         return Array(records.prefix(limit))
     }
 
-    private static func id(_ record: StoredRecord) -> String? {
+    /// The record's id, as stored.
+    static func id(_ record: StoredRecord) -> String? {
         if case .text(let id?)? = record["id"] { return id }
         return nil
     }

@@ -103,14 +103,15 @@ public enum RecordRepository {
         for order in sort where !known.contains(order.field) {
             throw UnknownColumn(name: order.field)
         }
-        var select = db.select().column(SQLLiteral.all).from(SQLIdentifier(scope.table))
-            .where(SQLIdentifier("account_id"), .equal, SQLBind(scope.account.accountID.rawValue))
-        var count = db.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from(SQLIdentifier(scope.table))
-            .where(SQLIdentifier("account_id"), .equal, SQLBind(scope.account.accountID.rawValue))
-        for fragment in conditions {
-            select = select.where(RuleFragmentExpression(fragment: fragment))
-            count = count.where(RuleFragmentExpression(fragment: fragment))
+        /// A new `SELECT … FROM <table> WHERE account_id = ? AND <every condition>`.
+        func matching() -> SQLSelectBuilder {
+            var builder = db.select().from(SQLIdentifier(scope.table))
+                .where(SQLIdentifier("account_id"), .equal, SQLBind(scope.account.accountID.rawValue))
+            for fragment in conditions { builder = builder.where(RuleFragmentExpression(fragment: fragment)) }
+            return builder
         }
+        var select = matching().column(SQLLiteral.all)
+        let count = matching().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
         for order in sort {
             select = select.orderBy(SQLIdentifier(order.field), order.descending ? SQLDirection.descending : SQLDirection.ascending)
         }
@@ -132,11 +133,9 @@ public enum RecordRepository {
                 RecordPage(records: try await select.limit(limit).offset(skip).all().map { try decode($0, in: scope) })
             }, catchUp: { ids in
                 // A builder of its own: when the records cannot be put in their places, `read` runs after this.
-                var created = db.select().column(SQLLiteral.all).from(SQLIdentifier(scope.table))
-                    .where(SQLIdentifier("account_id"), .equal, SQLBind(account))
-                for fragment in conditions { created = created.where(RuleFragmentExpression(fragment: fragment)) }
-                let records = try await created.where(SQLIdentifier("id"), .in, SQLBind.group(ids)).all().map { try decode($0, in: scope) }
-                caughtUp = (Set(ids), Set(records.compactMap { if case .text(let id?)? = $0["id"] { id } else { nil } }))
+                let records = try await matching().column(SQLLiteral.all).where(SQLIdentifier("id"), .in, SQLBind.group(ids)).all()
+                    .map { try decode($0, in: scope) }
+                caughtUp = (Set(ids), Set(records.compactMap(RecordOrder.id)))
                 return records
             })
             let total = RememberedReads.Key(query: .count, table: scope.table, account: account, conditions: conditions, shape: [])
