@@ -12,17 +12,26 @@ import Synchronization
 /// once, not 32 times). Only where a read cannot wait for a connection that a waiter holds: reads
 /// made on the caller's own session (records), or by callers that hold none while they wait (sign-ins,
 /// checked before a request's transaction); otherwise the read could wait behind waiters that hold the pool's.
+///
+/// With `maxAge` (PostgreSQL, where a write no message tells must be seen within it), a value is also
+/// answered only while younger than that, counted from when its read began (a value brought up to date
+/// from a stale one keeps the stale one's age: what it was not told of is as old). With `sharesReads`,
+/// once a value is half that old the first caller reads it again while the others are still answered
+/// from it, so that nobody waits for it to expire (a count of half a million rows every 500 ms stalled
+/// every list for its length).
 public final class RememberedUntilWrite<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     private struct Entry {
         let stamp: UInt64
         let value: Value
         let weight: Int
+        /// When the read it came from began (for a value brought up to date: the stale one's).
+        let readAt: ContinuousClock.Instant
     }
     /// A read under way that others with the same stamp wait for.
     private struct Flight {
         let id: UInt64
         let stamp: UInt64
-        var waiters: [CheckedContinuation<Value?, Never>] = []
+        var waiters: [CheckedContinuation<Shared?, Never>] = []
     }
     private struct Memory {
         var values: [Key: Entry] = [:]
@@ -48,8 +57,17 @@ public final class RememberedUntilWrite<Key: Hashable & Sendable, Value: Sendabl
         let value: Value
         let stamp: UInt64
         let current: UInt64
+        let readAt: ContinuousClock.Instant
+    }
+    /// What a flight hands its waiters: the value and the age it is remembered with.
+    private struct Shared {
+        let value: Value
+        let readAt: ContinuousClock.Instant
     }
     private let sharesReads: Bool
+    private let maxAge: Duration?
+    /// The clock ages are counted on (a test's own, to move it without waiting).
+    private let now: @Sendable () -> ContinuousClock.Instant
     private let stamp: @Sendable (Key) -> UInt64
     private let limit: Int
     private let weight: @Sendable (Value) -> Int
@@ -64,11 +82,16 @@ public final class RememberedUntilWrite<Key: Hashable & Sendable, Value: Sendabl
     public convenience init(
         generation: WriteGeneration, limit: Int, weight: @escaping @Sendable (Value) -> Int = { _ in 1 }, sharesReads: Bool = false
     ) {
-        self.init(limit: limit, weight: weight, sharesReads: sharesReads, stamp: { _ in generation.current })
+        self.init(limit: limit, weight: weight, sharesReads: sharesReads, maxAge: generation.maxAge, stamp: { _ in generation.current })
     }
 
-    init(limit: Int, weight: @escaping @Sendable (Value) -> Int = { _ in 1 }, sharesReads: Bool = false, stamp: @escaping @Sendable (Key) -> UInt64) {
+    init(
+        limit: Int, weight: @escaping @Sendable (Value) -> Int = { _ in 1 }, sharesReads: Bool = false, maxAge: Duration? = nil,
+        now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }, stamp: @escaping @Sendable (Key) -> UInt64
+    ) {
         self.sharesReads = sharesReads
+        self.maxAge = maxAge
+        self.now = now
         self.stamp = stamp
         self.limit = limit
         self.weight = weight
@@ -89,19 +112,31 @@ public final class RememberedUntilWrite<Key: Hashable & Sendable, Value: Sendabl
         for key: Key, keep: (Value) -> Bool = { _ in true }, joinsEarlier: ((_ earlier: UInt64, _ current: UInt64) -> Bool)? = nil,
         refresh read: (Stale?) async throws -> Value
     ) async throws -> Value {
+        // Before the stamp: whatever is read from here is at most this old.
+        let start = now()
         let current = stamp(key)
         guard current != WriteGeneration.notRemembered else {
             let value = try await read(nil)
             misses.add(1, ordering: .relaxed)
             return value
         }
-        let sharesReads = sharesReads
+        let sharesReads = sharesReads, maxAge = maxAge
         let step = memory.withLock { memory -> Step in
             let held = memory.values[key]
-            if let held, held.stamp == current { return .remembered(held.value) }
-            let stale = held.flatMap { $0.stamp < current ? Stale(value: $0.value, stamp: $0.stamp, current: current) : nil }
-            guard sharesReads else { return .read(flight: nil, stale: stale) }
+            // Young enough to be answered (any age where there is no bound).
+            let young = held.map { held in maxAge.map { start - held.readAt < $0 } ?? true } ?? false
             let flights = memory.flights[key] ?? []
+            if let held, held.stamp == current, young {
+                guard sharesReads, let maxAge, start - held.readAt >= maxAge / 2 else { return .remembered(held.value) }
+                // Half its age gone: the first caller reads it again, the others are answered from it meanwhile.
+                if flights.contains(where: { $0.stamp == current }) { return .remembered(held.value) }
+                memory.flightCount &+= 1
+                memory.flights[key, default: []].append(Flight(id: memory.flightCount, stamp: current))
+                return .read(flight: memory.flightCount, stale: nil)
+            }
+            // Past its age a value cannot be brought up to date: it may miss what no message told.
+            let stale = held.flatMap { $0.stamp < current && young ? Stale(value: $0.value, stamp: $0.stamp, current: current, readAt: $0.readAt) : nil }
+            guard sharesReads else { return .read(flight: nil, stale: stale) }
             if flights.contains(where: { $0.stamp == current }) { return .wait(stale: stale) }
             // The first caller under this stamp reads for the later ones, even while a read under an
             // earlier stamp (from before a write) is still under way.
@@ -119,13 +154,13 @@ public final class RememberedUntilWrite<Key: Hashable & Sendable, Value: Sendabl
         case .remembered(let value):
             return value
         case .wait(let held):
-            if let shared = await shared(key, stamp: current) { return shared }
+            if let shared = await shared(key, stamp: current) { return shared.value }
             // The read waited for ended without a value (it failed, perhaps for its caller alone).
             flight = nil
             stale = held
         case .waitEarlier(let earlier, let id, let held):
             flight = id
-            stale = await shared(key, stamp: earlier).map { Stale(value: $0, stamp: earlier, current: current) } ?? held
+            stale = await shared(key, stamp: earlier).map { Stale(value: $0.value, stamp: earlier, current: current, readAt: $0.readAt) } ?? held
         case .read(let id, let held):
             flight = id
             stale = held
@@ -140,15 +175,18 @@ public final class RememberedUntilWrite<Key: Hashable & Sendable, Value: Sendabl
         }
         misses.add(1, ordering: .relaxed)
         let kept = keep(value)
-        if kept { remember(value, for: key, stamp: current) }
-        if let flight { land(flight, of: key, with: kept ? value : nil) }
+        // A value made from a stale one is as old as it (the read may also have ignored it: then it
+        // is only remembered for less than it could be).
+        let readAt = stale.map { min($0.readAt, start) } ?? start
+        if kept { remember(value, for: key, stamp: current, readAt: readAt) }
+        if let flight { land(flight, of: key, with: kept ? Shared(value: value, readAt: readAt) : nil) }
         return value
     }
 
     /// Waits for the flight of `key` under `stamp`; nil when it ended without a value to share (or
     /// had ended already), and the caller reads for itself.
-    private func shared(_ key: Key, stamp: UInt64) async -> Value? {
-        await withCheckedContinuation { (waiter: CheckedContinuation<Value?, Never>) in
+    private func shared(_ key: Key, stamp: UInt64) async -> Shared? {
+        await withCheckedContinuation { (waiter: CheckedContinuation<Shared?, Never>) in
             let joined = memory.withLock { memory in
                 guard let index = memory.flights[key]?.firstIndex(where: { $0.stamp == stamp }) else { return false }
                 memory.flights[key]![index].waiters.append(waiter)
@@ -159,8 +197,8 @@ public final class RememberedUntilWrite<Key: Hashable & Sendable, Value: Sendabl
     }
 
     /// Ends flight `id` of `key`: its waiters get `value`.
-    private func land(_ id: UInt64, of key: Key, with value: Value?) {
-        let waiters = memory.withLock { memory -> [CheckedContinuation<Value?, Never>] in
+    private func land(_ id: UInt64, of key: Key, with value: Shared?) {
+        let waiters = memory.withLock { memory -> [CheckedContinuation<Shared?, Never>] in
             guard var flights = memory.flights[key], let index = flights.firstIndex(where: { $0.id == id }) else { return [] }
             let flight = flights.remove(at: index)
             memory.flights[key] = flights.isEmpty ? nil : flights
@@ -169,30 +207,33 @@ public final class RememberedUntilWrite<Key: Hashable & Sendable, Value: Sendabl
         for waiter in waiters { waiter.resume(returning: value) }
     }
 
-    /// Remembers `value` for `key` as read under `stamp`, unless the key holds a value read under a later one.
-    func remember(_ value: Value, for key: Key, stamp: UInt64) {
+    /// Remembers `value` for `key` as read under `stamp` from `readAt` on, unless the key holds a
+    /// value read under a later stamp, or under the same one later.
+    func remember(_ value: Value, for key: Key, stamp: UInt64, readAt: ContinuousClock.Instant) {
         let cost = weight(value)
         guard cost <= limit, stamp != WriteGeneration.notRemembered else { return }
         memory.withLock { memory in
             let held = memory.values[key]
             // Read again since by a request that began later: that one is at least as fresh.
-            if let held, held.stamp > stamp { return }
+            if let held, held.stamp > stamp || (held.stamp == stamp && held.readAt > readAt) { return }
             memory.weight -= held?.weight ?? 0
             if memory.weight + cost > limit {
                 memory = Memory()
             }
-            memory.values[key] = Entry(stamp: stamp, value: value, weight: cost)
+            memory.values[key] = Entry(stamp: stamp, value: value, weight: cost, readAt: readAt)
             memory.weight += cost
         }
     }
 
-    /// Up to `limit` of the values remembered under their key's current stamp, among the keys that `include` picks.
-    func current(limit: Int, where include: (Key) -> Bool) -> [(key: Key, value: Value)] {
-        memory.withLock { memory in
-            var found: [(key: Key, value: Value)] = []
+    /// Up to `limit` of the values remembered under their key's current stamp (and young enough), among
+    /// the keys that `include` picks, with when their read began.
+    func current(limit: Int, where include: (Key) -> Bool) -> [(key: Key, value: Value, readAt: ContinuousClock.Instant)] {
+        let instant = self.now()
+        return memory.withLock { memory in
+            var found: [(key: Key, value: Value, readAt: ContinuousClock.Instant)] = []
             for (key, entry) in memory.values where found.count < limit && include(key) && entry.stamp == stamp(key)
-                && entry.stamp != WriteGeneration.notRemembered {
-                found.append((key, entry.value))
+                && entry.stamp != WriteGeneration.notRemembered && maxAge.map({ instant - entry.readAt < $0 }) ?? true {
+                found.append((key, entry.value, entry.readAt))
             }
             return found
         }

@@ -61,6 +61,116 @@ import Testing
         #expect(try await memory.value(for: "k") { try await reads.read(generation) } == after[0])
     }
 
+    /// A clock that moves only when told.
+    final class ManualClock: Sendable {
+        private let origin = ContinuousClock.now
+        private let elapsed = Atomic<Int64>(0)
+        var now: ContinuousClock.Instant { origin + .nanoseconds(elapsed.load(ordering: .relaxed)) }
+        func advance(by duration: Duration) {
+            elapsed.add(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000, ordering: .relaxed)
+        }
+    }
+
+    /// Waits (a few seconds at most) until `condition` holds, and says whether it did.
+    func eventually(_ condition: () -> Bool) async throws -> Bool {
+        for _ in 0..<5_000 {
+            if condition() { return true }
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        return condition()
+    }
+
+    @Test("with a bound on age: a value past it is read again; past half of it one caller reads it again while the others are answered from it")
+    func valuesAreHeldToTheirAgeAndReadAgainAheadOfIt() async throws {
+        let generation = WriteGeneration()
+        let clock = ManualClock()
+        let memory = RememberedUntilWrite<String, [Int]>(
+            limit: 100, sharesReads: true, maxAge: .seconds(1), now: { clock.now }, stamp: { _ in generation.current })
+        let reads = CountingReads()
+        func value() async throws -> [Int] { try await memory.value(for: "k") { try await reads.read(generation, delay: .zero) } }
+        #expect(try await value() == [0, 1])
+        clock.advance(by: .milliseconds(400))
+        #expect(try await value() == [0, 1])
+        #expect(reads.count.load(ordering: .relaxed) == 1)
+
+        // Past half its age: the first caller reads it again (held until let go); the others are answered from the value held.
+        clock.advance(by: .milliseconds(200))
+        let letGo = Atomic(false)
+        let refresher = Task {
+            try await memory.value(for: "k") { _ in
+                let number = reads.count.add(1, ordering: .relaxed).newValue
+                while !letGo.load(ordering: .relaxed) { try await Task.sleep(for: .milliseconds(1)) }
+                return [Int(generation.current), number]
+            }
+        }
+        let refreshing = try await eventually { reads.count.load(ordering: .relaxed) == 2 }
+        #expect(refreshing, "nobody read the value again past half its age")
+        let answered = Atomic(0)
+        let others = Task {
+            for _ in 0..<8 {
+                if try await value() == [0, 1] { answered.add(1, ordering: .relaxed) }
+            }
+        }
+        let answeredMeanwhile = try await eventually { answered.load(ordering: .relaxed) == 8 }
+        #expect(answeredMeanwhile, "callers waited for the read ahead of the value's age")
+        try await others.value
+        // Past its whole age, the value held is not answered even while it is being read again: the caller waits for that read.
+        clock.advance(by: .milliseconds(450))
+        let late = Task { try await value() }
+        try await Task.sleep(for: .milliseconds(20))  // lets it start: answered from what is held, it would end with [0, 1]
+        letGo.store(true, ordering: .relaxed)
+        #expect(try await late.value == [0, 2], "a value past its age was answered")
+        #expect(try await refresher.value == [0, 2])
+        #expect(reads.count.load(ordering: .relaxed) == 2)
+        // The value read again is as old as that read (450 ms): answered without a read; past its age, read again.
+        #expect(try await value() == [0, 2])
+        #expect(reads.count.load(ordering: .relaxed) == 2)
+        clock.advance(by: .milliseconds(1_000))
+        #expect(try await value() == [0, 3])
+        #expect(reads.count.load(ordering: .relaxed) == 3)
+    }
+
+    @Test func withoutSharedReadsAValuePastItsAgeIsReadAgainAndNoneAhead() async throws {
+        let generation = WriteGeneration()
+        let clock = ManualClock()
+        let memory = RememberedUntilWrite<String, [Int]>(limit: 100, maxAge: .seconds(1), now: { clock.now }, stamp: { _ in generation.current })
+        let reads = CountingReads()
+        func value() async throws -> [Int] { try await memory.value(for: "k") { try await reads.read(generation, delay: .zero) } }
+        #expect(try await value() == [0, 1])
+        clock.advance(by: .milliseconds(999))
+        #expect(try await value() == [0, 1])
+        clock.advance(by: .milliseconds(1))
+        #expect(try await value() == [0, 2])
+    }
+
+    @Test func aValueBroughtUpToDateKeepsTheAgeOfTheOneItCameFrom() async throws {
+        let generation = WriteGeneration()
+        let clock = ManualClock()
+        let memory = RememberedUntilWrite<String, [Int]>(
+            limit: 100, sharesReads: true, maxAge: .seconds(1), now: { clock.now }, stamp: { _ in generation.current })
+        let brought = Atomic(0)
+        func value() async throws -> [Int] {
+            try await memory.value(for: "k") { stale in
+                guard let stale else { return [0] }
+                brought.add(1, ordering: .relaxed)
+                return stale.value + [1]
+            }
+        }
+        #expect(try await value() == [0])
+        clock.advance(by: .milliseconds(600))
+        generation.advance(CollectionOfOne(.everything))
+        #expect(try await value() == [0, 1], "a stale value younger than its age was not handed to the read")
+        // 700 ms after the first read, 100 ms after it was brought up to date: as old as the first, so past half its
+        // age, and read afresh (were it counted from 600 ms, it would be answered).
+        clock.advance(by: .milliseconds(100))
+        #expect(try await value() == [0])
+        // Past its age, a stale value is not handed to the read either.
+        generation.advance(CollectionOfOne(.everything))
+        clock.advance(by: .milliseconds(1_000))
+        #expect(try await value() == [0])
+        #expect(brought.load(ordering: .relaxed) == 1)
+    }
+
     @Test func whenTheSharedReadFailsTheOthersReadForThemselves() async throws {
         let generation = WriteGeneration()
         let memory = RememberedUntilWrite<String, [Int]>(limit: 100, sharesReads: true, stamp: { _ in generation.current })

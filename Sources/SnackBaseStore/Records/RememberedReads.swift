@@ -63,9 +63,10 @@ public final class RememberedReads: Sendable {
         self.textSortsBytewise = textSortsBytewise
         let stamp: @Sendable (Key) -> UInt64 = { key in generation.records(table: key.table, account: key.account) }
         // Each is read on the caller's session: concurrent misses of one key share the read.
-        totals = RememberedUntilWrite(limit: Self.totalsLimit, sharesReads: true, stamp: stamp)
-        pages = RememberedUntilWrite(limit: Self.rowsLimit, weight: { $0.records.count + 1 }, sharesReads: true, stamp: stamp)
-        records = RememberedUntilWrite(limit: Self.recordsLimit, sharesReads: true, stamp: stamp)
+        let maxAge = generation.maxAge
+        totals = RememberedUntilWrite(limit: Self.totalsLimit, sharesReads: true, maxAge: maxAge, stamp: stamp)
+        pages = RememberedUntilWrite(limit: Self.rowsLimit, weight: { $0.records.count + 1 }, sharesReads: true, maxAge: maxAge, stamp: stamp)
+        records = RememberedUntilWrite(limit: Self.recordsLimit, sharesReads: true, maxAge: maxAge, stamp: stamp)
     }
 
     /// At most this many created records are counted to catch a total up; past it, it is counted again.
@@ -171,14 +172,15 @@ extension RememberedReads {
     static let carriedTotalsLimit = 8
 
     /// The totals of `scope`'s collection in its account that are current now.
-    func currentTotals(in scope: RecordScope) -> [(key: Key, value: Int)] {
+    func currentTotals(in scope: RecordScope) -> [(key: Key, value: Int, readAt: ContinuousClock.Instant)] {
         let table = scope.table, account = scope.account.accountID.rawValue
         return totals.current(limit: Self.carriedTotalsLimit) { $0.table == table && $0.account == account && $0.query == .count }
-            .map { ($0.key, $0.value.value) }
+            .map { ($0.key, $0.value.value, $0.readAt) }
     }
 
-    func remember(total: Int, for key: Key, stamp: UInt64) {
-        totals.remember(Total(value: total, snapshot: nil), for: key, stamp: stamp)
+    /// `readAt`: when the count the total was carried from began.
+    func remember(total: Int, for key: Key, stamp: UInt64, readAt: ContinuousClock.Instant) {
+        totals.remember(Total(value: total, snapshot: nil), for: key, stamp: stamp, readAt: readAt)
     }
 
     /// How many totals were counted in the database rather than answered from memory or caught up (for tests).
@@ -207,7 +209,7 @@ extension RememberedReads {
 public final class TotalsCarry: Sendable {
     private struct Examined {
         let stamp: UInt64
-        var totals: [RememberedReads.Key: (value: Int, added: Int)]
+        var totals: [RememberedReads.Key: (value: Int, added: Int, readAt: ContinuousClock.Instant)]
     }
     private let remembered: RememberedReads
     private let generation: WriteGeneration
@@ -238,7 +240,7 @@ public final class TotalsCarry: Sendable {
                 if examined == nil {
                     let stamp = generation.records(table: table, account: account)
                     let current = remembered.currentTotals(in: scope)
-                    examined = Examined(stamp: stamp, totals: Dictionary(uniqueKeysWithValues: current.map { ($0.key, (value: $0.value, added: 0)) }))
+                    examined = Examined(stamp: stamp, totals: Dictionary(uniqueKeysWithValues: current.map { ($0.key, (value: $0.value, added: 0, readAt: $0.readAt)) }))
                 }
                 return examined.map { Array($0.totals.keys) } ?? []
             }
@@ -262,7 +264,7 @@ public final class TotalsCarry: Sendable {
                 guard let entry = carry?.totals[key], entry.value == held.value else { everyOne = false; break }
                 added += entry.added
             }
-            if everyOne { carries[0].remembered.remember(total: held.value + added, for: key, stamp: stamp) }
+            if everyOne { carries[0].remembered.remember(total: held.value + added, for: key, stamp: stamp, readAt: held.readAt) }
         }
     }
 }
