@@ -16,16 +16,17 @@ import Synchronization
 /// With `maxAge` (PostgreSQL, where a write no message tells must be seen within it), a value is also
 /// answered only while younger than that, counted from when its read began (a value brought up to date
 /// from a stale one keeps the stale one's age: what it was not told of is as old). With `sharesReads`,
-/// once a value is half that old the first caller reads it again while the others are still answered
+/// once a value is close to that age the first caller reads it again while the others are still answered
 /// from it, so that nobody waits for it to expire (a count of half a million rows every 500 ms stalled
-/// every list for its length).
+/// every list for its length). That begins twice as long before its age as the read took, between a
+/// tenth and a half of the age (``ReadTime/readAgainAfter(_:)``): a quick read is not made much more often.
 public final class RememberedUntilWrite<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     private struct Entry {
         let stamp: UInt64
         let value: Value
         let weight: Int
         /// When the read it came from began (for a value brought up to date: the stale one's).
-        let readAt: ContinuousClock.Instant
+        let readTime: ReadTime
     }
     /// A read under way that others with the same stamp wait for.
     private struct Flight {
@@ -57,12 +58,12 @@ public final class RememberedUntilWrite<Key: Hashable & Sendable, Value: Sendabl
         let value: Value
         let stamp: UInt64
         let current: UInt64
-        let readAt: ContinuousClock.Instant
+        let readTime: ReadTime
     }
     /// What a flight hands its waiters: the value and the age it is remembered with.
     private struct Shared {
         let value: Value
-        let readAt: ContinuousClock.Instant
+        let readTime: ReadTime
     }
     private let sharesReads: Bool
     private let maxAge: Duration?
@@ -124,18 +125,18 @@ public final class RememberedUntilWrite<Key: Hashable & Sendable, Value: Sendabl
         let step = memory.withLock { memory -> Step in
             let held = memory.values[key]
             // Young enough to be answered (any age where there is no bound).
-            let young = held.map { held in maxAge.map { start - held.readAt < $0 } ?? true } ?? false
+            let young = held.map { held in maxAge.map { start - held.readTime.began < $0 } ?? true } ?? false
             let flights = memory.flights[key] ?? []
             if let held, held.stamp == current, young {
-                guard sharesReads, let maxAge, start - held.readAt >= maxAge / 2 else { return .remembered(held.value) }
-                // Half its age gone: the first caller reads it again, the others are answered from it meanwhile.
+                guard sharesReads, let maxAge, start - held.readTime.began >= held.readTime.readAgainAfter(maxAge) else { return .remembered(held.value) }
+                // Close to its age: the first caller reads it again, the others are answered from it meanwhile.
                 if flights.contains(where: { $0.stamp == current }) { return .remembered(held.value) }
                 memory.flightCount &+= 1
                 memory.flights[key, default: []].append(Flight(id: memory.flightCount, stamp: current))
                 return .read(flight: memory.flightCount, stale: nil)
             }
             // Past its age a value cannot be brought up to date: it may miss what no message told.
-            let stale = held.flatMap { $0.stamp < current && young ? Stale(value: $0.value, stamp: $0.stamp, current: current, readAt: $0.readAt) : nil }
+            let stale = held.flatMap { $0.stamp < current && young ? Stale(value: $0.value, stamp: $0.stamp, current: current, readTime: $0.readTime) : nil }
             guard sharesReads else { return .read(flight: nil, stale: stale) }
             if flights.contains(where: { $0.stamp == current }) { return .wait(stale: stale) }
             // The first caller under this stamp reads for the later ones, even while a read under an
@@ -160,7 +161,7 @@ public final class RememberedUntilWrite<Key: Hashable & Sendable, Value: Sendabl
             stale = held
         case .waitEarlier(let earlier, let id, let held):
             flight = id
-            stale = await shared(key, stamp: earlier).map { Stale(value: $0.value, stamp: earlier, current: current, readAt: $0.readAt) } ?? held
+            stale = await shared(key, stamp: earlier).map { Stale(value: $0.value, stamp: earlier, current: current, readTime: $0.readTime) } ?? held
         case .read(let id, let held):
             flight = id
             stale = held
@@ -177,9 +178,9 @@ public final class RememberedUntilWrite<Key: Hashable & Sendable, Value: Sendabl
         let kept = keep(value)
         // A value made from a stale one is as old as it (the read may also have ignored it: then it
         // is only remembered for less than it could be).
-        let readAt = stale.map { min($0.readAt, start) } ?? start
-        if kept { remember(value, for: key, stamp: current, readAt: readAt) }
-        if let flight { land(flight, of: key, with: kept ? Shared(value: value, readAt: readAt) : nil) }
+        let readTime = ReadTime(began: start, took: now() - start).keepingTheAge(of: stale?.readTime)
+        if kept { remember(value, for: key, stamp: current, readTime: readTime) }
+        if let flight { land(flight, of: key, with: kept ? Shared(value: value, readTime: readTime) : nil) }
         return value
     }
 
@@ -207,35 +208,54 @@ public final class RememberedUntilWrite<Key: Hashable & Sendable, Value: Sendabl
         for waiter in waiters { waiter.resume(returning: value) }
     }
 
-    /// Remembers `value` for `key` as read under `stamp` from `readAt` on, unless the key holds a
+    /// Remembers `value` for `key` as read under `stamp` at `readTime`, unless the key holds a
     /// value read under a later stamp, or under the same one later.
-    func remember(_ value: Value, for key: Key, stamp: UInt64, readAt: ContinuousClock.Instant) {
+    func remember(_ value: Value, for key: Key, stamp: UInt64, readTime: ReadTime) {
         let cost = weight(value)
         guard cost <= limit, stamp != WriteGeneration.notRemembered else { return }
         memory.withLock { memory in
             let held = memory.values[key]
             // Read again since by a request that began later: that one is at least as fresh.
-            if let held, held.stamp > stamp || (held.stamp == stamp && held.readAt > readAt) { return }
+            if let held, held.stamp > stamp || (held.stamp == stamp && held.readTime.began > readTime.began) { return }
             memory.weight -= held?.weight ?? 0
             if memory.weight + cost > limit {
                 memory = Memory()
             }
-            memory.values[key] = Entry(stamp: stamp, value: value, weight: cost, readAt: readAt)
+            memory.values[key] = Entry(stamp: stamp, value: value, weight: cost, readTime: readTime)
             memory.weight += cost
         }
     }
 
     /// Up to `limit` of the values remembered under their key's current stamp (and young enough), among
     /// the keys that `include` picks, with when their read began.
-    func current(limit: Int, where include: (Key) -> Bool) -> [(key: Key, value: Value, readAt: ContinuousClock.Instant)] {
+    func current(limit: Int, where include: (Key) -> Bool) -> [(key: Key, value: Value, readTime: ReadTime)] {
         let instant = self.now()
         return memory.withLock { memory in
-            var found: [(key: Key, value: Value, readAt: ContinuousClock.Instant)] = []
+            var found: [(key: Key, value: Value, readTime: ReadTime)] = []
             for (key, entry) in memory.values where found.count < limit && include(key) && entry.stamp == stamp(key)
-                && entry.stamp != WriteGeneration.notRemembered && maxAge.map({ instant - entry.readAt < $0 }) ?? true {
-                found.append((key, entry.value, entry.readAt))
+                && entry.stamp != WriteGeneration.notRemembered && maxAge.map({ instant - entry.readTime.began < $0 }) ?? true {
+                found.append((key, entry.value, entry.readTime))
             }
             return found
         }
+    }
+}
+
+/// When the read a remembered value came from began, and how long it took.
+struct ReadTime: Sendable {
+    let began: ContinuousClock.Instant
+    let took: Duration
+
+    /// How old a value may grow before, with `maxAge`, the first caller reads it again for the others:
+    /// twice the read's length before `maxAge`, at least a tenth of it and at most a half.
+    func readAgainAfter(_ maxAge: Duration) -> Duration {
+        maxAge - min(max(took * 2, maxAge / 10), maxAge / 2)
+    }
+
+    /// This read's time for a value made from `stale` (brought up to date): as old as the stale one (what
+    /// it was not told of is as old), as long as the longer of the two (its read again will be a whole one).
+    func keepingTheAge(of stale: ReadTime?) -> ReadTime {
+        guard let stale else { return self }
+        return ReadTime(began: min(began, stale.began), took: max(took, stale.took))
     }
 }

@@ -80,7 +80,7 @@ import Testing
         return condition()
     }
 
-    @Test("with a bound on age: a value past it is read again; past half of it one caller reads it again while the others are answered from it")
+    @Test("with a bound on age: a value past it is read again; close to it one caller reads it again while the others are answered from it")
     func valuesAreHeldToTheirAgeAndReadAgainAheadOfIt() async throws {
         let generation = WriteGeneration()
         let clock = ManualClock()
@@ -93,8 +93,9 @@ import Testing
         #expect(try await value() == [0, 1])
         #expect(reads.count.load(ordering: .relaxed) == 1)
 
-        // Past half its age: the first caller reads it again (held until let go); the others are answered from the value held.
-        clock.advance(by: .milliseconds(200))
+        // Close to its age (a tenth of it left, as the read took no time): the first caller reads it again (held until
+        // let go); the others are answered from the value held.
+        clock.advance(by: .milliseconds(550))
         let letGo = Atomic(false)
         let refresher = Task {
             try await memory.value(for: "k") { _ in
@@ -104,7 +105,7 @@ import Testing
             }
         }
         let refreshing = try await eventually { reads.count.load(ordering: .relaxed) == 2 }
-        #expect(refreshing, "nobody read the value again past half its age")
+        #expect(refreshing, "nobody read the value again close to its age")
         let answered = Atomic(0)
         let others = Task {
             for _ in 0..<8 {
@@ -122,7 +123,7 @@ import Testing
         #expect(try await late.value == [0, 2], "a value past its age was answered")
         #expect(try await refresher.value == [0, 2])
         #expect(reads.count.load(ordering: .relaxed) == 2)
-        // The value read again is as old as that read (450 ms): answered without a read; past its age, read again.
+        // The value read again is as old as that read (450 ms, as long as it took): answered without a read; past its age, read again.
         #expect(try await value() == [0, 2])
         #expect(reads.count.load(ordering: .relaxed) == 2)
         clock.advance(by: .milliseconds(1_000))
@@ -143,6 +144,29 @@ import Testing
         #expect(try await value() == [0, 2])
     }
 
+    @Test func aSlowReadIsReadAgainFurtherAheadOfItsAge() async throws {
+        let generation = WriteGeneration()
+        let clock = ManualClock()
+        let memory = RememberedUntilWrite<String, [Int]>(
+            limit: 100, sharesReads: true, maxAge: .seconds(1), now: { clock.now }, stamp: { _ in generation.current })
+        let reads = CountingReads()
+        // The first read takes 300 ms: read again 500 ms (at most half the age) after it began.
+        _ = try await memory.value(for: "k") { _ in
+            clock.advance(by: .milliseconds(300))
+            return try await reads.read(generation, delay: .zero)
+        }
+        func value() async throws -> [Int] { try await memory.value(for: "k") { try await reads.read(generation, delay: .zero) } }
+        clock.advance(by: .milliseconds(150))
+        #expect(try await value() == [0, 1])
+        clock.advance(by: .milliseconds(50))
+        #expect(try await value() == [0, 2], "a slow read was not read again ahead of its age by twice its length")
+        // That read took no time: read again a tenth of the age before it.
+        clock.advance(by: .milliseconds(850))
+        #expect(try await value() == [0, 2])
+        clock.advance(by: .milliseconds(50))
+        #expect(try await value() == [0, 3])
+    }
+
     @Test func aValueBroughtUpToDateKeepsTheAgeOfTheOneItCameFrom() async throws {
         let generation = WriteGeneration()
         let clock = ManualClock()
@@ -160,9 +184,9 @@ import Testing
         clock.advance(by: .milliseconds(600))
         generation.advance(CollectionOfOne(.everything))
         #expect(try await value() == [0, 1], "a stale value younger than its age was not handed to the read")
-        // 700 ms after the first read, 100 ms after it was brought up to date: as old as the first, so past half its
+        // 920 ms after the first read, 320 ms after it was brought up to date: as old as the first, so close to its
         // age, and read afresh (were it counted from 600 ms, it would be answered).
-        clock.advance(by: .milliseconds(100))
+        clock.advance(by: .milliseconds(320))
         #expect(try await value() == [0])
         // Past its age, a stale value is not handed to the read either.
         generation.advance(CollectionOfOne(.everything))

@@ -172,15 +172,15 @@ extension RememberedReads {
     static let carriedTotalsLimit = 8
 
     /// The totals of `scope`'s collection in its account that are current now.
-    func currentTotals(in scope: RecordScope) -> [(key: Key, value: Int, readAt: ContinuousClock.Instant)] {
+    func currentTotals(in scope: RecordScope) -> [(key: Key, value: Int, readTime: ReadTime)] {
         let table = scope.table, account = scope.account.accountID.rawValue
         return totals.current(limit: Self.carriedTotalsLimit) { $0.table == table && $0.account == account && $0.query == .count }
-            .map { ($0.key, $0.value.value, $0.readAt) }
+            .map { ($0.key, $0.value.value, $0.readTime) }
     }
 
-    /// `readAt`: when the count the total was carried from began.
-    func remember(total: Int, for key: Key, stamp: UInt64, readAt: ContinuousClock.Instant) {
-        totals.remember(Total(value: total, snapshot: nil), for: key, stamp: stamp, readAt: readAt)
+    /// `readTime`: that of the count the total was carried from.
+    func remember(total: Int, for key: Key, stamp: UInt64, readTime: ReadTime) {
+        totals.remember(Total(value: total, snapshot: nil), for: key, stamp: stamp, readTime: readTime)
     }
 
     /// How many totals were counted in the database rather than answered from memory or caught up (for tests).
@@ -209,7 +209,7 @@ extension RememberedReads {
 public final class TotalsCarry: Sendable {
     private struct Examined {
         let stamp: UInt64
-        var totals: [RememberedReads.Key: (value: Int, added: Int, readAt: ContinuousClock.Instant)]
+        var totals: [RememberedReads.Key: (value: Int, added: Int, readTime: ReadTime)]
     }
     private let remembered: RememberedReads
     private let generation: WriteGeneration
@@ -240,7 +240,7 @@ public final class TotalsCarry: Sendable {
                 if examined == nil {
                     let stamp = generation.records(table: table, account: account)
                     let current = remembered.currentTotals(in: scope)
-                    examined = Examined(stamp: stamp, totals: Dictionary(uniqueKeysWithValues: current.map { ($0.key, (value: $0.value, added: 0, readAt: $0.readAt)) }))
+                    examined = Examined(stamp: stamp, totals: Dictionary(uniqueKeysWithValues: current.map { ($0.key, (value: $0.value, added: 0, readTime: $0.readTime)) }))
                 }
                 return examined.map { Array($0.totals.keys) } ?? []
             }
@@ -264,7 +264,7 @@ public final class TotalsCarry: Sendable {
                 guard let entry = carry?.totals[key], entry.value == held.value else { everyOne = false; break }
                 added += entry.added
             }
-            if everyOne { carries[0].remembered.remember(total: held.value + added, for: key, stamp: stamp, readAt: held.readAt) }
+            if everyOne { carries[0].remembered.remember(total: held.value + added, for: key, stamp: stamp, readTime: held.readTime) }
         }
     }
 }
