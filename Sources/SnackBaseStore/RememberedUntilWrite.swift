@@ -18,8 +18,8 @@ import Synchronization
 /// from a stale one keeps the stale one's age: what it was not told of is as old). With `sharesReads`,
 /// once a value is close to that age the first caller reads it again while the others are still answered
 /// from it, so that nobody waits for it to expire (a count of half a million rows every 500 ms stalled
-/// every list for its length). That begins twice as long before its age as the read took, between a
-/// tenth and a half of the age (``ReadTime/readAgainAfter(_:)``): a quick read is not made much more often.
+/// every list for its length). That begins as long before its age as the read took and a tenth of the age
+/// more (``ReadTime/readAgainAfter(_:)``): a quick read is not made much more often.
 public final class RememberedUntilWrite<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     private struct Entry {
         let stamp: UInt64
@@ -32,12 +32,16 @@ public final class RememberedUntilWrite<Key: Hashable & Sendable, Value: Sendabl
     private struct Flight {
         let id: UInt64
         let stamp: UInt64
+        /// A whole read made ahead of a value's age while the others are still answered from it (or
+        /// bring it up to date): never joined to be brought up to date, so that nobody waits for it
+        /// who need not.
+        var ahead = false
         var waiters: [CheckedContinuation<Shared?, Never>] = []
     }
     private struct Memory {
         var values: [Key: Entry] = [:]
         var weight = 0
-        /// Per key, the reads under way, one per stamp, oldest first.
+        /// Per key, the reads under way (one per stamp, and one read ahead), oldest first.
         var flights: [Key: [Flight]] = [:]
         var flightCount: UInt64 = 0
     }
@@ -46,10 +50,13 @@ public final class RememberedUntilWrite<Key: Hashable & Sendable, Value: Sendabl
         /// Read it, and hand it to the waiters of this flight (nil: no flight); `stale`: the value the
         /// key held, read under an earlier stamp.
         case read(flight: UInt64?, stale: Stale?)
-        case wait(stale: Stale?)
-        /// Wait for the flight under the earlier stamp `stamp`, then bring its value up to date and
+        /// Read it afresh ahead of the age of the value held, and hand it to the waiters of `flight`.
+        case readAhead(flight: UInt64)
+        /// Wait for flight `flight` (under the current stamp).
+        case wait(flight: UInt64, stale: Stale?)
+        /// Wait for `earlier`, a flight under the earlier stamp `stamp`, then bring its value up to date and
         /// hand it to the waiters of `flight`.
-        case waitEarlier(stamp: UInt64, flight: UInt64, stale: Stale?)
+        case waitEarlier(earlier: UInt64, stamp: UInt64, flight: UInt64, stale: Stale?)
     }
 
     /// The value a key held when it was read again, read under `stamp`; `current` is the stamp the
@@ -127,44 +134,61 @@ public final class RememberedUntilWrite<Key: Hashable & Sendable, Value: Sendabl
             // Young enough to be answered (any age where there is no bound).
             let young = held.map { held in maxAge.map { start - held.readTime.began < $0 } ?? true } ?? false
             let flights = memory.flights[key] ?? []
-            if let held, held.stamp == current, young {
-                guard sharesReads, let maxAge, start - held.readTime.began >= held.readTime.readAgainAfter(maxAge) else { return .remembered(held.value) }
-                // Close to its age: the first caller reads it again, the others are answered from it meanwhile.
-                if flights.contains(where: { $0.stamp == current }) { return .remembered(held.value) }
+            func flight(ahead: Bool = false) -> UInt64 {
                 memory.flightCount &+= 1
-                memory.flights[key, default: []].append(Flight(id: memory.flightCount, stamp: current))
-                return .read(flight: memory.flightCount, stale: nil)
+                memory.flights[key, default: []].append(Flight(id: memory.flightCount, stamp: current, ahead: ahead))
+                return memory.flightCount
             }
+            // Close to its age, the first caller reads it afresh while the others are answered from it, or
+            // bring it up to date as before (with creates in between, a value is rarely current for long).
+            let due = sharesReads && young && held.map { held in
+                maxAge.map { start - held.readTime.began >= held.readTime.readAgainAfter($0) } ?? false
+            } ?? false
+            if let held, held.stamp == current, young {
+                guard due else { return .remembered(held.value) }
+                if flights.contains(where: { $0.stamp == current || $0.ahead }) { return .remembered(held.value) }
+                return .readAhead(flight: flight(ahead: true))
+            }
+            if due, !flights.contains(where: \.ahead) { return .readAhead(flight: flight(ahead: true)) }
             // Past its age a value cannot be brought up to date: it may miss what no message told.
             let stale = held.flatMap { $0.stamp < current && young ? Stale(value: $0.value, stamp: $0.stamp, current: current, readTime: $0.readTime) : nil }
             guard sharesReads else { return .read(flight: nil, stale: stale) }
-            if flights.contains(where: { $0.stamp == current }) { return .wait(stale: stale) }
+            // Under way for this stamp: the read that brings it up to date, or else, when nothing held can be
+            // brought up to date, one ahead.
+            if let joined = flights.first(where: { $0.stamp == current && !$0.ahead })
+                ?? (stale == nil ? flights.first(where: { $0.stamp == current }) : nil) {
+                return .wait(flight: joined.id, stale: stale)
+            }
             // The first caller under this stamp reads for the later ones, even while a read under an
             // earlier stamp (from before a write) is still under way.
-            memory.flightCount &+= 1
-            memory.flights[key, default: []].append(Flight(id: memory.flightCount, stamp: current))
+            let id = flight()
             // A flight under an earlier stamp may be from before a write: joined only to be brought up to date.
-            if let earlier = flights.last(where: { $0.stamp < current }), let joinsEarlier, joinsEarlier(earlier.stamp, current) {
-                return .waitEarlier(stamp: earlier.stamp, flight: memory.flightCount, stale: stale)
+            if let earlier = flights.last(where: { $0.stamp < current && !$0.ahead }), let joinsEarlier, joinsEarlier(earlier.stamp, current) {
+                return .waitEarlier(earlier: earlier.id, stamp: earlier.stamp, flight: id, stale: stale)
             }
-            return .read(flight: memory.flightCount, stale: stale)
+            return .read(flight: id, stale: stale)
         }
         let flight: UInt64?
         let stale: Stale?
+        var ahead = false
         switch step {
         case .remembered(let value):
             return value
-        case .wait(let held):
-            if let shared = await shared(key, stamp: current) { return shared.value }
+        case .wait(let joined, let held):
+            if let shared = await shared(key, flight: joined) { return shared.value }
             // The read waited for ended without a value (it failed, perhaps for its caller alone).
             flight = nil
             stale = held
-        case .waitEarlier(let earlier, let id, let held):
+        case .waitEarlier(let earlier, let earlierStamp, let id, let held):
             flight = id
-            stale = await shared(key, stamp: earlier).map { Stale(value: $0.value, stamp: earlier, current: current, readTime: $0.readTime) } ?? held
+            stale = await shared(key, flight: earlier).map { Stale(value: $0.value, stamp: earlierStamp, current: current, readTime: $0.readTime) } ?? held
         case .read(let id, let held):
             flight = id
             stale = held
+        case .readAhead(let id):
+            flight = id
+            stale = nil
+            ahead = true
         }
         let value: Value
         do {
@@ -179,17 +203,17 @@ public final class RememberedUntilWrite<Key: Hashable & Sendable, Value: Sendabl
         // A value made from a stale one is as old as it (the read may also have ignored it: then it
         // is only remembered for less than it could be).
         let readTime = ReadTime(began: start, took: now() - start).keepingTheAge(of: stale?.readTime)
-        if kept { remember(value, for: key, stamp: current, readTime: readTime) }
+        if kept { remember(value, for: key, stamp: current, readTime: readTime, ahead: ahead) }
         if let flight { land(flight, of: key, with: kept ? Shared(value: value, readTime: readTime) : nil) }
         return value
     }
 
     /// Waits for the flight of `key` under `stamp`; nil when it ended without a value to share (or
     /// had ended already), and the caller reads for itself.
-    private func shared(_ key: Key, stamp: UInt64) async -> Shared? {
+    private func shared(_ key: Key, flight id: UInt64) async -> Shared? {
         await withCheckedContinuation { (waiter: CheckedContinuation<Shared?, Never>) in
             let joined = memory.withLock { memory in
-                guard let index = memory.flights[key]?.firstIndex(where: { $0.stamp == stamp }) else { return false }
+                guard let index = memory.flights[key]?.firstIndex(where: { $0.id == id }) else { return false }
                 memory.flights[key]![index].waiters.append(waiter)
                 return true
             }
@@ -209,14 +233,16 @@ public final class RememberedUntilWrite<Key: Hashable & Sendable, Value: Sendabl
     }
 
     /// Remembers `value` for `key` as read under `stamp` at `readTime`, unless the key holds a
-    /// value read under a later stamp, or under the same one later.
-    func remember(_ value: Value, for key: Key, stamp: UInt64, readTime: ReadTime) {
+    /// value read under a later stamp, or under the same one later. A read `ahead` of the held value's
+    /// age replaces it even when the held one was brought up to date past `stamp` since (as it began
+    /// later, it is younger): the next caller brings it up to date from `stamp`, or reads it again.
+    func remember(_ value: Value, for key: Key, stamp: UInt64, readTime: ReadTime, ahead: Bool = false) {
         let cost = weight(value)
         guard cost <= limit, stamp != WriteGeneration.notRemembered else { return }
         memory.withLock { memory in
             let held = memory.values[key]
             // Read again since by a request that began later: that one is at least as fresh.
-            if let held, held.stamp > stamp || (held.stamp == stamp && held.readTime.began > readTime.began) { return }
+            if let held, held.readTime.began > readTime.began ? held.stamp >= stamp : held.stamp > stamp && !ahead { return }
             memory.weight -= held?.weight ?? 0
             if memory.weight + cost > limit {
                 memory = Memory()
@@ -247,9 +273,11 @@ struct ReadTime: Sendable {
     let took: Duration
 
     /// How old a value may grow before, with `maxAge`, the first caller reads it again for the others:
-    /// twice the read's length before `maxAge`, at least a tenth of it and at most a half.
+    /// as long before `maxAge` as the read took and a tenth of `maxAge` more (so that the next read
+    /// lands before it), at most half of `maxAge` before. A read ahead is a whole one (a count of every
+    /// record of a list, for a total): it is not made more often than that takes.
     func readAgainAfter(_ maxAge: Duration) -> Duration {
-        maxAge - min(max(took * 2, maxAge / 10), maxAge / 2)
+        maxAge - min(took + maxAge / 10, maxAge / 2)
     }
 
     /// This read's time for a value made from `stale` (brought up to date): as old as the stale one (what

@@ -71,6 +71,19 @@ import Testing
         }
     }
 
+    final class Counter: Sendable {
+        private let count = Atomic(0)
+        var value: Int { count.load(ordering: .relaxed) }
+        func add() -> Int { count.add(1, ordering: .relaxed).newValue }
+    }
+
+    final class Flag: Sendable {
+        private let flag: Atomic<Bool>
+        init(_ value: Bool) { flag = Atomic(value) }
+        var value: Bool { flag.load(ordering: .relaxed) }
+        func set(_ value: Bool) { flag.store(value, ordering: .relaxed) }
+    }
+
     /// Waits (a few seconds at most) until `condition` holds, and says whether it did.
     func eventually(_ condition: () -> Bool) async throws -> Bool {
         for _ in 0..<5_000 {
@@ -150,21 +163,69 @@ import Testing
         let memory = RememberedUntilWrite<String, [Int]>(
             limit: 100, sharesReads: true, maxAge: .seconds(1), now: { clock.now }, stamp: { _ in generation.current })
         let reads = CountingReads()
-        // The first read takes 300 ms: read again 500 ms (at most half the age) after it began.
+        // The first read takes 300 ms: read again 400 ms (as long as it took, and a tenth of the age) before its age.
         _ = try await memory.value(for: "k") { _ in
             clock.advance(by: .milliseconds(300))
             return try await reads.read(generation, delay: .zero)
         }
         func value() async throws -> [Int] { try await memory.value(for: "k") { try await reads.read(generation, delay: .zero) } }
-        clock.advance(by: .milliseconds(150))
+        clock.advance(by: .milliseconds(290))
         #expect(try await value() == [0, 1])
-        clock.advance(by: .milliseconds(50))
-        #expect(try await value() == [0, 2], "a slow read was not read again ahead of its age by twice its length")
+        clock.advance(by: .milliseconds(10))
+        #expect(try await value() == [0, 2], "a slow read was not read again ahead of its age by as long as it took")
         // That read took no time: read again a tenth of the age before it.
         clock.advance(by: .milliseconds(850))
         #expect(try await value() == [0, 2])
         clock.advance(by: .milliseconds(50))
         #expect(try await value() == [0, 3])
+    }
+
+    @Test("a value brought up to date after each write is read afresh ahead of its age while the others still bring it up to date, and the fresh read replaces it")
+    func aValueKeptUpToDateIsReadAfreshAheadOfItsAge() async throws {
+        let generation = WriteGeneration()
+        let clock = ManualClock()
+        let memory = RememberedUntilWrite<String, [Int]>(
+            limit: 100, sharesReads: true, maxAge: .seconds(1), now: { clock.now }, stamp: { _ in generation.current })
+        let whole = Counter()
+        let letGo = Flag(true)
+        /// A whole read answers [100 × its number]; bringing a value up to date appends 1.
+        @Sendable func value() async throws -> [Int] {
+            try await memory.value(for: "k") { stale in
+                if let stale { return stale.value + [1] }
+                let number = whole.add()
+                while !letGo.value { try await Task.sleep(for: .milliseconds(1)) }
+                return [100 * number]
+            }
+        }
+        @Sendable func write() { generation.advance(CollectionOfOne(.everything)) }
+        #expect(try await value() == [100])
+        clock.advance(by: .milliseconds(200))
+        write()
+        #expect(try await value() == [100, 1])
+        // 950 ms after the whole read: the first caller reads afresh (held until let go) ...
+        clock.advance(by: .milliseconds(750))
+        write()
+        letGo.set(false)
+        let ahead = Task { try await value() }
+        let readingAhead = try await eventually { whole.value == 2 }
+        #expect(readingAhead, "nobody read afresh a value close to its age")
+        // ... while the others bring the value held up to date, after this write and the next, without waiting.
+        let answered = Atomic(0)
+        let others = Task {
+            if try await value() == [100, 1, 1] { answered.add(1, ordering: .relaxed) }
+            write()
+            if try await value() == [100, 1, 1, 1] { answered.add(1, ordering: .relaxed) }
+        }
+        let answeredMeanwhile = try await eventually { answered.load(ordering: .relaxed) == 2 }
+        #expect(answeredMeanwhile, "callers waited for the read ahead, or were not brought up to date")
+        letGo.set(true)
+        try await others.value
+        #expect(try await ahead.value == [200])
+        // The fresh read took the place of the older value brought up to date since: 1,100 ms after the first
+        // read, the next caller brings the fresh one up to date past the write after it (the old one is too old).
+        clock.advance(by: .milliseconds(150))
+        #expect(try await value() == [200, 1])
+        #expect(whole.value == 2)
     }
 
     @Test func aValueBroughtUpToDateKeepsTheAgeOfTheOneItCameFrom() async throws {
