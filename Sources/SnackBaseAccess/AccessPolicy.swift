@@ -64,6 +64,24 @@ public struct ReadFilter: Sendable {
     public func visibleFields(of record: [String: RuleValue], collection: CollectionSchema) -> Set<String>? {
         policy.visibleFields(of: record, readers: readers, context: context, collection: collection)
     }
+
+    /// Everything ``visibleFields(of:collection:)`` decides by besides the record and the collection: the
+    /// readers' permissions and the caller's context, its time left out when no rule of theirs reads it.
+    /// Two lists with equal keys decide every record alike, so a remembered page keeps its decisions by it.
+    public var decisionKey: DecisionKey {
+        var context = context
+        if !readers.contains(where: \.readingReadsNow) { context.now = "" }
+        return DecisionKey(readers: readers.map { .init(role: $0.roleName, permission: $0.permission) }, context: context)
+    }
+
+    public struct DecisionKey: Sendable, Equatable {
+        struct Reader: Sendable, Equatable {
+            let role: String
+            let permission: Permission
+        }
+        let readers: [Reader]
+        let context: RuleContext
+    }
 }
 
 /// The one place that decides whether a principal may perform an operation on a collection, on a

@@ -104,6 +104,15 @@ public struct CompiledPermission: Sendable {
         limitsNoField = permission.fields == nil && permission.excludedFields.isEmpty && reads.isEmpty
     }
 
+    /// Whether its read rule or a field read rule reads `context.now` (a locked or open one reads nothing).
+    var readingReadsNow: Bool {
+        func readsNow(_ state: RuleState?) -> Bool {
+            guard case .expression(let rule)? = state else { return false }
+            return rule.readsNow
+        }
+        return readsNow(readRule) || fieldReadRules.values.contains(where: readsNow)
+    }
+
     /// Rules of this permission that do not check (after a schema change), as "slot: reason".
     public var lockedRules: [String] {
         var out: [String] = []

@@ -3,6 +3,7 @@ import SQLKit
 import SnackBaseAPI
 import SnackBaseAuth
 import SnackBaseCore
+import SnackBaseRules
 import SnackBaseService
 import SnackBaseStore
 import SnackBaseTesting
@@ -162,6 +163,25 @@ import HTTPTypes
             // The same query in another account reads that account's records only.
             let other = try await app.register("other")
             #expect(try await page(other.token).isEmpty)
+
+            // Callers of one role whose field rule reads who they are and the time: each
+            // decided for themselves on the same remembered page, in turns (what is kept of one page's
+            // decisions is kept by readers and caller, and by the time only where a rule reads it).
+            let soonDate = Date().addingTimeInterval(3)
+            let soon = try #require(RuleDateTime.canonical(unixMilliseconds: Int64(soonDate.timeIntervalSince1970 * 1_000)))
+            try await app.role(#"{"name":"teammate","permissions":[{"collection":"staff","read":true,"field_rules":{"salary":{"read":"user.email == 'a@acme.test' and context.now < '\#(soon)'"}}}]}"#, in: acme)
+            let a = try await app.user("a@acme.test", roles: ["teammate"], in: acme)
+            let b = try await app.user("b@acme.test", roles: ["teammate"], in: acme)
+            for _ in 0..<2 {
+                for (caller, seesSalary) in [(a, true), (b, false)] {
+                    let seen = try await page(caller.token)
+                    #expect(seen.count == 3 && seen.allSatisfy { ($0["salary"] != nil) == seesSalary && $0["team"] as? String == "red" }, "\(caller.id): \(seen)")
+                }
+            }
+            while Date() <= soonDate { try await Task.sleep(for: .milliseconds(50)) }
+            for caller in [a, b] {
+                #expect(try await page(caller.token).allSatisfy { $0["salary"] == nil && $0["name"] != nil }, "a field shown until a time was shown after it")
+            }
         }
     }
 

@@ -112,6 +112,15 @@ struct SemanticsTests {
         #expect(try !RuleEngine.check("status == 'x'", schema: Fixtures.posts, allowsData: true).referencesData)
     }
 
+    @Test func readsNow() throws {
+        for rule in ["published_at < context.now", "not (context.now >= '2030-01-01T00:00:00Z')", "@owns_record() or (status == 'x' and context.now > published_at)"] {
+            #expect(try RuleEngine.check(rule, schema: Fixtures.posts, allowsData: false).readsNow, "\(rule)")
+        }
+        for rule in ["@owns_record()", "status == 'x' and context.account_id == 'a'", "@has_role('admin') or user.email == 'a@b.c'"] {
+            #expect(try !RuleEngine.check(rule, schema: Fixtures.posts, allowsData: false).readsNow, "\(rule)")
+        }
+    }
+
     struct DateCase: CustomTestStringConvertible, Sendable {
         let input: String
         let canonical: String?

@@ -5,12 +5,26 @@ public struct CheckedRule: Sendable {
     public let source: String
     /// Whether the rule reads `data.*` (the request body), which only create and update rules may do.
     public let referencesData: Bool
+    /// Whether the rule reads `context.now`: otherwise what it decides for a record and a caller is the
+    /// same at any time (a list page's field decisions are kept for the next request of that caller).
+    public let readsNow: Bool
     let expr: Expr
 
     init(source: String, expr: Expr, referencesData: Bool) {
         self.source = source
         self.expr = expr
         self.referencesData = referencesData
+        func readsNow(_ expr: Expr) -> Bool {
+            switch expr {
+            case .context(let attribute): attribute == .now
+            case .constant, .field, .data, .user, .superadmin, .anyRole: false
+            case .not(let operand), .member(let operand, _): readsNow(operand)
+            case .and(let operands), .or(let operands): operands.contains(where: readsNow)
+            case .equal(let left, let right), .order(_, let left, let right, _), .text(_, let left, let right):
+                readsNow(left) || readsNow(right)
+            }
+        }
+        self.readsNow = readsNow(expr)
     }
 
     /// The record fields the rule reads (`@owns_record(f)` reads `f`): what a list filtered by it

@@ -11,6 +11,9 @@ package struct ListedPage: Sendable {
     let prepared: [PreparedRecord]?
     /// How each record's fields are decided; nil for the superadmin (every field of every record).
     let filter: ReadFilter?
+    /// The fields of each record the caller may see (nil: every field), as decided by `filter`, kept
+    /// with a remembered page for the callers with the same ``ReadFilter/decisionKey``; nil: decided here.
+    let decided: [Set<String>?]?
     /// `fields`: what the caller asked to see, within what they may.
     let requested: Set<String>?
     let target: RecordTarget
@@ -21,7 +24,8 @@ package struct ListedPage: Sendable {
     package func write(_ index: Int, into out: inout ByteBuffer) {
         let record = page.records[index]
         let collection = target.scope.collection
-        let visible = filter?.visibleFields(of: prepared?[index].ruleValues ?? RecordCodec.ruleValues(record, collection: collection), collection: collection)
+        let visible = decided.map { $0[index] }
+            ?? filter?.visibleFields(of: prepared?[index].ruleValues ?? RecordCodec.ruleValues(record, collection: collection), collection: collection)
         if visible == nil && requested == nil, let everyField = prepared?[index].everyField {
             out.writeImmutableBuffer(everyField)
         } else {

@@ -46,7 +46,7 @@ extension RecordService {
         let (page, _) = try await services.database.read { db in
             try await RecordRepository.list(query, dialect: dialect, in: scope, remembered: nil, on: db)
         }
-        let listed = ListedPage(page: page, total: page.records.count, prepared: nil, filter: plan.filter, requested: nil, target: plan.target)
+        let listed = ListedPage(page: page, total: page.records.count, prepared: nil, filter: plan.filter, decided: nil, requested: nil, target: plan.target)
         let last = page.records.last?["id"].flatMap(Self.text)
         return ExportPage(listed: listed, lastID: page.records.count == Self.exportPageSize ? last : nil)
     }

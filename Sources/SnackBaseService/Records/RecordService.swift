@@ -110,7 +110,14 @@ package struct RecordService: Sendable {
         let prepared = remembered == nil ? nil : page.derived { records in
             records.map { PreparedRecord(ruleValues: RecordCodec.ruleValues($0, collection: collection), everyField: writer.object($0, visible: nil, requested: nil)) }
         }
-        return ListedPage(page: page, total: total, prepared: prepared, filter: readFilter, requested: requested, target: target)
+        // Decided once per remembered page for the callers that decide alike (the same readers, the same
+        // context; its time only where a rule reads it).
+        let decided = prepared.flatMap { prepared in
+            readFilter.map { filter in
+                page.decided(for: filter.decisionKey, limit: 8) { prepared.map { filter.visibleFields(of: $0.ruleValues, collection: collection) } }
+            }
+        }
+        return ListedPage(page: page, total: total, prepared: prepared, filter: readFilter, decided: decided, requested: requested, target: target)
     }
 
     // MARK: write
