@@ -149,6 +149,16 @@ import HTTPTypes
                 #expect(paid.map { $0["salary"] as? Int } == [200, 100, 300])
             }
             #expect(try await page(payroll.token, "&fields=name").allSatisfy { Set($0.keys) == ["id", "name"] })
+            // The same for one record by id, remembered with its JSON: each caller in turn gets what they may see of it.
+            for _ in 0..<2 {
+                let path = "/api/v1/records/staff/\(ids[2])"
+                let paid = try await app.request(.get, path, token: payroll.token)
+                #expect(paid.int("salary") == 200 && paid.string("name") == "cid", "\(paid.text)")
+                let seen = try await app.request(.get, path, token: colleague.token)
+                #expect(seen.status == 200 && seen.string("name") == "cid" && seen.json["salary"] == nil, "\(seen.text)")
+                let named = try await app.request(.get, path + "?fields=name", token: payroll.token)
+                #expect(named.json.keys.sorted() == ["id", "name"], "\(named.text)")
+            }
             // Every kind of write is seen by the next read of the same page.
             #expect(try await app.request(.patch, "/api/v1/records/staff/\(ids[1])", json: #"{"salary":400}"#, token: acme.token).status == 200)
             #expect(try await page(payroll.token).map { $0["salary"] as? Int } == [200, 400, 300])

@@ -40,11 +40,20 @@ package struct RecordService: Sendable {
     package func get(id: String, fields: String?, target: RecordTarget) async throws -> ByteBuffer {
         try target.refuseIfNeverGranted(.read)
         let requested = try Self.fieldsParameter(fields, collection: target.scope.collection)
-        let stored = try await find(id, target: target)
-        let decision = target.decide(.read, record: stored)
+        let scope = target.scope
+        let remembered = services.database.rememberedReads
+        let page = try await services.database.readRemembered { db in try await RecordRepository.findPage(id: id, in: scope, remembered: remembered, on: db) }
+        guard let stored = page.records.first else { throw SnackBaseError.notFound("Record") }
+        // Derived once per remembered record, for every request that reads it before the next write.
+        let collection = scope.collection, writer = target.writer
+        let prepared = remembered == nil ? nil : page.derived { records in
+            records.map { PreparedRecord(ruleValues: RecordCodec.ruleValues($0, collection: collection), everyField: writer.object($0, visible: nil, requested: nil)) }
+        }.first
+        let decision = target.decide(.read, record: stored, ruleValues: prepared?.ruleValues)
         try Self.require(decision)
         await Self.yieldToTheLoop()
-        return target.writer.object(stored, visible: decision.readableFields, requested: requested)
+        if decision.readableFields == nil && requested == nil, let everyField = prepared?.everyField { return everyField }
+        return writer.object(stored, visible: decision.readableFields, requested: requested)
     }
 
     /// What a list request asks, as sent: the page, and the texts of `sort`, `fields` and `filter`,

@@ -21,10 +21,13 @@ package struct RecordTarget: Sendable {
 
     /// The policy's decision for `operation` on `record` (as stored, or as it would be stored for a
     /// create), with `data` the fields a create or update sends.
-    func decide(_ operation: SnackBaseCore.Operation, record: StoredRecord, data: StoredRecord? = nil, sentFields: Set<String> = []) -> AccessDecision {
+    /// `ruleValues`: `record`'s values for the rule engine where they were derived already.
+    func decide(
+        _ operation: SnackBaseCore.Operation, record: StoredRecord, ruleValues: [String: RuleValue]? = nil, data: StoredRecord? = nil, sentFields: Set<String> = []
+    ) -> AccessDecision {
         let collection = scope.collection
         return policy.decide(
-            operation, by: principal, on: collection, record: RecordCodec.ruleValues(record, collection: collection),
+            operation, by: principal, on: collection, record: ruleValues ?? RecordCodec.ruleValues(record, collection: collection),
             data: data.map { RecordCodec.ruleValues($0, collection: collection) }, sentFields: sentFields, now: now
         )
     }

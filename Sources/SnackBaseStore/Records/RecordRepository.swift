@@ -28,6 +28,13 @@ public enum RecordRepository {
     /// The record with this id in the scope's account. `remembered`, when given, may answer from
     /// memory (nothing written since it was read).
     public static func find(id: String, in scope: RecordScope, remembered: RememberedReads? = nil, on db: any SQLDatabase) async throws -> StoredRecord? {
+        try await findPage(id: id, in: scope, remembered: remembered, on: db).records.first
+    }
+
+    /// ``find(id:in:remembered:on:)`` as a page of that record alone (empty when there is none): where
+    /// records are remembered, the same page for every request before the next write, with what is
+    /// derived from it (``RecordPage/derived(_:)``).
+    public static func findPage(id: String, in scope: RecordScope, remembered: RememberedReads? = nil, on db: any SQLDatabase) async throws -> RecordPage {
         try await RowSecurity.enter(scope.account, on: db)
         let read = {
             let binds: [any Encodable & Sendable] = [scope.account.accountID.rawValue, id]
@@ -42,7 +49,7 @@ public enum RecordRepository {
             try await db.execute(sql: select) { row in if found == nil { found = row } }
             return try found.map { try decode($0, in: scope) }
         }
-        guard let remembered else { return try await read() }
+        guard let remembered else { return RecordPage(records: try await read().map { [$0] } ?? []) }
         let key = RememberedReads.Key(query: .record(id: id), table: scope.table, account: scope.account.accountID.rawValue, conditions: [], shape: scope.shape)
         return try await remembered.record(for: key, read: read)
     }

@@ -30,7 +30,8 @@ public final class RememberedReads: Sendable {
     static let recordsLimit = 2048
     private let totals: RememberedUntilWrite<Key, Total>
     private let pages: RememberedUntilWrite<Key, RecordPage>
-    private let records: RememberedUntilWrite<Key, StoredRecord?>
+    /// A record by id as a page of it alone (none when there is no such record), so that what is derived from it is kept with it.
+    private let records: RememberedUntilWrite<Key, RecordPage>
 
     let generation: WriteGeneration
     /// How a total outlives a create of its collection in its account.
@@ -139,9 +140,9 @@ public final class RememberedReads: Sendable {
         }
     }
 
-    /// The record (or its absence) for `key`, read by `read` unless it was read since the last write.
-    func record(for key: Key, read: () async throws -> StoredRecord?) async throws -> StoredRecord? {
-        try await records.value(for: key, read: read)
+    /// The record (or its absence: an empty page) for `key`, read by `read` unless it was read since the last write.
+    func record(for key: Key, read: () async throws -> StoredRecord?) async throws -> RecordPage {
+        try await records.value(for: key) { _ in RecordPage(records: try await read().map { [$0] } ?? []) }
     }
 
     /// What a remembered read is keyed by: everything ``RecordRepository`` builds its SQL from (the
