@@ -1,4 +1,5 @@
 import Metrics
+import Synchronization
 import Prometheus
 import SnackBaseStore
 
@@ -35,6 +36,7 @@ public struct AppMetrics: Sendable {
     private let eventsDelivered: Prometheus.Counter
     private let eventsDropped: Prometheus.Counter
     private let streamsClosed: [String: Prometheus.Counter]
+    private let requestSeries = RequestSeries()
 
     package static let requests = "snackbase_http_requests_total"
     package static let duration = "snackbase_http_request_duration_seconds"
@@ -82,11 +84,15 @@ public struct AppMetrics: Sendable {
     /// One answered request: its method, its route pattern (`/api/v1/records/:collection`, never the
     /// path as sent) and its status.
     package func request(method: String, route: String, status: Int, duration: Duration) {
-        let dimensions = [("method", method), ("route", route), ("status", String(status))]
-        Metrics.Counter(label: Self.requests, dimensions: dimensions, factory: factory).increment()
+        let key = RequestSeries.Key(method: method, route: route, status: status)
+        let series = requestSeries.series(for: key) {
+            let dimensions = [("method", method), ("route", route), ("status", String(status))]
+            return (Metrics.Counter(label: Self.requests, dimensions: dimensions, factory: factory),
+                    Metrics.Timer(label: Self.duration, dimensions: dimensions, factory: factory))
+        }
+        series.count.increment()
         let (seconds, attoseconds) = duration.components
-        Metrics.Timer(label: Self.duration, dimensions: dimensions, factory: factory)
-            .recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        series.duration.recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 
     package func denied(_ reason: DenialReason) {
@@ -123,5 +129,27 @@ package actor CacheCounterSync {
             self.misses = max(self.misses, misses)
         }
         return (max(0, hits - self.hits), max(0, misses - self.misses))
+    }
+}
+
+/// The request counter and timer of each method, route and status, made once (the registry looks
+/// them up by their labels' texts, which every request would otherwise build and hash again). At most
+/// ``limit`` are kept: past them (methods are any token a client sends) each request makes its own.
+final class RequestSeries: Sendable {
+    struct Key: Hashable, Sendable {
+        let method: String
+        let route: String
+        let status: Int
+    }
+    static let limit = 1_024
+    private let made = Mutex<[Key: (count: Metrics.Counter, duration: Metrics.Timer)]>([:])
+
+    func series(for key: Key, make: () -> (Metrics.Counter, Metrics.Timer)) -> (count: Metrics.Counter, duration: Metrics.Timer) {
+        if let known = made.withLock({ $0[key] }) { return known }
+        let series = make()
+        made.withLock { made in
+            if made.count < Self.limit { made[key] = series }
+        }
+        return series
     }
 }
