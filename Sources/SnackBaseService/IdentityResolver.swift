@@ -61,7 +61,7 @@ public struct IdentityResolver: Sendable {
 
     package init(database: any Database, tokens: TokenService? = nil, loginLimiter: LoginRateLimiter? = nil, metrics: AppMetrics? = nil) {
         self.database = database
-        // The requests in flight for one caller after a write (or, on PostgreSQL, once it is close to 500 ms old) read it once:
+        // The requests in flight for one caller after a write (every 500 ms on PostgreSQL) read it once:
         // a caller waits for the read before its request holds any connection.
         self.remembered = database.writeGeneration.map { RememberedUntilWrite(generation: $0, limit: 4096, sharesReads: true) }
         self.rememberedKeys = database.writeGeneration.map { RememberedUntilWrite(generation: $0, limit: 4096, sharesReads: true) }

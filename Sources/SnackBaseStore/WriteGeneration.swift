@@ -64,14 +64,8 @@ public final class WriteGeneration: Sendable {
     static let createsLimit = 64
     private let state = Mutex(State())
 
-    /// How long anything read under this generation may be remembered at most, even when no write is
-    /// told (PostgreSQL: a write made with `psql`, a message lost); nil: no bound (SQLite, where every
-    /// write passes through this process). ``RememberedUntilWrite`` holds its values to it.
-    public let maxAge: Duration?
-
-    /// `suspended`: remember nothing until ``resume()``. `maxAge`: see ``maxAge``.
-    public init(suspended: Bool = false, maxAge: Duration? = nil) {
-        self.maxAge = maxAge
+    /// `suspended`: remember nothing until ``resume()``.
+    public init(suspended: Bool = false) {
         state.withLock { $0.suspended = suspended }
     }
 

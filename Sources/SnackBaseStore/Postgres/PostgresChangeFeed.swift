@@ -13,9 +13,9 @@ import SnackBaseCore
 /// `<origin> writes records <table> <account>` as it commits (``PostgresStore/writesMessage(_:)``),
 /// which advances the other processes' ``WriteGeneration``, so that what they remember of it is
 /// read again. While the listener is not subscribed, the generation is suspended (nothing is
-/// remembered); and nothing is remembered longer than ``PostgresStore/rememberedFor`` (500 ms) anyway
-/// (``WriteGeneration/maxAge``), so that a write told by no message (one made with `psql`, or a
-/// message lost to a connection that broke unnoticed) is seen within that time all the same. A
+/// remembered); and every ``PostgresStore/rememberedFor`` (500 ms) everything is made stale anyway, so that a write told by
+/// no message (one made with `psql`, or a message lost to a connection that broke unnoticed) is
+/// seen within that time all the same. A
 /// record change is `<origin> record <message>`, or `<origin> outbox <account id> <row id>` when
 /// it would not fit in one notification (fewer than 8,000 bytes): the message is then a row of
 /// `realtime_outbox`, written in the same transaction. Record changes are received by every
@@ -101,6 +101,13 @@ public struct PostgresChangeFeed: ChangeFeed {
                         delay = .milliseconds(100)
                         // Subscribed: from now on every other process's write is told.
                         generation?.resume()
+                        let expiry = Task {
+                            while !Task.isCancelled {
+                                try? await Task.sleep(for: store.rememberedFor)
+                                generation?.advance(CollectionOfOne(.everything))
+                            }
+                        }
+                        defer { expiry.cancel() }
                         store.logger.debug("cache.listen.ready")
                         await onListening()
                         for try await notification in notifications {

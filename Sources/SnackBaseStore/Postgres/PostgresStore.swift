@@ -20,7 +20,7 @@ public final class PostgresStore: Database {
     /// their notifications arrive (``PostgresChangeFeed``). Suspended (nothing remembered) until the
     /// change listener subscribes, and whenever it loses its connection: then the writes of other
     /// processes could go untold.
-    public let writeGeneration: WriteGeneration?
+    public let writeGeneration: WriteGeneration? = WriteGeneration(suspended: true)
     /// Totals caught up past this process's creates (``RememberedReads/TotalsAfterCreates/caughtUp``).
     public let rememberedReads: RememberedReads?
     /// The creates of one collection in one account that wait for each other share commits.
@@ -37,8 +37,8 @@ public final class PostgresStore: Database {
     /// itself would queue it for up to a minute while the server is away (its circuit breaker).
     let connectionWait: Duration
 
-    /// How long anything read may be remembered at most, even when no write is told: the
-    /// generation's ``WriteGeneration/maxAge``, which every remembered value is held to.
+    /// How long anything read may be remembered at most, even when no write is told
+    /// (``PostgresChangeFeed`` makes everything stale this often).
     let rememberedFor: Duration
 
     /// `writerExecutor`: where the shared transactions of creates run (``CreateBatcher``), as SQLite's writer.
@@ -49,7 +49,6 @@ public final class PostgresStore: Database {
         creates = CreateBatcher(executor: writerExecutor)
         self.connectionWait = connectionWait
         self.rememberedFor = rememberedFor
-        writeGeneration = WriteGeneration(suspended: true, maxAge: rememberedFor)
         guard let components = URLComponents(string: url), let host = components.host else {
             throw StoreError.configuration("SNACKBASE_DATABASE_URL is not a valid postgres:// URL")
         }

@@ -64,10 +64,9 @@ public final class RememberedReads: Sendable {
         self.textSortsBytewise = textSortsBytewise
         let stamp: @Sendable (Key) -> UInt64 = { key in generation.records(table: key.table, account: key.account) }
         // Each is read on the caller's session: concurrent misses of one key share the read.
-        let maxAge = generation.maxAge
-        totals = RememberedUntilWrite(limit: Self.totalsLimit, sharesReads: true, maxAge: maxAge, stamp: stamp)
-        pages = RememberedUntilWrite(limit: Self.rowsLimit, weight: { $0.records.count + 1 }, sharesReads: true, maxAge: maxAge, stamp: stamp)
-        records = RememberedUntilWrite(limit: Self.recordsLimit, sharesReads: true, maxAge: maxAge, stamp: stamp)
+        totals = RememberedUntilWrite(limit: Self.totalsLimit, sharesReads: true, stamp: stamp)
+        pages = RememberedUntilWrite(limit: Self.rowsLimit, weight: { $0.records.count + 1 }, sharesReads: true, stamp: stamp)
+        records = RememberedUntilWrite(limit: Self.recordsLimit, sharesReads: true, stamp: stamp)
     }
 
     /// At most this many created records are counted to catch a total up; past it, it is counted again.
@@ -173,15 +172,14 @@ extension RememberedReads {
     static let carriedTotalsLimit = 8
 
     /// The totals of `scope`'s collection in its account that are current now.
-    func currentTotals(in scope: RecordScope) -> [(key: Key, value: Int, readTime: ReadTime)] {
+    func currentTotals(in scope: RecordScope) -> [(key: Key, value: Int)] {
         let table = scope.table, account = scope.account.accountID.rawValue
         return totals.current(limit: Self.carriedTotalsLimit) { $0.table == table && $0.account == account && $0.query == .count }
-            .map { ($0.key, $0.value.value, $0.readTime) }
+            .map { ($0.key, $0.value.value) }
     }
 
-    /// `readTime`: that of the count the total was carried from.
-    func remember(total: Int, for key: Key, stamp: UInt64, readTime: ReadTime) {
-        totals.remember(Total(value: total, snapshot: nil), for: key, stamp: stamp, readTime: readTime)
+    func remember(total: Int, for key: Key, stamp: UInt64) {
+        totals.remember(Total(value: total, snapshot: nil), for: key, stamp: stamp)
     }
 
     /// How many totals were counted in the database rather than answered from memory or caught up (for tests).
@@ -210,7 +208,7 @@ extension RememberedReads {
 public final class TotalsCarry: Sendable {
     private struct Examined {
         let stamp: UInt64
-        var totals: [RememberedReads.Key: (value: Int, added: Int, readTime: ReadTime)]
+        var totals: [RememberedReads.Key: (value: Int, added: Int)]
     }
     private let remembered: RememberedReads
     private let generation: WriteGeneration
@@ -241,7 +239,7 @@ public final class TotalsCarry: Sendable {
                 if examined == nil {
                     let stamp = generation.records(table: table, account: account)
                     let current = remembered.currentTotals(in: scope)
-                    examined = Examined(stamp: stamp, totals: Dictionary(uniqueKeysWithValues: current.map { ($0.key, (value: $0.value, added: 0, readTime: $0.readTime)) }))
+                    examined = Examined(stamp: stamp, totals: Dictionary(uniqueKeysWithValues: current.map { ($0.key, (value: $0.value, added: 0)) }))
                 }
                 return examined.map { Array($0.totals.keys) } ?? []
             }
@@ -265,7 +263,7 @@ public final class TotalsCarry: Sendable {
                 guard let entry = carry?.totals[key], entry.value == held.value else { everyOne = false; break }
                 added += entry.added
             }
-            if everyOne { carries[0].remembered.remember(total: held.value + added, for: key, stamp: stamp, readTime: held.readTime) }
+            if everyOne { carries[0].remembered.remember(total: held.value + added, for: key, stamp: stamp) }
         }
     }
 }
