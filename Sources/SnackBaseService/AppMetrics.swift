@@ -1,7 +1,7 @@
 import Metrics
-import Synchronization
 import Prometheus
 import SnackBaseStore
+import Synchronization
 
 /// The server's Prometheus metrics (security-model.md §7), recorded through swift-metrics into a
 /// registry of this server's own (no process-wide bootstrap, so several apps, as in tests, never

@@ -1,5 +1,6 @@
 import NIOCore
 import SnackBaseAccess
+import SnackBaseCore
 import SnackBaseRules
 import SnackBaseStore
 
@@ -39,4 +40,11 @@ package struct ListedPage: Sendable {
 struct PreparedRecord: Sendable {
     let ruleValues: [String: RuleValue]
     let everyField: ByteBuffer
+
+    /// Those of `page`'s records, derived once for every request that reads the page before the next write.
+    static func all(of page: RecordPage, collection: CollectionSchema, writer: RecordCodec.Writer) -> [PreparedRecord] {
+        page.derived { records in
+            records.map { PreparedRecord(ruleValues: RecordCodec.ruleValues($0, collection: collection), everyField: writer.object($0, visible: nil, requested: nil)) }
+        }
+    }
 }

@@ -45,10 +45,8 @@ package struct RecordService: Sendable {
         let page = try await services.database.readRemembered { db in try await RecordRepository.findPage(id: id, in: scope, remembered: remembered, on: db) }
         guard let stored = page.records.first else { throw SnackBaseError.notFound("Record") }
         // Derived once per remembered record, for every request that reads it before the next write.
-        let collection = scope.collection, writer = target.writer
-        let prepared = remembered == nil ? nil : page.derived { records in
-            records.map { PreparedRecord(ruleValues: RecordCodec.ruleValues($0, collection: collection), everyField: writer.object($0, visible: nil, requested: nil)) }
-        }.first
+        let writer = target.writer
+        let prepared = remembered == nil ? nil : PreparedRecord.all(of: page, collection: scope.collection, writer: writer).first
         let decision = target.decide(.read, record: stored, ruleValues: prepared?.ruleValues)
         try Self.require(decision)
         await Self.yieldToTheLoop()
@@ -116,9 +114,7 @@ package struct RecordService: Sendable {
         await Self.yieldToTheLoop()
         let writer = target.writer
         // Derived once per remembered page, for every request that reads it before the next write.
-        let prepared = remembered == nil ? nil : page.derived { records in
-            records.map { PreparedRecord(ruleValues: RecordCodec.ruleValues($0, collection: collection), everyField: writer.object($0, visible: nil, requested: nil)) }
-        }
+        let prepared = remembered == nil ? nil : PreparedRecord.all(of: page, collection: collection, writer: writer)
         // Decided once per remembered page for the callers that decide alike (the same readers, the same
         // context; its time only where a rule reads it).
         let decided = prepared.flatMap { prepared in
