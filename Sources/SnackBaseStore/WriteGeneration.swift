@@ -47,8 +47,9 @@ public final class WriteGeneration: Sendable {
         let create: Create
     }
 
-    /// A write transaction of this process that committed and only inserted records (PostgreSQL):
-    /// its transaction id and the ids of the records it inserted.
+    /// A write of this process that committed and only inserted records: the ids of the records it
+    /// inserted and (PostgreSQL) its transaction id; on SQLite 0, where a batch of the one writer's
+    /// creates is one advance.
     public struct Create: Sendable, Equatable {
         public let transaction: UInt64
         public let ids: [String]
@@ -105,19 +106,27 @@ public final class WriteGeneration: Sendable {
     }
 
     /// ``advance(_:)`` for the records of one collection in one account by `create`, a write of this
-    /// process that committed and only inserted those records: remembered with the stamps just before
-    /// and just after, under one lock, for ``creates(table:account:from:to:)``.
+    /// process that committed and only inserted those records (``advance(_:creates:)``).
     func advance(records table: String, account: String, by create: Create) {
+        advance(CollectionOfOne(.records(table: table, account: account)), creates: [Records(table: table, account: account): create])
+    }
+
+    /// ``advance(_:)``, where `creates` says, for some of the footprints' collections in their accounts,
+    /// which records this process's writes that committed inserted there and that nothing else of the
+    /// footprints changed them: remembered with the stamps just before and just after, under one lock,
+    /// for ``creates(table:account:from:to:)``. SQLite's writer advances a batch at once, PostgreSQL one transaction.
+    func advance(_ footprints: some Sequence<Footprint>, creates: [Records: Create]) {
         state.withLock { state in
-            let records = Records(table: table, account: account)
-            let before = Self.stamp(of: records, in: state)
-            Self.advance(&state, CollectionOfOne(.records(table: table, account: account)))
-            let after = Self.stamp(of: records, in: state)
-            guard before != Self.notRemembered, after != Self.notRemembered, state.records[records] == after else { return }
-            var creates = state.creates[records, default: []]
-            if creates.count == Self.createsLimit { creates.removeFirst() }
-            creates.append(Advance(before: before, after: after, create: create))
-            state.creates[records] = creates
+            let stamped = creates.map { (records: $0.key, create: $0.value, before: Self.stamp(of: $0.key, in: state)) }
+            Self.advance(&state, footprints)
+            for (records, create, before) in stamped {
+                let after = Self.stamp(of: records, in: state)
+                guard before != Self.notRemembered, after != Self.notRemembered, before < after, state.records[records] == after else { continue }
+                var advances = state.creates[records, default: []]
+                if advances.count == Self.createsLimit { advances.removeFirst() }
+                advances.append(Advance(before: before, after: after, create: create))
+                state.creates[records] = advances
+            }
         }
     }
 

@@ -147,6 +147,71 @@ import Testing
         #expect(generation.creates(table: "posts", account: "AA0001", from: old, to: stamp()) == nil)
     }
 
+    @Test("on SQLite a batch's creates are remembered with its advance only where every job of their collection in their account committed and was a create")
+    func aBatchsCreatesAreRememberedOnlyWhereTheyAreAllItWrote() async throws {
+        try await TestDatabase.with(.sqlite) { database in
+            let store = try #require(database as? SQLiteStore)
+            let generation = try #require(database.writeGeneration)
+            let collection = CollectionSchema(id: "col_1", name: "notes", description: "", fields: [FieldSchema(name: "title", type: .text)],
+                                              createdAt: "2026-01-01T00:00:00.000Z", updatedAt: "2026-01-01T00:00:00.000Z")
+            let here = RecordScope(account: AccountScope(.system), collection: collection)
+            let there = RecordScope(account: AccountScope(try #require(AccountID("BB0002"))), collection: collection)
+            enum Job { case create(String, in: RecordScope), failingCreate(String), update(in: RecordScope), everything }
+            /// Runs `jobs` in one batch (a first transaction holds the writer until they all wait), and
+            /// answers the creates remembered between the stamps before and after, here and there.
+            func batch(_ jobs: [Job]) async throws -> (here: [WriteGeneration.Create]?, there: [WriteGeneration.Create]?) {
+                func stamp(_ scope: RecordScope) -> UInt64 { generation.records(table: scope.table, account: scope.account.accountID.rawValue) }
+                let started = Atomic(false), gate = Atomic(false)
+                // Of another collection: the stamps taken while it holds the writer stay those before the batch.
+                let holder = Task {
+                    try await database.transaction(touching: .records(table: "elsewhere", account: "SY0000")) { _ in
+                        started.store(true, ordering: .releasing)
+                        while !gate.load(ordering: .acquiring) { try await Task.sleep(for: .milliseconds(1)) }
+                    }
+                }
+                while !started.load(ordering: .acquiring) { try await Task.sleep(for: .milliseconds(1)) }
+                let before = (stamp(here), stamp(there))
+                let tasks = jobs.map { job in
+                    Task {
+                        switch job {
+                        case .create(let id, let scope):
+                            let carry = TotalsCarry(database.rememberedReads, scope: scope)
+                            try await database.transaction(touching: carry?.footprint ?? .everything, carrying: carry) { db in try await carry?.created(id: id, on: db) }
+                        case .failingCreate(let id):
+                            let carry = TotalsCarry(database.rememberedReads, scope: here)
+                            try await database.transaction(touching: carry?.footprint ?? .everything, carrying: carry) { db in
+                                try await carry?.created(id: id, on: db)
+                                throw StoreTestFailure()
+                            }
+                        case .update(let scope):
+                            try await database.transaction(touching: .records(table: scope.table, account: scope.account.accountID.rawValue)) { _ in }
+                        case .everything:
+                            try await database.transaction(touching: .everything) { _ in }
+                        }
+                    }
+                }
+                while store.batcher.waiting < jobs.count { try await Task.sleep(for: .milliseconds(1)) }
+                gate.store(true, ordering: .releasing)
+                try await holder.value
+                for task in tasks { _ = await task.result }
+                return (generation.creates(table: here.table, account: "SY0000", from: before.0, to: stamp(here)),
+                        generation.creates(table: there.table, account: "BB0002", from: before.1, to: stamp(there)))
+            }
+            // The jobs' order in the batch is the order their tasks ran in.
+            let both = try await batch([.create("a", in: here), .create("b", in: here), .create("x", in: there)])
+            #expect(both.here?.count == 1 && Set(both.here?.first?.ids ?? []) == ["a", "b"] && both.there == [.init(transaction: 0, ids: ["x"])])
+            // An update of the same collection in the same account beside a create: not only creates.
+            let updated = try await batch([.create("c", in: here), .update(in: here), .create("y", in: there)])
+            #expect(updated.here == nil && updated.there == [.init(transaction: 0, ids: ["y"])])
+            // A create that failed was rolled back; still, nothing is taken for granted beside it.
+            let failed = try await batch([.create("d", in: here), .failingCreate("e")])
+            #expect(failed.here == nil)
+            // A write of anything in the batch: everything is stale, and no create is remembered.
+            let everything = try await batch([.create("f", in: here), .everything])
+            #expect(everything.here == nil)
+        }
+    }
+
     @Test("a stale total is caught up with the records of the creates its count's snapshot did not see, and counted again past any other write")
     func totalsAreCaughtUpPastCreates() async throws {
         let generation = WriteGeneration()

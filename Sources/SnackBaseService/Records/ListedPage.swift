@@ -43,8 +43,8 @@ struct PreparedRecord: Sendable {
 
     /// Those of `page`'s records, derived once for every request that reads the page before the next write.
     static func all(of page: RecordPage, collection: CollectionSchema, writer: RecordCodec.Writer) -> [PreparedRecord] {
-        page.derived { records in
-            records.map { PreparedRecord(ruleValues: RecordCodec.ruleValues($0, collection: collection), everyField: writer.object($0, visible: nil, requested: nil)) }
+        page.derived { record in
+            PreparedRecord(ruleValues: RecordCodec.ruleValues(record, collection: collection), everyField: writer.object(record, visible: nil, requested: nil))
         }
     }
 }

@@ -119,7 +119,7 @@ package struct RecordService: Sendable {
         // context; its time only where a rule reads it).
         let decided = prepared.flatMap { prepared in
             readFilter.map { filter in
-                page.decided(for: filter.decisionKey, limit: 8) { prepared.map { filter.visibleFields(of: $0.ruleValues, collection: collection) } }
+                page.decided(for: filter.decisionKey, limit: 8) { filter.visibleFields(of: prepared[$0].ruleValues, collection: collection) }
             }
         }
         return ListedPage(page: page, total: total, prepared: prepared, filter: readFilter, decided: decided, requested: requested, target: target)

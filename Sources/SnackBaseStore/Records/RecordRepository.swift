@@ -33,7 +33,7 @@ public enum RecordRepository {
 
     /// ``find(id:in:remembered:on:)`` as a page of that record alone (empty when there is none): where
     /// records are remembered, the same page for every request before the next write, with what is
-    /// derived from it (``RecordPage/derived(_:)``).
+    /// derived from it (``RecordPage/derived(each:)``).
     public static func findPage(id: String, in scope: RecordScope, remembered: RememberedReads? = nil, on db: any SQLDatabase) async throws -> RecordPage {
         try await RowSecurity.enter(scope.account, on: db)
         let read = {

@@ -53,12 +53,13 @@ public final class RememberedReads: Sendable {
         case caughtUp
     }
 
-    /// Whether the database sorts text by its UTF-8 bytes (PostgreSQL's `C` collations), so that the
-    /// order of a page can be decided here (``page(for:read:catchUp:)``).
+    /// Whether the database sorts text by its UTF-8 bytes (SQLite's `BINARY` collation, the one every
+    /// column has here; PostgreSQL's `C` collations), so that the order of a page can be decided here
+    /// (``page(for:read:catchUp:)``).
     let textSortsBytewise: Bool
     private let pagesCaughtUp = Atomic(0)
 
-    public init(generation: WriteGeneration, totalsAfterCreates: TotalsAfterCreates = .carried, textSortsBytewise: Bool = false) {
+    public init(generation: WriteGeneration, totalsAfterCreates: TotalsAfterCreates, textSortsBytewise: Bool = false) {
         self.generation = generation
         self.totalsAfterCreates = totalsAfterCreates
         self.textSortsBytewise = textSortsBytewise
@@ -108,17 +109,18 @@ public final class RememberedReads: Sendable {
         }.value
     }
 
-    /// The page for `key`, read by `read` unless it was read since the last write. Where totals are
-    /// caught up (PostgreSQL) and text sorts by its bytes (``textSortsBytewise``), a first page made
-    /// stale only by this process's creates since it was read is brought up to date instead:
-    /// `catchUp` reads those of their records that meet the page's conditions (by id, at most
-    /// ``catchUpLimit``), and they are put in their places by the page's order (``RecordOrder``);
-    /// one already on the page (it committed before the page's statement) is not added twice. When
-    /// the order cannot be decided here (a null, NaN), the page is read again.
+    /// The page for `key`, read by `read` unless it was read since the last write. Where text sorts by
+    /// its bytes (``textSortsBytewise``), a first page made stale only by this process's creates since
+    /// it was read is brought up to date instead: `catchUp` reads those of their records that meet the
+    /// page's conditions (by id, at most ``catchUpLimit``), and they are put in their places by the
+    /// page's order (``RecordOrder``); one already on the page (it committed before the page's
+    /// statement) is not added twice. What was derived from the records kept is kept with them
+    /// (``RecordPage/init(records:following:)``). When the order cannot be decided here (a null, NaN),
+    /// the page is read again.
     func page(
         for key: Key, read: () async throws -> RecordPage, catchUp: ([String]) async throws -> [StoredRecord]
     ) async throws -> RecordPage {
-        guard totalsAfterCreates == .caughtUp, textSortsBytewise, case .page(let sort, 0, let limit) = key.query else {
+        guard textSortsBytewise, case .page(let sort, 0, let limit) = key.query else {
             return try await pages.value(for: key, read: read)
         }
         let generation = generation
@@ -132,7 +134,7 @@ public final class RememberedReads: Sendable {
                 if ids.count <= Self.catchUpLimit,
                    let records = RecordOrder(sort).merged(stale.value.records, with: try await catchUp(ids), limit: limit) {
                     pagesCaughtUp.add(1, ordering: .relaxed)
-                    return RecordPage(records: records)
+                    return RecordPage(records: records, following: stale.value)
                 }
             }
             return try await read()
@@ -205,6 +207,8 @@ extension RememberedReads {
 /// On PostgreSQL (``RememberedReads/TotalsAfterCreates/caughtUp``) it only notes the ids inserted:
 /// ``PostgresStore`` remembers them with the transaction once it committed
 /// (``WriteGeneration/advance(records:account:by:)``), and the next list catches its total up from them.
+/// On both the ids inserted are remembered with the advance (SQLite: ``WriteBatcher``, for the batch's
+/// creates), so that a first page made stale only by creates is brought up to date with their records.
 public final class TotalsCarry: Sendable {
     private struct Examined {
         let stamp: UInt64
@@ -225,14 +229,16 @@ public final class TotalsCarry: Sendable {
 
     var footprint: WriteGeneration.Footprint { .records(table: scope.table, account: scope.account.accountID.rawValue) }
 
-    /// The ids of the records inserted so far (PostgreSQL).
+    /// The ids of the records inserted so far.
     var insertedIDs: [String] { inserted.withLock { $0 } }
 
     /// Called after the record `id` was inserted in this transaction.
     public func created(id: String, on db: any SQLDatabase) async throws {
+        // Noted in both: the first pages this makes stale are brought up to date with the records inserted.
+        inserted.withLock { $0.append(id) }
         switch remembered.totalsAfterCreates {
         case .caughtUp:
-            inserted.withLock { $0.append(id) }
+            break
         case .carried:
             let table = scope.table, account = scope.account.accountID.rawValue
             let held = examined.withLock { examined in

@@ -12,7 +12,7 @@ public final class SQLiteStore: Database {
     public let rememberedReads: RememberedReads?
     private let writer: SQLiteLink
     private let readers: SQLiteReaderPool
-    private let batcher: WriteBatcher
+    let batcher: WriteBatcher
     private let checkpointer: WALCheckpointer
     private let logger: Logger
     private let eventLoop: any EventLoop
@@ -35,7 +35,8 @@ public final class SQLiteStore: Database {
         writer.countWALFrames()
         let generation = WriteGeneration()
         writeGeneration = generation
-        rememberedReads = RememberedReads(generation: generation)
+        // Every column sorts text by the `BINARY` collation, which compares its UTF-8 bytes.
+        rememberedReads = RememberedReads(generation: generation, totalsAfterCreates: .carried, textSortsBytewise: true)
         checkpointer = try WALCheckpointer(path: path, frames: checkpointFrames, logger: logger)
         batcher = WriteBatcher(writer: writer, generation: generation, checkpointer: checkpointer, executor: writerExecutor)
         readers = SQLiteReaderPool(path: path)

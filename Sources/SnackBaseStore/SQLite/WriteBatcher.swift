@@ -53,6 +53,9 @@ final class WriteBatcher: Sendable {
         }
     }
 
+    /// How many transactions wait for the next batch (for tests).
+    var waiting: Int { state.withLock { $0.pending.count } }
+
     /// Waits for the batch being written and refuses new transactions.
     func close() async {
         await withCheckedContinuation { done in
@@ -80,8 +83,8 @@ final class WriteBatcher: Sendable {
             checkpointer.finishIfCopied(on: writer)
             let results = await write(batch)
             // Before anyone is answered: whatever is read from now on includes this batch (each job's
-            // footprint, whether it committed or not).
-            generation.advance(batch.lazy.map(\.footprint))
+            // footprint, whether it committed or not), and where it only inserted records, which.
+            generation.advance(batch.lazy.map(\.footprint), creates: creates(batch, results))
             carryTotals(batch, results)
             for (job, result) in zip(batch, results) {
                 job.answer.resume(with: result)
@@ -130,6 +133,26 @@ final class WriteBatcher: Sendable {
             return abandon(batch, error)
         }
         return results
+    }
+
+    /// The records the batch's creates inserted in each collection in each account where every job of
+    /// the batch that wrote there was a create (it carries) and committed, so that the remembered
+    /// first pages made stale only by them can be brought up to date (``RememberedReads``). None when
+    /// any job of the batch may have written anything else.
+    private func creates(_ batch: [Job], _ results: [Result<any Sendable, any Error>]) -> [WriteGeneration.Records: WriteGeneration.Create] {
+        guard batch.contains(where: { $0.carry != nil }), !batch.contains(where: { $0.footprint == .everything }) else { return [:] }
+        var inserted: [WriteGeneration.Records: [String]] = [:]
+        var otherwise: Set<WriteGeneration.Records> = []
+        for (job, result) in zip(batch, results) {
+            guard case .records(let table, let account) = job.footprint else { continue }
+            let records = WriteGeneration.Records(table: table, account: account)
+            if case .success = result, let carry = job.carry {
+                inserted[records, default: []].append(contentsOf: carry.insertedIDs)
+            } else {
+                otherwise.insert(records)
+            }
+        }
+        return inserted.filter { !otherwise.contains($0.key) && !$0.value.isEmpty }.mapValues { .init(transaction: 0, ids: $0) }
     }
 
     /// After a batch was written and the generation advanced, before anyone is answered: the totals
