@@ -1,4 +1,8 @@
 #include "CSQLiteShim.h"
+#include <stdlib.h> // defines __GLIBC__ under glibc
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 // SQLiteNIO's copy of SQLite prefixes every symbol with `sqlite_nio_`; it is linked into the same binary.
 extern int sqlite_nio_sqlite3_db_config(void *db, int op, ...);
@@ -25,4 +29,13 @@ static int snackbase_store_wal_frames(void *frames, void *db, const char *name, 
 
 void snackbase_sqlite_count_wal_frames(void *db, int *frames) {
     sqlite_nio_sqlite3_wal_hook(db, frames ? snackbase_store_wal_frames : 0, frames);
+}
+
+int snackbase_keep_free_heap_tops(int bytes) {
+#if defined(__GLIBC__)
+    return mallopt(M_TRIM_THRESHOLD, bytes);
+#else
+    (void)bytes;
+    return 0;
+#endif
 }

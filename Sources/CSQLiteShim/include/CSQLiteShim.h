@@ -19,4 +19,9 @@ int snackbase_sqlite_set_statement_journal_spill(int bytes);
 /// A null `frames` removes the hook.
 void snackbase_sqlite_count_wal_frames(void *db, int *frames);
 
+/// Keeps up to `bytes` of free memory at the top of each of the C allocator's heaps instead of handing
+/// it back to the system (glibc's M_TRIM_THRESHOLD, 128 KiB by default), process-wide. Returns 1 when
+/// set, 0 where the allocator is not glibc's.
+int snackbase_keep_free_heap_tops(int bytes);
+
 #endif
