@@ -48,9 +48,10 @@ final class SQLiteLink: Sendable {
     /// reads into: freed at the top of a heap, glibc handed them back to the system as soon as the free
     /// top passed 128 KiB, and the next transaction faulted every page of them in again (perf of S3:
     /// 11 % of the server's CPU in page faults under `pcache1FetchStage2`). Up to 1 MiB of free top is
-    /// kept per heap instead. S3 alternating against glibc's default: 1.13x (9 of 10) and 1/0.949 =
-    /// 1.054x (8 of 10), S6 1.060x; the same with 8 MiB (0.979x, 4 of 10) and with no trimming at all;
-    /// the server's RSS after 10 s of S3 47.5 MB against 48.1 MB. Process-wide, like the setting above.
+    /// kept per heap instead: S3 alternating against glibc's default 1.084x (7 of 10) and 1/0.891 =
+    /// 1.122x (9 of 10), S1 and S6 unchanged. Through `GLIBC_TUNABLES` on one binary, 1 MiB did as well
+    /// as 8 MiB (0.979x, 4 of 10) and 8 MiB as no trimming at all; the server's RSS after 10 s of S3
+    /// 48.1 MB against 47.5 MB. Process-wide, like the setting above; PostgreSQL's S3 gained nothing.
     static let freeHeapTopKept = 1 << 20
     private static let configured: Void = {
         precondition(statementJournalSpill < 128 << 10, "SQLite writes a journal block in one call of at most 128 KiB - 1")
