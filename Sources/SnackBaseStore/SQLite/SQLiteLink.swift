@@ -47,12 +47,12 @@ final class SQLiteLink: Sendable {
     /// That block is allocated and freed by every write transaction, and so are the page buffers SQLite
     /// reads into: freed at the top of a heap, glibc handed them back to the system as soon as the free
     /// top passed 128 KiB, and the next transaction faulted every page of them in again (perf of S3:
-    /// 11 % of the server's CPU in page faults under `pcache1FetchStage2`). Up to 1 MiB of free top is
-    /// kept per heap instead: S3 alternating against glibc's default 1.084x (7 of 10) and 1/0.891 =
-    /// 1.122x (9 of 10), S1 and S6 unchanged. Through `GLIBC_TUNABLES` on one binary, 1 MiB did as well
-    /// as 8 MiB (0.979x, 4 of 10) and 8 MiB as no trimming at all; the server's RSS after 10 s of S3
-    /// 48.1 MB against 47.5 MB. Process-wide, like the setting above; PostgreSQL's S3 gained nothing.
-    static let freeHeapTopKept = 1 << 20
+    /// 11 % of the server's CPU in page faults under `pcache1FetchStage2`). Up to 256 KiB of free top
+    /// is kept per heap instead: S3 alternating against glibc's default 1.053x (7 of 10); 1 MiB did no
+    /// better (256 KiB against it 1.005x, 5 of 10) but cost memory, since every heap of the allocator
+    /// keeps that much: the 30-minute soak grew 13.5 % with 1 MiB (7.9 % without the setting, in the
+    /// same session). Process-wide, like the setting above; PostgreSQL's S3 gained nothing.
+    static let freeHeapTopKept = 256 << 10
     private static let configured: Void = {
         precondition(statementJournalSpill < 128 << 10, "SQLite writes a journal block in one call of at most 128 KiB - 1")
         _ = snackbase_sqlite_set_statement_journal_spill(Int32(statementJournalSpill))
