@@ -14,13 +14,19 @@ import SQLKit
 /// channel closes on that loop too, so between the look and the hand-over it cannot, and a query the
 /// channel has taken is answered or failed by PostgresNIO when it closes. A closed connection fails
 /// the statement at once with ``DatabaseUnavailable``.
+///
+/// A ``Preparable`` statement runs as a named prepared statement (``PreparedStatements``) when `prepares`
+/// and the caller runs on the connection's event loop (the server with one CPU, where every task runs on
+/// its one loop); elsewhere unnamed, as any other.
 struct OpenConnectionDatabase: SQLDatabase {
     let base: any SQLDatabase
     let connection: PostgresConnection
+    let prepares: Bool
 
-    init(_ connection: PostgresConnection, queryLogLevel: Logger.Level? = .debug) {
+    init(_ connection: PostgresConnection, queryLogLevel: Logger.Level? = .debug, prepares: Bool = false) {
         self.connection = connection
         self.base = connection.sql(queryLogLevel: queryLogLevel)
+        self.prepares = prepares
     }
 
     var logger: Logger { base.logger }
@@ -45,15 +51,8 @@ struct OpenConnectionDatabase: SQLDatabase {
         let connection = connection, base = base, logger = logger
         var serializer = SQLSerializer(database: self)
         query.serialize(to: &serializer)
-        var bindings = PostgresBindings(capacity: serializer.binds.count)
-        for bind in serializer.binds {
-            if (bind as? any OptionalValue)?.isNone == true {
-                bindings.appendNull()
-            } else if let value = bind as? any PostgresThrowingDynamicTypeEncodable, (try? bindings.append(value, context: .default)) != nil {
-                continue
-            } else {
-                return { connection.isClosed ? connection.eventLoop.makeFailedFuture(DatabaseUnavailable()) : base.execute(sql: query, onRow) }
-            }
+        guard let (bindings, _) = Self.bindings(of: serializer.binds) else {
+            return { connection.isClosed ? connection.eventLoop.makeFailedFuture(DatabaseUnavailable()) : base.execute(sql: query, onRow) }
         }
         let prepared = PostgresQuery(unsafeSQL: serializer.sql, binds: bindings)
         if let level = base.queryLogLevel {
@@ -65,8 +64,60 @@ struct OpenConnectionDatabase: SQLDatabase {
         }
     }
 
+    /// `binds` encoded by PostgresNIO, with their types' numbers (0 for NULL, whose type PostgreSQL infers);
+    /// nil when one is not a PostgresNIO type (PostgresKit then binds them all).
+    private static func bindings(of binds: [any Encodable & Sendable]) -> (PostgresBindings, [UInt32])? {
+        var bindings = PostgresBindings(capacity: binds.count)
+        var types: [UInt32] = []
+        types.reserveCapacity(binds.count)
+        for bind in binds {
+            if (bind as? any OptionalValue)?.isNone == true {
+                bindings.appendNull()
+                types.append(0)
+            } else if let value = bind as? any PostgresThrowingDynamicTypeEncodable, (try? bindings.append(value, context: .default)) != nil {
+                types.append(value.psqlType.rawValue)
+            } else {
+                return nil
+            }
+        }
+        return (bindings, types)
+    }
+
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) async throws {
+        if prepares, query is any Preparable, connection.eventLoop.inEventLoop {
+            do {
+                return try await executeNamed(query, onRow)
+            } catch is NamedStatement.NotSent {
+                // Unnamed, below.
+            }
+        }
         try await execute(sql: query, onRow).get()
+    }
+
+    /// Runs `query` as a named prepared statement; throws ``NamedStatement/NotSent`` when it was not sent.
+    private func executeNamed(_ query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) async throws {
+        var serializer = SQLSerializer(database: self)
+        query.serialize(to: &serializer)
+        let sql = serializer.sql
+        guard let (bindings, types) = Self.bindings(of: serializer.binds) else { throw NamedStatement.NotSent() }
+        let text = sql + "\u{0}" + types.map(String.init).joined(separator: ",")
+        guard let name = PreparedStatements.name(of: text) else { throw NamedStatement.NotSent() }
+        if let level = base.queryLogLevel {
+            logger.log(level: level, "Executing query", metadata: ["sql": .string(sql), "statement": .string(name)])
+        }
+        do {
+            try await NamedStatement.$current.withValue(.init(name: name, sql: sql)) {
+                let rows = try await connection.execute(NamedStatement(bindings: bindings, connection: connection), logger: logger)
+                for try await row in rows { onRow(PostgresResultRow(row)) }
+            }
+        } catch let error as NamedStatement.NotSent {
+            throw error
+        } catch let error as DatabaseUnavailable {
+            throw error
+        } catch {
+            if !PreparedStatements.isRunFailure(error) { PreparedStatements.renew(text) }
+            throw error
+        }
     }
 
     func withSession<R>(_ closure: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {

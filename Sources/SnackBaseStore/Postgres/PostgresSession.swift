@@ -221,9 +221,10 @@ final class PostgresSession: SQLDatabase {
         if let notify = opening.notify { settings.append(Self.call(notify)) }
         if opening.identified { settings.append("pg_current_xact_id()::text AS snackbase_transaction") }
         if !settings.isEmpty {
-            let row: (any SQLRow)?
+            // The callback runs before `execute` returns, on this task (as in SQLKit's own `first()`).
+            nonisolated(unsafe) var row: (any SQLRow)?
             do {
-                row = try await base.raw(Self.select(settings)).first()
+                try await base.execute(sql: Prepared(expression: Self.select(settings))) { if row == nil { row = $0 } }
             } catch {
                 try await begun.get()  // a failed BEGIN is the reason, not the statement after it
                 throw error

@@ -41,6 +41,10 @@ public final class PostgresStore: Database {
     /// (``PostgresChangeFeed`` makes everything stale this often).
     let rememberedFor: Duration
 
+    /// Whether hot statements run as named prepared statements (``PreparedStatements``): yes unless the URL
+    /// says `prepared_statements=off`, for a pooler that cannot keep them (PgBouncer in transaction mode before 1.21).
+    let preparesStatements: Bool
+
     /// `writerExecutor`: where the shared transactions of creates run (``CreateBatcher``), as SQLite's writer.
     public init(
         url: String, logger: Logger, connectionWait: Duration = .seconds(5), rememberedFor: Duration = .milliseconds(500),
@@ -52,6 +56,18 @@ public final class PostgresStore: Database {
         guard let components = URLComponents(string: url), let host = components.host else {
             throw StoreError.configuration("SNACKBASE_DATABASE_URL is not a valid postgres:// URL")
         }
+        var prepares = true
+        for item in components.queryItems ?? [] {
+            switch (item.name, item.value) {
+            case ("prepared_statements", "on"?): prepares = true
+            case ("prepared_statements", "off"?): prepares = false
+            case ("prepared_statements", _):
+                throw StoreError.configuration("SNACKBASE_DATABASE_URL: prepared_statements must be on or off")
+            default:
+                continue
+            }
+        }
+        preparesStatements = prepares
         let username = components.user ?? "postgres"
         let database = components.path.count > 1 ? String(components.path.dropFirst()) : nil
         let port = components.port ?? 5432
@@ -273,7 +289,7 @@ public final class PostgresStore: Database {
         let notify = footprint.map { PostgresSession.Notification(channel: PostgresChangeFeed.channel, payload: writesMessage($0)) }
         return try await withConnection { connection in
             let session = PostgresSession(
-                OpenConnectionDatabase(connection, queryLogLevel: .trace), connection: connection,
+                OpenConnectionDatabase(connection, queryLogLevel: .trace, prepares: self.preparesStatements), connection: connection,
                 opening: .init(readOnly: readOnly, role: role, notify: notify, identified: identify, defersAppends: defersAppends)
             )
             do {

@@ -19,7 +19,7 @@ public enum RecordRepository {
         try await RowSecurity.enter(scope.account, on: db)
         let columns = scope.columns.filter { record[$0] != nil }
         let binds = columns.map { record[$0]!.bind }
-        let insert = StatementTexts.statement("insert\u{1}\(scope.table)\u{1}" + columns.joined(separator: ","), on: db, binds: binds) {
+        let insert = StatementTexts.statement("insert\u{1}\(scope.table)\u{1}" + columns.joined(separator: ","), on: db, binds: binds, prepared: true) {
             db.insert(into: SQLIdentifier(scope.table)).columns(columns.map { SQLIdentifier($0) }).values(binds.map { SQLBind($0) }).query
         }
         try await db.execute(sql: insert) { _ in }

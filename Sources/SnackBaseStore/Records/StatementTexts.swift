@@ -12,11 +12,12 @@ enum StatementTexts {
 
     /// The statement built by `build` (with binds of any value: only their number and order matter),
     /// as text for `db`'s dialect, ready to run with `binds` in the same order.
-    static func statement(_ key: String, on db: any SQLDatabase, binds: [any Encodable & Sendable],
+    /// `prepared`: PostgreSQL may keep it parsed and planned (``Preparable``: no rows in its answer).
+    static func statement(_ key: String, on db: any SQLDatabase, binds: [any Encodable & Sendable], prepared: Bool = false,
                           build: () -> any SQLExpression) -> any SQLExpression {
         let fullKey = db.dialect.name + "\u{1}" + key
         if let sql = known.withLock({ $0[fullKey] }) {
-            return Reused(sql: sql, binds: binds)
+            return reused(Reused(sql: sql, binds: binds), prepared: prepared)
         }
         var serializer = SQLSerializer(database: db)
         build().serialize(to: &serializer)
@@ -24,7 +25,11 @@ enum StatementTexts {
             if known.count >= limit { known.removeAll(keepingCapacity: true) }
             known[fullKey] = serializer.sql
         }
-        return Reused(sql: serializer.sql, binds: binds)
+        return reused(Reused(sql: serializer.sql, binds: binds), prepared: prepared)
+    }
+
+    private static func reused(_ statement: Reused, prepared: Bool) -> any SQLExpression {
+        prepared ? Prepared(expression: statement) : statement
     }
 
     private struct Reused: SQLExpression {
