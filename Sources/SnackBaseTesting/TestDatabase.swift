@@ -49,7 +49,8 @@ package enum TestDatabase {
             try await admin.execute(unsafeSQL: "CREATE DATABASE \(name)" + locale)
             var components = base
             components.path = "/" + name
-            let database = try await PostgresStore(url: components.string ?? url, logger: logger, connectionWait: .seconds(30), rememberedFor: rememberedFor)
+            let database = try await PostgresStore(url: components.string ?? url, logger: logger, connectionWait: .seconds(30), rememberedFor: rememberedFor,
+                                                   writerExecutor: writerExecutor)
             var failure: (any Error)?
             do { try await body(database) } catch { failure = error }
             await database.shutdown()

@@ -4,6 +4,7 @@ import SQLKit
 import SnackBaseCore
 @testable import SnackBaseStore
 import SnackBaseTesting
+import Synchronization
 import Testing
 
 /// PostgreSQL's named prepared statements (``PreparedStatements``): a ``Preparable`` statement run on its
@@ -38,7 +39,7 @@ struct PreparedStatementTests {
         }
     }
 
-    @Test("PG-PREP-001: an INSERT run on its connection's loop is prepared once there; bound with an integer and then a double it is two statements, and both values are stored exactly; off the loop, or with prepares off, it runs unnamed")
+    @Test("PG-PREP-001: an INSERT run on its connection's loop is prepared once there; bound with an integer and then a double it is two statements, and both values are stored exactly; off the loop, with prepares off, or sent without waiting (then in order before the next statement), it runs unnamed")
     func preparedOncePerTextAndTypes() async throws {
         guard TestDatabase.postgresURL != nil else { return }
         try await Self.onOneConnection { db in
@@ -62,7 +63,26 @@ struct PreparedStatementTests {
             try await unnamed.execute(sql: Self.insert(into: table, ["e", 2], on: unnamed)) { _ in }
             #expect(try await Self.prepared(naming: table, on: db).count == 2)
             #expect(try await db.raw("SELECT count(*) AS n FROM \(ident: table)").first()?.decode(column: "n", as: Int.self) == 5)
+
+            // Sent without waiting (as the audit appends before the COMMIT): unnamed, in the connection's queue before
+            // the next statement, which sees what it inserted. Prepared, it would run only once its preparation was
+            // answered, behind the next statement.
+            let sent: EventLoopFuture<Void> = db.execute(sql: Self.insert(into: table, ["f", Double?.none], on: db)) { _ in }
+            let count = Counted()
+            let next: EventLoopFuture<Void> = db.execute(sql: SQLQueryString("SELECT count(*) AS n FROM \(ident: table)")) { row in
+                count.value.withLock { $0 = try? row.decode(column: "n", as: Int.self) }
+            }
+            try await sent.get()
+            try await next.get()
+            #expect(count.value.withLock { $0 } == 6)
+            #expect(try await Self.prepared(naming: table, on: db).count == 2, "a statement sent without waiting was prepared")
+            let unmarked = try await db.raw("SELECT count(*) AS n FROM pg_prepared_statements WHERE statement LIKE 'SELECT count(*)%'").first()
+            #expect(try unmarked?.decode(column: "n", as: Int.self) == 0, "a statement not marked preparable was prepared")
         }
+    }
+
+    private final class Counted: Sendable {
+        let value = Mutex<Int?>(nil)
     }
 
     @Test("PG-PREP-002: a prepared INSERT that failed to prepare (its table not there yet; its transaction aborted) runs once the cause is gone; a duplicate value fails it without a new preparation")

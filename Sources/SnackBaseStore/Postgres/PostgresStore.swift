@@ -46,6 +46,9 @@ public final class PostgresStore: Database {
     let preparesStatements: Bool
 
     /// `writerExecutor`: where the shared transactions of creates run (``CreateBatcher``), as SQLite's writer.
+    /// When it is an event loop's (the server with one CPU), the pool's connections live on that loop too, so
+    /// that a request's statements reach their connection without crossing threads, and prepared statements
+    /// apply (``OpenConnectionDatabase``).
     public init(
         url: String, logger: Logger, connectionWait: Duration = .seconds(5), rememberedFor: Duration = .milliseconds(500),
         writerExecutor: (any TaskExecutor)? = nil
@@ -78,7 +81,8 @@ public final class PostgresStore: Database {
             host: host, port: port, username: username, password: components.password, database: database, tls: .disable
         )
         self.logger = logger
-        let client = PostgresClient(configuration: config, backgroundLogger: logger)
+        let loops: any EventLoopGroup = (writerExecutor as? EventLoopExecutor)?.eventLoop ?? PostgresClient.defaultEventLoopGroup
+        let client = PostgresClient(configuration: config, eventLoopGroup: loops, backgroundLogger: logger)
         self.client = client
         runner = Task { await client.run() }
         // Fail fast on an unreachable server or refused credentials: one connection of its own,

@@ -8,9 +8,13 @@ import Synchronization
 /// Only for statements whose answer has no rows (a record's `INSERT`) or rows of a shape no table
 /// decides (the transaction's opening `SELECT set_config(…)`): PostgreSQL refuses to run a prepared
 /// statement whose rows would change shape (a column added to a table under a `SELECT *`: "cached plan
-/// must not change result type"). And only on the `async` path (``OpenConnectionDatabase``), which the
-/// caller awaits: a statement sent without waiting (the audit appends before the `COMMIT`) must be
-/// handed to the connection before the caller goes on, which the unnamed path does and this one cannot promise.
+/// must not change result type").
+///
+/// And only where the caller waits for the answer before its next statement (``OpenConnectionDatabase``'s
+/// `async` path; the future-based one sends it unnamed): where a name is not prepared on the connection
+/// yet, PostgresNIO queues the preparation, and the run only once the preparation is answered, behind
+/// whatever was queued meanwhile. A statement sent without waiting (the audit appends, with the `COMMIT`
+/// right behind them) would run after the `COMMIT`, outside its transaction; PreparedStatementTests met it.
 protocol Preparable: SQLExpression {}
 
 /// `expression`, ``Preparable``.
