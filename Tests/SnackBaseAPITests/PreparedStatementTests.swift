@@ -116,6 +116,49 @@ struct PreparedStatementTests {
         }
     }
 
+    @Test("PG-PREP-004: a prepared INSERT stays under row-level security: run eight times in one account (past PostgreSQL's switch to a generic plan), then in another, it is refused; in its own account it stores")
+    func rowSecurityHoldsForPreparedStatements() async throws {
+        guard TestDatabase.postgresURL != nil else { return }
+        try await TestDatabase.with(.postgres) { database in
+            try await Migrator.migrate(database)  // the application role
+            let store = try #require(database as? PostgresStore)
+            try await store.withConnection { connection in
+                try await withTaskExecutorPreference(EventLoopExecutor(connection.eventLoop)) {
+                    let db = OpenConnectionDatabase(connection, prepares: true)
+                    let table = "prep_" + SecureID.randomHex(bytes: 4)
+                    try await db.raw("CREATE TABLE \(ident: table) (id TEXT PRIMARY KEY, account_id TEXT NOT NULL)").run()
+                    for statement in RowSecurity.protect(quotedTable: SQLIdentifier(table).serialized(db), privileges: "SELECT, INSERT") {
+                        try await db.raw(SQLQueryString(statement)).run()
+                    }
+                    @Sendable func insert(_ id: String, of account: String, as caller: String) async throws {
+                        try await db.raw("BEGIN").run()
+                        try await db.raw("SELECT set_config('role', \(bind: RowSecurity.applicationRole), true), set_config(\(bind: RowSecurity.accountSetting), \(bind: caller), true)").run()
+                        let statement = StatementTexts.statement("prepared-rls\u{1}\(table)", on: db, binds: [id, account], prepared: true) {
+                            db.insert(into: SQLIdentifier(table)).columns(SQLIdentifier("id"), SQLIdentifier("account_id")).values(SQLBind(id), SQLBind(account)).query
+                        }
+                        do {
+                            try await db.execute(sql: statement) { _ in }
+                            try await db.raw("COMMIT").run()
+                        } catch {
+                            try? await db.raw("ROLLBACK").run()
+                            throw error
+                        }
+                    }
+                    // Eight runs under one name: PostgreSQL plans the first five for their binds, then keeps a generic plan.
+                    for round in 0..<8 { try await insert("a\(round)", of: "acct_a", as: "acct_a") }
+                    #expect(try await Self.prepared(naming: table, on: db).count == 1, "the INSERT was not prepared")
+                    let refused = await #expect(throws: PSQLError.self) { try await insert("b", of: "acct_a", as: "acct_b") }
+                    #expect(refused?.serverInfo?[.sqlState] == "42501")
+                    try await insert("a8", of: "acct_a", as: "acct_a")
+                    let refusedAgain = await #expect(throws: PSQLError.self) { try await insert("c", of: "acct_a", as: "acct_b") }
+                    #expect(refusedAgain?.serverInfo?[.sqlState] == "42501")
+                    let stored = try await db.raw("SELECT id FROM \(ident: table) ORDER BY id").all().map { try $0.decode(column: "id", as: String.self) }
+                    #expect(stored == (0...8).map { "a\($0)" })
+                }
+            }
+        }
+    }
+
     @Test("PG-PREP-003: SNACKBASE_DATABASE_URL's prepared_statements=off turns them off; a value other than on or off is refused with a clear error")
     func theURLTurnsThemOff() async throws {
         guard let url = TestDatabase.postgresURL else { return }
