@@ -19,7 +19,12 @@ struct PostgresConnectionInfo {
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "PGPASSWORD")
         if let password = components.password { environment["PGPASSWORD"] = password }
-        for item in components.queryItems ?? [] where item.name == "sslmode" { environment["PGSSLMODE"] = item.value }
+        // The server's own connections read the same two (``PostgresTLS``): a backup is no less protected than they are.
+        for item in components.queryItems ?? [] {
+            // libpq's `allow` tries a plain connection first; the server's own take it as `prefer`, and so does this.
+            if item.name == "sslmode" { environment["PGSSLMODE"] = item.value == "allow" ? "prefer" : item.value }
+            if item.name == "sslrootcert" { environment["PGSSLROOTCERT"] = item.value }
+        }
         self.arguments = arguments
         self.environment = environment
     }

@@ -59,6 +59,7 @@ public final class PostgresStore: Database {
         guard let components = URLComponents(string: url), let host = components.host else {
             throw StoreError.configuration("SNACKBASE_DATABASE_URL is not a valid postgres:// URL")
         }
+        let tls = try PostgresTLS(queryItems: components.queryItems ?? [])
         var prepares = true
         for item in components.queryItems ?? [] {
             switch (item.name, item.value) {
@@ -75,10 +76,10 @@ public final class PostgresStore: Database {
         let database = components.path.count > 1 ? String(components.path.dropFirst()) : nil
         let port = components.port ?? 5432
         let config = PostgresClient.Configuration(
-            host: host, port: port, username: username, password: components.password, database: database, tls: .disable
+            host: host, port: port, username: username, password: components.password, database: database, tls: tls.forPool()
         )
         connectionConfiguration = PostgresConnection.Configuration(
-            host: host, port: port, username: username, password: components.password, database: database, tls: .disable
+            host: host, port: port, username: username, password: components.password, database: database, tls: try tls.forConnection()
         )
         self.logger = logger
         let loops: any EventLoopGroup = (writerExecutor as? EventLoopExecutor)?.eventLoop ?? PostgresClient.defaultEventLoopGroup
@@ -124,6 +125,7 @@ public final class PostgresStore: Database {
     /// server's messages do not hold it), else the network's.
     static func reason(_ error: any Error) -> String {
         guard let error = error as? PSQLError else { return String(describing: error).prefix(200).description }
+        if error.code == .sslUnsupported { return "the server does not offer TLS, which sslmode requires" }
         if let message = error.serverInfo?[.message] { return message }
         if let underlying = error.underlying { return String(describing: underlying).prefix(200).description }
         return String(describing: error.code)
