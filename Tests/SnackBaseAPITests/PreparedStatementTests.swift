@@ -166,7 +166,7 @@ struct PreparedStatementTests {
         let off = try await PostgresStore(url: url + separator + "prepared_statements=off", logger: TestDatabase.logger)
         #expect(!off.preparesStatements)
         await off.shutdown()
-        await #expect(throws: StoreError.configuration("SNACKBASE_DATABASE_URL: prepared_statements must be on or off")) {
+        await #expect(throws: StoreError.configuration("prepared_statements must be on or off")) {
             _ = try await PostgresStore(url: url + separator + "prepared_statements=yes", logger: TestDatabase.logger)
         }
     }

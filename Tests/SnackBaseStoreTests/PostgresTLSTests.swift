@@ -25,7 +25,7 @@ struct PostgresTLSTests {
     ])
     func unknownSettingsAreRefused(query: String, message: String) async throws {
         // Port 9: nothing is ever reached, the URL is refused before any connection.
-        await #expect(throws: StoreError.configuration("SNACKBASE_DATABASE_URL: " + message)) {
+        await #expect(throws: StoreError.configuration(message)) {
             let store = try await PostgresStore(url: "postgres://postgres@127.0.0.1:9/db?" + query, logger: TestDatabase.logger)
             await store.shutdown()
         }
@@ -39,7 +39,7 @@ struct PostgresTLSTests {
             await store.shutdown()
         }
         guard case .configuration(let text) = error else { Issue.record("not a configuration error: \(String(describing: error))"); return }
-        #expect(text.hasPrefix("SNACKBASE_DATABASE_URL: sslrootcert /nonexistent/ca.crt: cannot be read"))
+        #expect(text.hasPrefix("sslrootcert /nonexistent/ca.crt: cannot be read"))
     }
 
     @Test("PG-TLS-003: sslmode=require against a server without TLS sends nothing in plain; prefer does, disable never asks", arguments: [

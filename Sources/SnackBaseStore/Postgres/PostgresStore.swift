@@ -57,7 +57,7 @@ public final class PostgresStore: Database {
         self.connectionWait = connectionWait
         self.rememberedFor = rememberedFor
         guard let components = URLComponents(string: url), let host = components.host else {
-            throw StoreError.configuration("SNACKBASE_DATABASE_URL is not a valid postgres:// URL")
+            throw StoreError.configuration("not a valid postgres:// URL")
         }
         let tls = try PostgresTLS(queryItems: components.queryItems ?? [])
         var prepares = true
@@ -66,7 +66,7 @@ public final class PostgresStore: Database {
             case ("prepared_statements", "on"?): prepares = true
             case ("prepared_statements", "off"?): prepares = false
             case ("prepared_statements", _):
-                throw StoreError.configuration("SNACKBASE_DATABASE_URL: prepared_statements must be on or off")
+                throw StoreError.configuration("prepared_statements must be on or off")
             default:
                 continue
             }

@@ -47,15 +47,15 @@ struct PostgresTLS: Equatable, Sendable {
                 case "verify-full": mode = .verifyFull
                 default:
                     throw StoreError.configuration(
-                        "SNACKBASE_DATABASE_URL: sslmode must be disable, allow, prefer, require, verify-ca or verify-full")
+                        "sslmode must be disable, allow, prefer, require, verify-ca or verify-full")
                 }
             case "sslrootcert":
                 guard let value = item.value, !value.isEmpty else {
-                    throw StoreError.configuration("SNACKBASE_DATABASE_URL: sslrootcert needs a file (or system)")
+                    throw StoreError.configuration("sslrootcert needs a file (or system)")
                 }
                 root = value == "system" ? nil : value
             default:
-                throw StoreError.configuration("SNACKBASE_DATABASE_URL: \(item.name) is not supported (only sslmode and sslrootcert)")
+                throw StoreError.configuration("\(item.name) is not supported (only sslmode and sslrootcert)")
             }
         }
         if mode == .require, root != nil { mode = .verifyCA }
@@ -90,7 +90,7 @@ struct PostgresTLS: Equatable, Sendable {
         do {
             context = try NIOSSLContext(configuration: configuration)
         } catch {
-            throw StoreError.configuration("SNACKBASE_DATABASE_URL: sslrootcert \(rootCertificate ?? "system"): cannot be read as PEM certificates (\(error))")
+            throw StoreError.configuration("sslrootcert \(rootCertificate ?? "system"): cannot be read as PEM certificates (\(error))")
         }
         return mode == .prefer ? .prefer(context) : .require(context)
     }
