@@ -137,6 +137,7 @@ struct PostgresTLSTests {
             url("sslmode=verify-full&sslrootcert=\(ca)"),  // 127.0.0.1: not what the certificate names
             url("sslmode=verify-full", host: "localhost"),  // the system's authorities never signed it
             url("sslmode=verify-ca&sslrootcert=system"),
+            url("sslmode=require&sslrootcert=system"),
             url("sslmode=require&sslrootcert=/etc/ssl/certs/ca-certificates.crt"),  // require with a root file is verify-ca
         ] {
             let error = await #expect(throws: StoreError.self, "\(refused)") {

@@ -11,7 +11,7 @@ import PostgresNIO
 ///   not checked; plain when it does not. (libpq's `allow` tries plain first; here it is `prefer`,
 ///   which never encrypts less.)
 /// - `require`: TLS or no connection, the certificate not checked, except that with `sslrootcert`
-///   it is checked as by `verify-ca` (libpq does the same).
+///   (`system` too) it is checked as by `verify-ca` (libpq does the same with a file).
 /// - `verify-ca`: TLS, the certificate signed by a trusted authority; `verify-full`: that, and made
 ///   out to the host of the URL (its name, or the IP address connected to: NIOSSL matches a
 ///   certificate's IP addresses against the socket's, where libpq only against a host that is one).
@@ -36,6 +36,7 @@ struct PostgresTLS: Equatable, Sendable {
     init(queryItems: [URLQueryItem]) throws {
         var mode = Mode.prefer
         var root: String?
+        var rootGiven = false
         for item in queryItems where item.name.hasPrefix("ssl") {
             switch item.name {
             case "sslmode":
@@ -54,11 +55,13 @@ struct PostgresTLS: Equatable, Sendable {
                     throw StoreError.configuration("sslrootcert needs a file (or system)")
                 }
                 root = value == "system" ? nil : value
+                rootGiven = true
             default:
                 throw StoreError.configuration("\(item.name) is not supported (only sslmode and sslrootcert)")
             }
         }
-        if mode == .require, root != nil { mode = .verifyCA }
+        // libpq checks the certificate under `require` when a root file is given (16 refuses `require` with `system`).
+        if mode == .require, rootGiven { mode = .verifyCA }
         self.mode = mode
         self.rootCertificate = root
     }
