@@ -21,6 +21,10 @@ package enum TestDatabase {
         ProcessInfo.processInfo.environment["SNACKBASE_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
+    /// How long the tests' stores wait for a PostgreSQL connection, instead of a request's 5 s: while
+    /// the whole suite runs on two cores, hundreds of tests open stores and connections at once.
+    package static let connectionWait = Duration.seconds(30)
+
     package static var kinds: [DatabaseKind] { postgresURL == nil ? [.sqlite] : [.sqlite, .postgres] }
 
     /// A fresh database of `kind` for `body`: a temporary SQLite file, or a new PostgreSQL database
@@ -42,14 +46,12 @@ package enum TestDatabase {
         case .postgres:
             guard let url = postgresURL, let base = URLComponents(string: url) else { throw TestFailure("no PostgreSQL configured") }
             let name = "snackbase_test_" + SecureID.randomHex(bytes: 6)
-            // The tests' own scaffolding waits longer for a connection than a request would (5 s): at the
-            // start of the suite hundreds of tests open stores at once on two cores.
-            let admin = try await PostgresStore(url: url, logger: logger, connectionWait: .seconds(30))
+            let admin = try await PostgresStore(url: url, logger: logger, connectionWait: connectionWait)
             let locale = collation.map { " TEMPLATE template0 LC_COLLATE '\($0.rawValue)' LC_CTYPE '\($0.rawValue)'" } ?? ""
             try await admin.execute(unsafeSQL: "CREATE DATABASE \(name)" + locale)
             var components = base
             components.path = "/" + name
-            let database = try await PostgresStore(url: components.string ?? url, logger: logger, connectionWait: .seconds(30), rememberedFor: rememberedFor,
+            let database = try await PostgresStore(url: components.string ?? url, logger: logger, connectionWait: connectionWait, rememberedFor: rememberedFor,
                                                    writerExecutor: writerExecutor)
             var failure: (any Error)?
             do { try await body(database) } catch { failure = error }

@@ -25,7 +25,7 @@ enum BackupTarget: Sendable {
             await database.shutdown()
         case .postgres:
             try await PostgresScratch.with { url in
-                let database = try await PostgresStore(url: url, logger: TestDatabase.logger)
+                let database = try await PostgresStore(url: url, logger: TestDatabase.logger, connectionWait: TestDatabase.connectionWait)
                 do { try await body(database, .postgres(url: url)) } catch { await database.shutdown(); throw error }
                 await database.shutdown()
             }
@@ -42,7 +42,7 @@ enum BackupTarget: Sendable {
             return try await SQLiteStore(path: path, logger: TestDatabase.logger)
         case .postgres(let url):
             try await DatabaseBackup.restorePostgres(from: file, url: url, force: force)
-            return try await PostgresStore(url: url, logger: TestDatabase.logger)
+            return try await PostgresStore(url: url, logger: TestDatabase.logger, connectionWait: TestDatabase.connectionWait)
         }
     }
 }

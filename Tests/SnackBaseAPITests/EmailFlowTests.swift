@@ -386,8 +386,8 @@ struct EmailFlowTests {
     @Test("RATE-011: on PostgreSQL two processes count one password-reset limit together", .enabled(if: TestDatabase.postgresURL != nil))
     func limitsAcrossProcesses() async throws {
         try await PostgresScratch.with { url in
-            let storeA = try await PostgresStore(url: url, logger: TestDatabase.logger)
-            let storeB = try await PostgresStore(url: url, logger: TestDatabase.logger)
+            let storeA = try await PostgresStore(url: url, logger: TestDatabase.logger, connectionWait: TestDatabase.connectionWait)
+            let storeB = try await PostgresStore(url: url, logger: TestDatabase.logger, connectionWait: TestDatabase.connectionWait)
             try await PostgresScratch.app(on: storeA) { a in
                 try await PostgresScratch.app(on: storeB, migrate: false) { b in
                     // The default limit: 3 an hour per (account, e-mail); each process alone would allow 3.

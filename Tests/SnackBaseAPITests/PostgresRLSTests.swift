@@ -26,7 +26,7 @@ struct PostgresRLSTests {
     @Test("ISO-RLS-001: through the application role, account A's setting shows none of B's rows, even without WHERE account_id")
     func isolation() async throws {
         try await PostgresScratch.with { url in
-            let database = try await PostgresStore(url: url, logger: TestDatabase.logger)
+            let database = try await PostgresStore(url: url, logger: TestDatabase.logger, connectionWait: TestDatabase.connectionWait)
             let (acme, globex) = try await PostgresScratch.app(on: database) { app in
                 let root = try await app.superadminToken()
                 try await app.createCollection("notes", fields: #"[{"name":"title","type":"text"}]"#, root: root)
@@ -251,7 +251,7 @@ struct PostgresRLSTests {
     @Test("AUD-CH-005 on PostgreSQL: concurrent creates through several connections keep one gap-free, valid chain per account")
     func concurrentAppends() async throws {
         try await PostgresScratch.with { url in
-            let database = try await PostgresStore(url: url, logger: TestDatabase.logger)
+            let database = try await PostgresStore(url: url, logger: TestDatabase.logger, connectionWait: TestDatabase.connectionWait)
             try await PostgresScratch.app(on: database) { app in
                 let root = try await app.superadminToken()
                 try await app.createCollection("notes", fields: #"[{"name":"title","type":"text"}]"#, root: root)
@@ -322,9 +322,9 @@ struct PostgresRLSTests {
     @Test("two processes: a permission revoked through A is enforced by B within 1 s; a collection created through A is served by B")
     func twoProcesses() async throws {
         try await PostgresScratch.with { url in
-            let storeA = try await PostgresStore(url: url, logger: TestDatabase.logger)
-            let storeB = try await PostgresStore(url: url, logger: TestDatabase.logger)
-            let storeC = try await PostgresStore(url: url, logger: TestDatabase.logger)
+            let storeA = try await PostgresStore(url: url, logger: TestDatabase.logger, connectionWait: TestDatabase.connectionWait)
+            let storeB = try await PostgresStore(url: url, logger: TestDatabase.logger, connectionWait: TestDatabase.connectionWait)
+            let storeC = try await PostgresStore(url: url, logger: TestDatabase.logger, connectionWait: TestDatabase.connectionWait)
             try await PostgresScratch.app(on: storeA) { a in
                 try await PostgresScratch.app(on: storeB, migrate: false) { b in
                     try await PostgresScratch.app(on: storeC, migrate: false) { c in
@@ -396,11 +396,11 @@ extension PostgresRLSTests {
     @Test("several processes: what B remembers (lists, records, sign-ins) follows A's writes within 1 s; a write no message tells is seen after rememberedFor; without its listener a process remembers nothing")
     func rememberedReadsAcrossProcesses() async throws {
         try await PostgresScratch.with { url in
-            let storeA = try await PostgresStore(url: url, logger: TestDatabase.logger)
+            let storeA = try await PostgresStore(url: url, logger: TestDatabase.logger, connectionWait: TestDatabase.connectionWait)
             // B keeps what it reads for a minute unless told of a write; C for 300 ms; D does not listen.
-            let storeB = try await PostgresStore(url: url, logger: TestDatabase.logger, rememberedFor: .seconds(60))
-            let storeC = try await PostgresStore(url: url, logger: TestDatabase.logger, rememberedFor: .milliseconds(300))
-            let storeD = try await PostgresStore(url: url, logger: TestDatabase.logger)
+            let storeB = try await PostgresStore(url: url, logger: TestDatabase.logger, connectionWait: TestDatabase.connectionWait, rememberedFor: .seconds(60))
+            let storeC = try await PostgresStore(url: url, logger: TestDatabase.logger, connectionWait: TestDatabase.connectionWait, rememberedFor: .milliseconds(300))
+            let storeD = try await PostgresStore(url: url, logger: TestDatabase.logger, connectionWait: TestDatabase.connectionWait)
             try await PostgresScratch.app(on: storeA, listens: true) { a in
                 try await PostgresScratch.app(on: storeB, migrate: false, listens: true) { b in
                     try await PostgresScratch.app(on: storeC, migrate: false, listens: true) { c in
@@ -518,8 +518,8 @@ actor InvalidationLog {
     @Test("two processes: failed logins through A count in B (login_identity), and a right password through B forgets them")
     func loginLimitsAcrossProcesses() async throws {
         try await PostgresScratch.with { url in
-            let storeA = try await PostgresStore(url: url, logger: TestDatabase.logger)
-            let storeB = try await PostgresStore(url: url, logger: TestDatabase.logger)
+            let storeA = try await PostgresStore(url: url, logger: TestDatabase.logger, connectionWait: TestDatabase.connectionWait)
+            let storeB = try await PostgresStore(url: url, logger: TestDatabase.logger, connectionWait: TestDatabase.connectionWait)
             try await PostgresScratch.app(on: storeA) { a in
                 try await PostgresScratch.app(on: storeB, migrate: false) { b in
                     let acme = try await a.register("acme")
@@ -566,7 +566,7 @@ enum PostgresScratch {
     /// A store on a scratch database of its own, migrated, shut down after `body`.
     static func withMigratedStore(_ body: (PostgresStore) async throws -> Void) async throws {
         try await with { url in
-            let database = try await PostgresStore(url: url, logger: TestDatabase.logger)
+            let database = try await PostgresStore(url: url, logger: TestDatabase.logger, connectionWait: TestDatabase.connectionWait)
             do {
                 try await Migrator.migrate(database)
                 try await body(database)
@@ -581,7 +581,7 @@ enum PostgresScratch {
     static func with(_ body: (String) async throws -> Void) async throws {
         guard let url = TestDatabase.postgresURL, var components = URLComponents(string: url) else { throw TestFailure("no PostgreSQL configured") }
         let name = "snackbase_test_" + SecureID.randomHex(bytes: 6)
-        let admin = try await PostgresStore(url: url, logger: TestDatabase.logger)
+        let admin = try await PostgresStore(url: url, logger: TestDatabase.logger, connectionWait: TestDatabase.connectionWait)
         try await admin.execute(unsafeSQL: "CREATE DATABASE \(name)")
         components.path = "/" + name
         var failure: (any Error)?

@@ -311,8 +311,8 @@ struct RealtimeTests {
           .enabled(if: TestDatabase.postgresURL != nil))
     func twoProcesses() async throws {
         try await PostgresScratch.with { url in
-            let storeA = try await PostgresStore(url: url, logger: TestDatabase.logger)
-            let storeB = try await PostgresStore(url: url, logger: TestDatabase.logger)
+            let storeA = try await PostgresStore(url: url, logger: TestDatabase.logger, connectionWait: TestDatabase.connectionWait)
+            let storeB = try await PostgresStore(url: url, logger: TestDatabase.logger, connectionWait: TestDatabase.connectionWait)
             do {
                 try await PostgresScratch.app(on: storeA, live: true, listens: true) { a in
                     try await PostgresScratch.app(on: storeB, migrate: false, live: true, listens: true) { b in
