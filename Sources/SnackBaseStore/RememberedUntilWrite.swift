@@ -51,6 +51,7 @@ public final class RememberedUntilWrite<Key: Hashable & Sendable, Value: Sendabl
     }
     private let sharesReads: Bool
     private let stamp: @Sendable (Key) -> UInt64
+    private let onlyExpired: (@Sendable (Key, _ from: UInt64, _ to: UInt64) -> Bool)?
     private let limit: Int
     private let weight: @Sendable (Value) -> Int
     private let memory = Mutex(Memory())
@@ -67,9 +68,17 @@ public final class RememberedUntilWrite<Key: Hashable & Sendable, Value: Sendabl
         self.init(limit: limit, weight: weight, sharesReads: sharesReads, stamp: { _ in generation.current })
     }
 
-    init(limit: Int, weight: @escaping @Sendable (Value) -> Int = { _ in 1 }, sharesReads: Bool = false, stamp: @escaping @Sendable (Key) -> UInt64) {
+    /// `onlyExpired(key, from, to)`: whether the key's stamp moved from `from` to `to` by an expiry
+    /// alone (``WriteGeneration/onlyExpired(table:account:from:to:)``), nothing known to be written;
+    /// then, with `sharesReads`, the value read under `from` is answered to the callers who come while
+    /// the first one under `to` reads it again, instead of their waiting for that read.
+    init(
+        limit: Int, weight: @escaping @Sendable (Value) -> Int = { _ in 1 }, sharesReads: Bool = false, stamp: @escaping @Sendable (Key) -> UInt64,
+        onlyExpired: (@Sendable (Key, _ from: UInt64, _ to: UInt64) -> Bool)? = nil
+    ) {
         self.sharesReads = sharesReads
         self.stamp = stamp
+        self.onlyExpired = onlyExpired
         self.limit = limit
         self.weight = weight
     }
@@ -102,7 +111,11 @@ public final class RememberedUntilWrite<Key: Hashable & Sendable, Value: Sendabl
             let stale = held.flatMap { $0.stamp < current ? Stale(value: $0.value, stamp: $0.stamp, current: current) : nil }
             guard sharesReads else { return .read(flight: nil, stale: stale) }
             let flights = memory.flights[key] ?? []
-            if flights.contains(where: { $0.stamp == current }) { return .wait(stale: stale) }
+            if flights.contains(where: { $0.stamp == current }) {
+                // Made stale by the expiry alone: the value from before it, while the first caller after it reads.
+                if let stale, let onlyExpired, onlyExpired(key, stale.stamp, current) { return .remembered(stale.value) }
+                return .wait(stale: stale)
+            }
             // The first caller under this stamp reads for the later ones, even while a read under an
             // earlier stamp (from before a write) is still under way.
             memory.flightCount &+= 1

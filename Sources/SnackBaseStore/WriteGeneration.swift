@@ -30,6 +30,9 @@ public final class WriteGeneration: Sendable {
         var counter: UInt64 = 0
         /// The counter after the last write of `.everything`.
         var everything: UInt64 = 0
+        /// The counter after the last expiry (``WriteGeneration/expire()``), and after the one before it.
+        var expired: UInt64 = 0
+        var expiredBefore: UInt64 = 0
         /// The counter after the last write to each collection's records in each account; entries not
         /// newer than `everything` are dropped.
         var records: [Records: UInt64] = [:]
@@ -71,7 +74,7 @@ public final class WriteGeneration: Sendable {
     }
 
     /// The generation of everything that is not records: a value read under it is stale once it differs.
-    var current: UInt64 { state.withLock { $0.suspended ? Self.notRemembered : $0.everything } }
+    var current: UInt64 { state.withLock { $0.suspended ? Self.notRemembered : max($0.everything, $0.expired) } }
 
     /// The generation of one collection's records in one account (which includes every `.everything` write).
     func records(table: String, account: String) -> UInt64 {
@@ -79,7 +82,33 @@ public final class WriteGeneration: Sendable {
     }
 
     private static func stamp(of records: Records, in state: State) -> UInt64 {
-        state.suspended ? notRemembered : max(state.everything, state.records[records] ?? 0)
+        state.suspended ? notRemembered : max(state.everything, state.expired, state.records[records] ?? 0)
+    }
+
+    /// Makes everything read before stale, as a write of everything does, though nothing is known to
+    /// have been written: PostgreSQL's periodic expiry, for the writes no message tells
+    /// (``PostgresStore/rememberedFor``). What it alone made stale may still be answered while it is
+    /// read again (``onlyExpired(table:account:from:to:)``); the creates remembered before it are kept,
+    /// though none of them bridges it.
+    public func expire() {
+        state.withLock { state in
+            state.counter &+= 1
+            state.expiredBefore = state.expired
+            state.expired = state.counter
+        }
+    }
+
+    /// Whether the only advance of one collection's records in one account from stamp `from` to stamp
+    /// `to` was one expiry: no write of this process, nor any told by another, and not a second expiry
+    /// (what was read before it is then more than one expiry's time old). For the records read before
+    /// it, answered to the callers who come while the one after it reads them again.
+    func onlyExpired(table: String, account: String, from: UInt64, to: UInt64) -> Bool {
+        guard from != Self.notRemembered, to != Self.notRemembered, from < to else { return false }
+        return state.withLock { state in
+            !state.suspended && Self.stamp(of: Records(table: table, account: account), in: state) == to
+                && state.expired == to && state.expiredBefore <= from
+                && state.everything <= from && (state.records[Records(table: table, account: account)] ?? 0) <= from
+        }
     }
 
     /// From now on nothing read is remembered, and nothing remembered is answered: for when the writes

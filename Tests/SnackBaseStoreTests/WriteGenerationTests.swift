@@ -147,6 +147,58 @@ import Testing
         #expect(generation.creates(table: "posts", account: "AA0001", from: old, to: stamp()) == nil)
     }
 
+    @Test("an expiry alone is told apart from writes: only one, with nothing written to the collection in the account since; creates after it are caught up, none across it")
+    func onlyExpired() {
+        let generation = WriteGeneration()
+        func stamp(_ account: String = "AA0001") -> UInt64 { generation.records(table: "posts", account: account) }
+        func only(_ from: UInt64, _ to: UInt64) -> Bool { generation.onlyExpired(table: "posts", account: "AA0001", from: from, to: to) }
+        let s0 = stamp()
+        #expect(!only(s0, s0), "no advance is not an expiry")
+        generation.expire()
+        let s1 = stamp()
+        #expect(s1 > s0 && generation.current > s0, "the expiry makes everything stale")
+        #expect(only(s0, s1))
+        generation.advance(CollectionOfOne(.records(table: "posts", account: "AA0001")))
+        let s2 = stamp()
+        #expect(!only(s1, s2) && !only(s0, s2), "a write is not an expiry")
+        generation.expire()
+        let s3 = stamp()
+        #expect(only(s2, s3) && !only(s1, s3) && !only(s0, s3))
+        generation.expire()
+        let s4 = stamp()
+        #expect(only(s3, s4) && !only(s2, s4), "two expiries are more than one")
+        // Writes to other collections or accounts are not writes here; a write of everything is.
+        generation.advance([.records(table: "posts", account: "AA0002"), .records(table: "notes", account: "AA0001")])
+        #expect(stamp() == s4)
+        generation.expire()
+        let s5 = stamp()
+        #expect(only(s4, s5))
+        generation.advance(CollectionOfOne(.everything))
+        generation.expire()
+        #expect(!only(s5, stamp()))
+        // Suspended, nothing is remembered, so nothing is answered.
+        let s6 = stamp()
+        generation.expire()
+        let s7 = stamp()
+        generation.suspend()
+        #expect(!only(s6, s7))
+        generation.resume()
+
+        // A create after an expiry is caught up from the stamp after it; creates are never bridged across one.
+        let c0 = stamp()
+        generation.advance(records: "posts", account: "AA0001", by: .init(transaction: 1, ids: ["rec_1"]))
+        let c1 = stamp()
+        generation.expire()
+        let c2 = stamp()
+        generation.advance(records: "posts", account: "AA0001", by: .init(transaction: 2, ids: ["rec_2"]))
+        let c3 = stamp()
+        #expect(generation.creates(table: "posts", account: "AA0001", from: c0, to: c1)?.map(\.ids) == [["rec_1"]])
+        #expect(generation.creates(table: "posts", account: "AA0001", from: c2, to: c3)?.map(\.ids) == [["rec_2"]])
+        #expect(generation.creates(table: "posts", account: "AA0001", from: c0, to: c3) == nil, "creates were bridged across an expiry")
+        #expect(generation.creates(table: "posts", account: "AA0001", from: c1, to: c3) == nil, "creates were bridged across an expiry")
+        #expect(!only(c1, c3))
+    }
+
     @Test("on SQLite a batch's creates are remembered with its advance only where every job of their collection in their account committed and was a create")
     func aBatchsCreatesAreRememberedOnlyWhereTheyAreAllItWrote() async throws {
         try await TestDatabase.with(.sqlite) { database in

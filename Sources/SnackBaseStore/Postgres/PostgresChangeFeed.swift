@@ -13,9 +13,10 @@ import SnackBaseCore
 /// `<origin> writes records <table> <account>` as it commits (``PostgresStore/writesMessage(_:)``),
 /// which advances the other processes' ``WriteGeneration``, so that what they remember of it is
 /// read again. While the listener is not subscribed, the generation is suspended (nothing is
-/// remembered); and every ``PostgresStore/rememberedFor`` (500 ms) everything is made stale anyway, so that a write told by
-/// no message (one made with `psql`, or a message lost to a connection that broke unnoticed) is
-/// seen within that time all the same. A
+/// remembered); and every ``PostgresStore/rememberedFor`` (500 ms) everything is made stale anyway
+/// (``WriteGeneration/expire()``), so that a write told by no message (one made with `psql`, or a
+/// message lost to a connection that broke unnoticed) is seen within that time all the same (records
+/// read before an expiry, within twice that: see ``RememberedReads``). A
 /// record change is `<origin> record <message>`, or `<origin> outbox <account id> <row id>` when
 /// it would not fit in one notification (fewer than 8,000 bytes): the message is then a row of
 /// `realtime_outbox`, written in the same transaction. Record changes are received by every
@@ -104,7 +105,7 @@ public struct PostgresChangeFeed: ChangeFeed {
                         let expiry = Task {
                             while !Task.isCancelled {
                                 try? await Task.sleep(for: store.rememberedFor)
-                                generation?.advance(CollectionOfOne(.everything))
+                                generation?.expire()
                             }
                         }
                         defer { expiry.cancel() }
