@@ -3,7 +3,7 @@ import NIOCore
 import NIOPosix
 import SQLKit
 import SnackBaseCore
-import SnackBaseStore
+@testable import SnackBaseStore
 import SnackBaseTesting
 import Synchronization
 import Testing
@@ -28,6 +28,29 @@ struct PostgresTLSTests {
         await #expect(throws: StoreError.configuration(message)) {
             let store = try await PostgresStore(url: "postgres://postgres@127.0.0.1:9/db?" + query, logger: TestDatabase.logger)
             await store.shutdown()
+        }
+    }
+
+    @Test("PG-TLS-005: a backup's pg_dump is given the mode the server's connections use, from the URL alone", arguments: [
+        ("", "prefer", nil), ("?sslmode=allow", "prefer", nil), ("?sslmode=disable", "disable", nil),
+        ("?sslmode=require", "require", nil), ("?sslmode=require&sslrootcert=/etc/ca.pem", "verify-ca", "/etc/ca.pem"),
+        ("?sslmode=verify-full&sslrootcert=system", "verify-full", "system"), ("?sslmode=verify-ca", "verify-ca", nil),
+    ] as [(String, String, String?)])
+    func backupTakesTheServersMode(query: String, mode: String, root: String?) throws {
+        // Whatever the shell that runs the backup holds, the URL decides: a PGSSLMODE=disable left there must not weaken it.
+        let shell = ["PATH": "/usr/bin", "PGSSLMODE": "disable", "PGSSLROOTCERT": "/tmp/elsewhere.pem", "PGPASSWORD": "stale"]
+        let info = try PostgresConnectionInfo(url: "postgres://backup:secret@db.internal:5432/app" + query, inherited: shell)
+        #expect(info.environment["PATH"] == "/usr/bin")
+        #expect(info.environment["PGSSLMODE"] == mode)
+        #expect(info.environment["PGSSLROOTCERT"] == root)
+        #expect(info.environment["PGPASSWORD"] == "secret")
+        #expect(!info.arguments.joined().contains("secret"))
+    }
+
+    @Test("PG-TLS-006: a backup refuses an sslmode or ssl parameter the server would refuse")
+    func backupRefusesUnknownSettings() {
+        for query in ["?sslmode=verify", "?sslcert=/tmp/client.crt"] {
+            #expect(throws: BackupError.self) { try PostgresConnectionInfo(url: "postgres://backup@db.internal/app" + query) }
         }
     }
 

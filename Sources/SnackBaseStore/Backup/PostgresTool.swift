@@ -7,7 +7,8 @@ struct PostgresConnectionInfo {
     let arguments: [String]
     let environment: [String: String]
 
-    init(url: String) throws {
+    /// `inherited`: the environment the tools would otherwise run with (this process's).
+    init(url: String, inherited: [String: String] = ProcessInfo.processInfo.environment) throws {
         guard let components = URLComponents(string: url), let host = components.host, !host.isEmpty else {
             throw BackupError("SNACKBASE_DATABASE_URL is not a postgres:// URL")
         }
@@ -16,15 +17,18 @@ struct PostgresConnectionInfo {
         if let user = components.user { arguments.append("--username=" + user) }
         let database = String(components.path.drop(while: { $0 == "/" }))
         arguments.append("--dbname=" + (database.isEmpty ? (components.user ?? "postgres") : database))
-        var environment = ProcessInfo.processInfo.environment
+        var environment = inherited
         environment.removeValue(forKey: "PGPASSWORD")
         if let password = components.password { environment["PGPASSWORD"] = password }
-        // The server's own connections read the same two (``PostgresTLS``): a backup is no less protected than they are.
-        for item in components.queryItems ?? [] {
-            // libpq's `allow` tries a plain connection first; the server's own take it as `prefer`, and so does this.
-            if item.name == "sslmode" { environment["PGSSLMODE"] = item.value == "allow" ? "prefer" : item.value }
-            if item.name == "sslrootcert" { environment["PGSSLROOTCERT"] = item.value }
+        // As the server's own connections read them (``PostgresTLS``), never from the environment: a
+        // backup is no less protected than they are, and a PGSSLMODE left in the shell does not change it.
+        let tls: PostgresTLS
+        do { tls = try PostgresTLS(queryItems: components.queryItems ?? []) } catch let error as StoreError {
+            throw BackupError("SNACKBASE_DATABASE_URL: \(error)")
         }
+        environment["PGSSLMODE"] = tls.mode.rawValue
+        environment.removeValue(forKey: "PGSSLROOTCERT")
+        if let root = components.queryItems?.last(where: { $0.name == "sslrootcert" })?.value { environment["PGSSLROOTCERT"] = root }
         self.arguments = arguments
         self.environment = environment
     }

@@ -20,7 +20,8 @@ import PostgresNIO
 /// or `system` (libpq would read `~/.postgresql/root.crt` first). A mode that requires TLS never falls
 /// back to a plain connection. Any other `ssl…` parameter (client certificates, revocation lists)
 /// is refused rather than ignored: a connection less protected than its URL asks must not start.
-struct PostgresTLS: Equatable, Sendable {
+struct PostgresTLS: Sendable {
+    /// The modes as libpq spells them (the backup's `pg_dump` is given the one read, `PGSSLMODE`).
     enum Mode: String, Sendable {
         case disable, prefer, require
         case verifyCA = "verify-ca"
